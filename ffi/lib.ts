@@ -1,0 +1,66 @@
+/**
+ * Finds and opens the native library: `DENO_TORCH_LIB` if set, else the project's `build/` folder
+ * next to this module. Exposes the raw symbols plus `lastError()`; nothing here knows about tensors.
+ */
+import { LibraryError, TorchError } from "./errors.ts";
+import { symbols } from "./symbols.ts";
+
+const fileName = Deno.build.os === "darwin" ? "libdeno_torch.dylib" : "libdeno_torch.so";
+
+function envPath(): string | undefined {
+  try {
+    return Deno.env.get("DENO_TORCH_LIB") || undefined;
+  } catch {
+    return undefined; // no --allow-env: fall back to the build folder
+  }
+}
+
+function candidates(): string[] {
+  const found: string[] = [];
+  const fromEnv = envPath();
+  if (fromEnv) found.push(fromEnv);
+  const local = new URL(`../build/${fileName}`, import.meta.url);
+  if (local.protocol === "file:") found.push(decodeURIComponent(local.pathname));
+  return found;
+}
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function open(): Deno.DynamicLibrary<typeof symbols> {
+  const paths = candidates();
+  const path = paths.find(exists);
+  if (!path) {
+    throw new LibraryError(
+      `deno-torch: native library not found (looked at: ${paths.join(", ") || "nothing"}).\n` +
+        `Build it with scripts/setup.sh from the project root, or point DENO_TORCH_LIB at a built ${fileName}.`,
+    );
+  }
+  try {
+    return Deno.dlopen(path, symbols);
+  } catch (e) {
+    throw new LibraryError(
+      `deno-torch: could not open ${path}: ${(e as Error).message}\n` +
+        `Rebuild with scripts/setup.sh; if libtorch lives outside the system library path, the build records its rpath.`,
+    );
+  }
+}
+
+export const lib = open();
+export const sym = lib.symbols;
+
+/** The message of the last failed native call on this thread. */
+export function lastError(): string {
+  const p = sym.dt_last_error();
+  return p === null ? "unknown error" : Deno.UnsafePointerView.getCString(p);
+}
+
+/** Throws `TorchError(op, libtorch's message)`; call after a native function signalled failure. */
+export function fail(op: string): never {
+  throw new TorchError(op, lastError());
+}

@@ -1,0 +1,156 @@
+/**
+ * The Deno.dlopen symbol table of native/ (see native/*.cpp). Handles are `pointer`s to heap
+ * `at::Tensor`s; shapes, dim lists and handle lists travel as `buffer`s; shape entries are f64 so
+ * no call needs a BigInt. A null pointer or a negative i32 means the call failed and
+ * `dt_last_error` holds libtorch's message.
+ */
+
+const P = "pointer" as const;
+const B = "buffer" as const;
+const I = "i32" as const;
+const U = "u32" as const;
+const F = "f64" as const;
+
+const unary = { parameters: [P], result: P } as const;
+const binary = { parameters: [P, P], result: P } as const;
+const withScalar = { parameters: [P, F], result: P } as const;
+const reduceDims = { parameters: [P, B, I, I], result: P } as const;
+const varianceDims = { parameters: [P, B, I, I, I], result: P } as const;
+const shaped = { parameters: [P, B, I], result: P } as const;
+const alongDim = { parameters: [P, I, I], result: P } as const;
+
+export const symbols = {
+  // errors, metadata, lifetime
+  dt_last_error: { parameters: [], result: P },
+  dt_meta: { parameters: [], result: P },
+  dt_meta_capacity: { parameters: [], result: I },
+  dt_describe: { parameters: [P], result: I },
+  dt_free: { parameters: [P], result: "void" },
+  dt_live_tensors: { parameters: [], result: F },
+  dt_live_bytes: { parameters: [], result: F },
+  // runtime
+  dt_set_threads: { parameters: [I], result: I },
+  dt_get_threads: { parameters: [], result: I },
+  dt_cuda_available: { parameters: [], result: I },
+  dt_cuda_device_count: { parameters: [], result: I },
+  dt_torch_version: { parameters: [], result: F },
+  dt_synchronize: { parameters: [I], result: I },
+  dt_set_grad_enabled: { parameters: [I], result: I },
+  // creation
+  dt_from_data: { parameters: [B, I, B, I, I, I, I], result: P },
+  dt_full: { parameters: [B, I, F, I, I, I], result: P },
+  dt_arange: { parameters: [F, F, F, I, I, I], result: P },
+  dt_eye: { parameters: [I, I, I, I], result: P },
+  dt_random: { parameters: [B, I, I, I, I, I, U, U], result: P },
+  dt_randint: { parameters: [F, F, B, I, I, I, I, U, U], result: P },
+  dt_bernoulli: { parameters: [P, F, U, U], result: P },
+  dt_dropout: { parameters: [P, F, U, U], result: P },
+  // data out
+  dt_copy_to: { parameters: [P, B, F], result: I },
+  dt_data_ptr: { parameters: [P], result: P },
+  dt_item: { parameters: [P, B], result: I },
+  dt_is_contiguous: { parameters: [P], result: I },
+  // conversion
+  dt_to_dtype: { parameters: [P, I], result: P },
+  dt_to_device: { parameters: [P, I, I], result: P },
+  dt_clone: unary,
+  dt_alias: unary,
+  dt_detach: unary,
+  // elementwise
+  dt_add: binary,
+  dt_sub: binary,
+  dt_mul: binary,
+  dt_div: binary,
+  dt_pow: binary,
+  dt_maximum: binary,
+  dt_minimum: binary,
+  dt_eq: binary,
+  dt_ne: binary,
+  dt_lt: binary,
+  dt_le: binary,
+  dt_gt: binary,
+  dt_ge: binary,
+  dt_logical_and: binary,
+  dt_logical_or: binary,
+  dt_add_scalar: withScalar,
+  dt_sub_scalar: withScalar,
+  dt_rsub_scalar: withScalar,
+  dt_mul_scalar: withScalar,
+  dt_div_scalar: withScalar,
+  dt_rdiv_scalar: withScalar,
+  dt_pow_scalar: withScalar,
+  dt_eq_scalar: withScalar,
+  dt_ne_scalar: withScalar,
+  dt_lt_scalar: withScalar,
+  dt_le_scalar: withScalar,
+  dt_gt_scalar: withScalar,
+  dt_ge_scalar: withScalar,
+  dt_clamp: { parameters: [P, I, F, I, F], result: P },
+  dt_neg: unary,
+  dt_abs: unary,
+  dt_exp: unary,
+  dt_log: unary,
+  dt_sqrt: unary,
+  dt_rsqrt: unary,
+  dt_tanh: unary,
+  dt_sigmoid: unary,
+  dt_relu: unary,
+  dt_gelu: { parameters: [P, I], result: P },
+  dt_sin: unary,
+  dt_cos: unary,
+  dt_reciprocal: unary,
+  dt_logical_not: unary,
+  dt_isnan: unary,
+  dt_isfinite: unary,
+  // selection
+  dt_where: { parameters: [P, P, P], result: P },
+  dt_masked_fill: { parameters: [P, P, F], result: P },
+  dt_tril: { parameters: [P, I], result: P },
+  dt_triu: { parameters: [P, I], result: P },
+  // linear algebra
+  dt_matmul: binary,
+  dt_bmm: binary,
+  dt_linear: { parameters: [P, P, P], result: P },
+  // shape
+  dt_reshape: shaped,
+  dt_view: shaped,
+  dt_expand: shaped,
+  dt_transpose: alongDim,
+  dt_permute: shaped,
+  dt_contiguous: unary,
+  dt_squeeze: { parameters: [P, I], result: P },
+  dt_unsqueeze: { parameters: [P, I], result: P },
+  dt_slice: { parameters: [P, I, F, F, F], result: P },
+  dt_cat: { parameters: [B, I, I], result: P },
+  dt_stack: { parameters: [B, I, I], result: P },
+  dt_gather: { parameters: [P, I, P], result: P },
+  dt_index_select: { parameters: [P, I, P], result: P },
+  // reductions
+  dt_sum: reduceDims,
+  dt_sum_all: unary,
+  dt_mean: reduceDims,
+  dt_mean_all: unary,
+  dt_std: varianceDims,
+  dt_var: varianceDims,
+  dt_amax: reduceDims,
+  dt_amin: reduceDims,
+  dt_max_all: unary,
+  dt_min_all: unary,
+  dt_argmax: alongDim,
+  dt_argmin: alongDim,
+  dt_logsumexp: alongDim,
+  dt_softmax: { parameters: [P, I], result: P },
+  dt_log_softmax: { parameters: [P, I], result: P },
+  dt_topk: { parameters: [P, I, I, I, I, B], result: I },
+  // nn
+  dt_embedding: binary,
+  dt_layer_norm: { parameters: [P, I, P, P, F], result: P },
+  dt_cross_entropy: { parameters: [P, P, I, I, F], result: P },
+  dt_sdpa: { parameters: [P, P, P, P, I], result: P },
+  dt_has_fused_attention: { parameters: [], result: I },
+  // autograd
+  dt_leaf: unary,
+  dt_grad: { parameters: [P, B, I, B], result: I },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+export type Symbols = typeof symbols;

@@ -1,0 +1,26 @@
+/**
+ * deno-torch: a shape-typed, purely functional tensor DSL on libtorch, and a Transformer for
+ * neural machine translation built with it. Import from here; everything public is re-exported.
+ *
+ * ```ts
+ * import { matmul, randn, rng, scope, type Tensor } from "./mod.ts";
+ * const y = scope(() => matmul(randn([2, 3], rng(0)), randn([3, 4], rng(1)))); // Tensor<[2, 4]>
+ * ```
+ */
+export { DeviceError, DTypeError, FreedTensorError, LibraryError, ShapeError, TorchError } from "./ffi/errors.ts";
+export * from "./src/shape.ts";
+export { Tensor } from "./src/tensor.ts";
+export type { DType, FloatDType } from "./src/dtype.ts";
+export { canonicalDevice, type Device } from "./src/device.ts";
+export * from "./src/create.ts";
+export * from "./src/transfer.ts";
+export { forEachTensor, free, keep, memory, type MemoryReport, scope } from "./src/scope.ts";
+export * from "./src/rng.ts";
+export * from "./src/ops/elementwise.ts";
+export * from "./src/ops/shape.ts";
+export * from "./src/ops/reduce.ts";
+export * from "./src/ops/linalg.ts";
+export * from "./src/ops/nn.ts";
+export * from "./src/autograd.ts";
+export * from "./src/tree.ts";
+export * from "./src/runtime.ts";

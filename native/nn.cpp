@@ -1,0 +1,63 @@
+// Neural-network ops and autograd.
+#include "shim.h"
+
+#include <torch/csrc/autograd/autograd.h>
+
+using dt::T;
+
+DT_API dt::T* dt_embedding(T* weight, T* ids) {
+  DT_TRY(nullptr, {
+    TORCH_CHECK(ids->scalar_type() == at::kLong || ids->scalar_type() == at::kInt,
+                "embedding: ids must be i64 or i32, got ", c10::toString(ids->scalar_type()));
+    dt::check_index_range(*ids, weight->size(0), "embedding", true);
+    return dt::out(at::embedding(*weight, *ids));
+  })
+}
+
+DT_OP(layer_norm, (T* x, int32_t normalized_rank, T* weight, T* bias, double eps),
+      at::layer_norm(*x, at::IntArrayRef(x->sizes().end() - normalized_rank, x->sizes().end()),
+                     weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt,
+                     bias ? c10::optional<at::Tensor>(*bias) : c10::nullopt, eps))
+
+// reduction: 0 none, 1 mean, 2 sum (ATen's at::Reduction order).
+DT_API dt::T* dt_cross_entropy(T* logits, T* target, int32_t reduction, int32_t ignore_index, double label_smoothing) {
+  DT_TRY(nullptr, {
+    if (target->is_cuda() && target->numel() > 0) {
+      const auto classes = logits->size(logits->dim() == 1 ? 0 : 1);
+      const auto valid = target->ne(ignore_index);
+      const auto bad = at::logical_and(valid, at::logical_or(target->lt(0), target->ge(classes)));
+      TORCH_CHECK(!bad.any().item<bool>(), "cross_entropy: a target is outside [0, ", classes, ")");
+    }
+    return dt::out(at::cross_entropy_loss(*logits, *target, c10::nullopt, reduction, ignore_index, label_smoothing));
+  })
+}
+
+// Fused scaled-dot-product attention without dropout; `mask` (nullable) is additive or boolean (true = attend).
+DT_API dt::T* dt_sdpa(T* q, T* k, T* v, T* mask, int32_t is_causal) {
+  DT_TRY(nullptr, {
+    const auto m = mask ? c10::optional<at::Tensor>(*mask) : c10::nullopt;
+#if DT_TORCH_AT_LEAST(2, 0)
+    return dt::out(at::scaled_dot_product_attention(*q, *k, *v, m, 0.0, is_causal != 0));
+#else
+    return dt::out(std::get<0>(at::_scaled_dot_product_attention(*q, *k, *v, m, 0.0, false, is_causal != 0)));
+#endif
+  })
+}
+DT_API int32_t dt_has_fused_attention() { return 1; }
+
+// ---- autograd ----
+// A fresh leaf sharing `x`'s storage that records gradients; `x` itself is untouched.
+DT_OP(leaf, (T* x), x->detach().requires_grad_(true))
+
+// Gradients of the scalar `loss` with respect to `inputs`, written to out[i]; inputs that do not
+// influence the loss get zeros. The graph is released afterwards.
+DT_API int32_t dt_grad(T* loss, T** inputs, int32_t n, T** out) {
+  DT_TRY(-1, {
+    TORCH_CHECK(loss->numel() == 1, "gradients need a scalar loss, got shape ", loss->sizes());
+    TORCH_CHECK(loss->requires_grad(), "the loss does not depend on any parameter that records gradients");
+    auto xs = dt::list(inputs, n);
+    auto grads = torch::autograd::grad({*loss}, xs, {}, false, false, true);
+    for (int32_t i = 0; i < n; i++) out[i] = dt::out(grads[i].defined() ? grads[i] : at::zeros_like(xs[i]));
+    return 0;
+  })
+}

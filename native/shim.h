@@ -1,0 +1,79 @@
+// Internal helpers shared by the shim's translation units. The public ABI is documented in abi.md;
+// every exported symbol is `extern "C"` and starts with `dt_`.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#if defined(TORCH_VERSION_MAJOR)
+#define DT_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+#else
+#define DT_TORCH_AT_LEAST(major, minor) 0
+#endif
+
+#define DT_API extern "C" __attribute__((visibility("default")))
+
+namespace dt {
+
+using T = at::Tensor;
+
+// The error slot: the last error message of this thread, read by ffi/ after a failed call.
+void set_error(const std::string& message);
+
+// Wraps a result in a heap handle, counts it as live and describes it in the metadata buffer.
+T* out(at::Tensor t);
+// Fills the metadata buffer (dtype, device, rank, sizes) for `t`.
+void describe(const at::Tensor& t);
+
+// Small integer enums shared with src/dtype.ts and src/device.ts.
+at::ScalarType scalar_type(int code);
+int dtype_code(at::ScalarType type);
+at::Device device(int type, int index);
+
+inline std::vector<int64_t> dims(const double* sizes, int n) {
+  std::vector<int64_t> v(n);
+  for (int i = 0; i < n; i++) v[i] = static_cast<int64_t>(sizes[i]);
+  return v;
+}
+
+inline std::vector<at::Tensor> list(T** items, int n) {
+  std::vector<at::Tensor> v;
+  v.reserve(n);
+  for (int i = 0; i < n; i++) v.push_back(*items[i]);
+  return v;
+}
+
+// Indices outside [0, n) raise here, before a CUDA kernel would hit a device-side assert that poisons
+// the whole CUDA context. CPU kernels check on their own, so CPU tensors skip the extra reduction
+// unless `always` asks for the clearer message (cheap where the index is small, as for embeddings).
+void check_index_range(const at::Tensor& index, int64_t n, const char* what, bool always = false);
+
+// A generator seeded from the explicit key that JS passes (two uint32 halves of a 64-bit seed).
+at::Generator generator(at::Device device, uint32_t seed_hi, uint32_t seed_lo);
+
+}  // namespace dt
+
+// Every exported body goes through DT_TRY: exceptions become the error slot and a failure value,
+// so nothing thrown in C++ ever unwinds into Deno.
+#define DT_TRY(fail, ...)                                      \
+  try {                                                        \
+    __VA_ARGS__                                                \
+  } catch (const c10::Error& e) {                              \
+    dt::set_error(e.what_without_backtrace());                 \
+    return fail;                                               \
+  } catch (const std::exception& e) {                          \
+    dt::set_error(e.what());                                   \
+    return fail;                                               \
+  } catch (...) {                                              \
+    dt::set_error("unknown C++ exception");                    \
+    return fail;                                               \
+  }
+
+// One exported op returning a new tensor: `DT_OP(name, (params), expression)`.
+#define DT_OP(name, params, expr) \
+  DT_API dt::T* dt_##name params { DT_TRY(nullptr, return dt::out(expr);) }

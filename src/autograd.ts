@@ -1,0 +1,84 @@
+/**
+ * Gradients through libtorch's autograd, JAX style: `valueAndGrad(f)(params, ...args)` returns the
+ * loss and a gradient tree shaped like `params`. The caller's tensors are never marked or mutated:
+ * `f` sees fresh leaf aliases of the parameters, and the graph is released before returning.
+ */
+import { fail, sym } from "../ffi/lib.ts";
+import { TorchError } from "../ffi/errors.ts";
+import { flatten, type MapLeaves, mapTree } from "./tree.ts";
+import { scope } from "./scope.ts";
+import { h, type Tensor, wrap, wrapDescribed } from "./tensor.ts";
+import { detach } from "./transfer.ts";
+
+export type Grads<P> = MapLeaves<P, Tensor>;
+
+export interface ValueAndGrad<P, V> {
+  value: V;
+  grads: Grads<P>;
+}
+
+/**
+ * `f(params, ...args)` must return a scalar loss tensor, or `[loss, aux]` with `{ hasAux: true }`
+ * (aux comes back detached in `value`'s place alongside: `{ value: [loss, aux], grads }`).
+ */
+export function valueAndGrad<P, A extends unknown[]>(
+  f: (params: P, ...args: A) => Tensor,
+): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]>>;
+export function valueAndGrad<P, A extends unknown[], X>(
+  f: (params: P, ...args: A) => [Tensor, X],
+  options: { hasAux: true },
+): (params: P, ...args: A) => ValueAndGrad<P, [Tensor<[]>, X]>;
+export function valueAndGrad<P, A extends unknown[]>(
+  f: (params: P, ...args: A) => Tensor | [Tensor, unknown],
+  options: { hasAux?: boolean } = {},
+) {
+  return (params: P, ...args: A) =>
+    scope(() => {
+      const entries = flatten(params);
+      const leaves = entries.map(([, t]) => wrap(sym.dt_leaf(h(t, "valueAndGrad")), "valueAndGrad"));
+      const tracked = rebuild(params, leaves);
+      const out = f(tracked, ...args);
+      const [loss, aux] = options.hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
+      const grads = gradients(loss, leaves);
+      const value = detach(loss) as Tensor<[]>;
+      const gradTree = rebuild(params, grads) as Grads<P>;
+      return { value: options.hasAux ? [value, aux] : value, grads: gradTree };
+    });
+}
+
+/** Just the gradients of `f` (see `valueAndGrad`). */
+export function grad<P, A extends unknown[]>(
+  f: (params: P, ...args: A) => Tensor,
+): (params: P, ...args: A) => Grads<P> {
+  const vg = valueAndGrad(f);
+  return (params: P, ...args: A) =>
+    scope(() => {
+      const { grads } = vg(params, ...args);
+      return grads;
+    });
+}
+
+/** Runs `fn` with gradient recording off (inference, optimizer updates). */
+export function noGrad<R>(fn: () => R): R {
+  const was = sym.dt_set_grad_enabled(0);
+  try {
+    return fn();
+  } finally {
+    sym.dt_set_grad_enabled(was);
+  }
+}
+
+function gradients(loss: Tensor, leaves: Tensor[]): Tensor[] {
+  if (loss.size !== 1) throw new TorchError("valueAndGrad", `f must return a scalar loss, got shape [${loss.shape}]`);
+  const inputs = new BigUint64Array(leaves.length);
+  leaves.forEach((t, i) => inputs[i] = BigInt(Deno.UnsafePointer.value(h(t, "valueAndGrad"))));
+  const out = new BigUint64Array(leaves.length);
+  if (sym.dt_grad(h(loss, "valueAndGrad"), inputs, leaves.length, out) !== 0) fail("valueAndGrad");
+  return Array.from(out, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, "valueAndGrad"));
+}
+
+/** `params`' structure with the flat list's tensors at its leaves, in flatten order. */
+function rebuild<P>(params: P, flat: Tensor[]): P {
+  let i = 0;
+  return mapTree(params, () => flat[i++]) as P;
+}

@@ -1,0 +1,233 @@
+/** Creating tensors: from JS data, constants, ranges and random draws (with an explicit `Key`). */
+import { DTypeError, ShapeError } from "../ffi/errors.ts";
+import { sym } from "../ffi/lib.ts";
+import { type Device, deviceCodes } from "./device.ts";
+import { type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
+import type { Key } from "./rng.ts";
+import { formatShape, type Shape, type Sizes } from "./shape.ts";
+import { h, type Tensor, wrap } from "./tensor.ts";
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: Device;
+}
+
+/** Nested JS arrays of numbers or booleans. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** Validates sizes and packs them for the native ABI (f64 entries, no BigInt). */
+export function sizesBuffer(shape: readonly number[], op: string): Float64Array {
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new ShapeError(op, `sizes must be non-negative integers, got ${formatShape(shape as number[])}`);
+    }
+  }
+  return new Float64Array(shape);
+}
+
+function device(opts: TensorOptions | undefined, op: string): [number, number] {
+  return deviceCodes(opts?.device ?? "cpu", op);
+}
+
+/**
+ * A tensor from data: flat (numbers, booleans or a typed array, with `shape`) or nested arrays
+ * (shape inferred). The default dtype follows the data: f32 for numbers, bool for booleans, and the
+ * typed array's own type otherwise.
+ */
+export function tensor<const S extends Shape = number[]>(
+  data: NestedArray | TypedData,
+  shape?: Sizes<S>,
+  opts?: TensorOptions,
+): Tensor<S> {
+  const op = "tensor";
+  let flat: ArrayLike<number | boolean | bigint>;
+  let dims: number[];
+  if (ArrayBuffer.isView(data)) {
+    flat = data;
+    dims = shape ? [...shape] : [data.length];
+  } else if (Array.isArray(data) || typeof data === "number" || typeof data === "boolean") {
+    const inferred = inferShape(data as NestedArray);
+    const values = (data as unknown[]).flat?.(Infinity) as (number | boolean)[] ?? [data as number];
+    flat = typeof data === "object" ? values : [data as number];
+    if (shape) {
+      dims = [...shape];
+      const n = dims.reduce((a, b) => a * b, 1);
+      if (n !== flat.length) {
+        throw new ShapeError(op, `shape ${formatShape(dims)} holds ${n} elements but the data has ${flat.length}`);
+      }
+    } else dims = inferred;
+  } else {
+    throw new DTypeError(op, `data must be a number, boolean, nested array or typed array, got ${typeof data}`);
+  }
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n !== flat.length) {
+    throw new ShapeError(op, `shape ${formatShape(dims)} holds ${n} elements but the data has ${flat.length}`);
+  }
+  const dtype = opts?.dtype ?? defaultDType(data, flat);
+  const [buffer, srcCode] = encode(flat, dtype, op);
+  const [dev, idx] = device(opts, op);
+  return wrap(
+    sym.dt_from_data(buffer, srcCode, sizesBuffer(dims, op), dims.length, dtypeCode(dtype, op), dev, idx),
+    op,
+  );
+}
+
+function inferShape(data: NestedArray): number[] {
+  const dims: number[] = [];
+  let x: NestedArray = data;
+  while (Array.isArray(x)) {
+    dims.push(x.length);
+    x = x[0];
+  }
+  const check = (v: NestedArray, depth: number): void => {
+    if (depth === dims.length) {
+      if (Array.isArray(v)) throw new ShapeError("tensor", "nested arrays are ragged (deeper at some positions)");
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== dims[depth]) {
+      throw new ShapeError("tensor", `nested arrays are ragged: expected length ${dims[depth]} at depth ${depth}`);
+    }
+    for (const c of v) check(c, depth + 1);
+  };
+  check(data, 0);
+  return dims;
+}
+
+function defaultDType(data: unknown, flat: ArrayLike<unknown>): DType {
+  if (data instanceof Float64Array) return "f64";
+  if (data instanceof Int32Array) return "i32";
+  if (data instanceof BigInt64Array) return "i64";
+  if (data instanceof Uint8Array) return "bool";
+  if (!ArrayBuffer.isView(data) && flat.length > 0 && typeof flat[0] === "boolean") return "bool";
+  return "f32";
+}
+
+/** Packs data as the buffer the native copy reads, with that buffer's dtype code. */
+function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: string): [BufferSource, number] {
+  if (flat instanceof Float32Array) return [flat as BufferSource, 0];
+  if (flat instanceof Float64Array) return [flat as BufferSource, 1];
+  if (flat instanceof BigInt64Array) return [flat as BufferSource, 4];
+  if (flat instanceof Int32Array) return [flat as BufferSource, 5];
+  if (flat instanceof Uint8Array) return [flat as BufferSource, U8_CODE];
+  if (dtype === "bool") {
+    const out = new Uint8Array(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== "boolean" && v !== 0 && v !== 1) {
+        throw new DTypeError(op, `bool data must be true/false or 0/1, got ${String(v)} at index ${i}`);
+      }
+      out[i] = v ? 1 : 0;
+    }
+    return [out, U8_CODE];
+  }
+  const out = new Float64Array(flat.length);
+  const integer = isInteger(dtype);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== "number" && typeof v !== "boolean") {
+      throw new DTypeError(op, `data must hold numbers, got ${typeof v} at index ${i}`);
+    }
+    const x = Number(v);
+    if (integer && !Number.isSafeInteger(x)) {
+      throw new DTypeError(op, `${dtype} data must be (safe) integers, got ${x} at index ${i}`);
+    }
+    if (dtype === "i32" && (x < -2147483648 || x > 2147483647)) {
+      throw new DTypeError(op, `${x} at index ${i} does not fit in i32`);
+    }
+    out[i] = x;
+  }
+  // f32 data goes over as f32 (what the caller asked for); other floats round once from f64.
+  return dtype === "f32" ? [new Float32Array(out), 0] : [out, 1];
+}
+
+export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts?: TensorOptions): Tensor<S> {
+  const op = "full";
+  const dtype = opts?.dtype ?? "f32";
+  if (!Number.isFinite(value) && !isFloat(dtype)) throw new DTypeError(op, `${value} cannot be stored as ${dtype}`);
+  const [dev, idx] = device(opts, op);
+  return wrap(
+    sym.dt_full(sizesBuffer(shape as readonly number[], op), shape.length, value, dtypeCode(dtype, op), dev, idx),
+    op,
+  );
+}
+
+export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<S> {
+  return full(shape, 0, opts);
+}
+
+export function ones<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<S> {
+  return full(shape, 1, opts);
+}
+
+/** Same shape, dtype and device as `like`, filled with `value`. */
+export function fullLike<S extends Shape>(like: Tensor<S>, value: number, opts?: TensorOptions): Tensor<S> {
+  return full(like.shape as Sizes<S>, value, { dtype: like.dtype, device: like.device, ...opts });
+}
+
+export function zerosLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
+  return fullLike(like, 0, opts);
+}
+
+export function onesLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
+  return fullLike(like, 1, opts);
+}
+
+/** [start, end) in steps of `step`; i64 by default when all bounds are integers, like PyTorch. */
+export function arange(start: number, end?: number, step = 1, opts?: TensorOptions): Tensor<[number]> {
+  const op = "arange";
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0) throw new RangeError("arange: step must not be 0");
+  const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+  const dtype = opts?.dtype ?? (ints ? "i64" : "f32");
+  const [dev, idx] = device(opts, op);
+  return wrap(sym.dt_arange(start, end, step, dtypeCode(dtype, op), dev, idx), op);
+}
+
+export function eye<const N extends number>(n: N, opts?: TensorOptions): Tensor<[N, N]> {
+  const op = "eye";
+  const [dev, idx] = device(opts, op);
+  return wrap(sym.dt_eye(n, dtypeCode(opts?.dtype ?? "f32", op), dev, idx), op);
+}
+
+function random<S extends Shape>(kind: 0 | 1, op: string, shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<S> {
+  const dtype = opts?.dtype ?? "f32";
+  if (!isFloat(dtype)) throw new DTypeError(op, `needs a floating dtype, got ${dtype}`);
+  const [dev, idx] = device(opts, op);
+  const sizes = sizesBuffer(shape as readonly number[], op);
+  return wrap(sym.dt_random(sizes, shape.length, kind, dtypeCode(dtype, op), dev, idx, key.hi, key.lo), op);
+}
+
+/** Standard normal samples, determined by `key`. */
+export function randn<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<S> {
+  return random(1, "randn", shape, key, opts);
+}
+
+/** Uniform samples in [0, 1), determined by `key`. */
+export function rand<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<S> {
+  return random(0, "rand", shape, key, opts);
+}
+
+/** Uniform integers in [low, high), i64 unless `dtype` says otherwise. */
+export function randint<const S extends Shape>(
+  low: number,
+  high: number,
+  shape: Sizes<S>,
+  key: Key,
+  opts?: TensorOptions,
+): Tensor<S> {
+  const op = "randint";
+  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low) {
+    throw new RangeError(`randint: need integers low < high, got [${low}, ${high})`);
+  }
+  const [dev, idx] = device(opts, op);
+  const sizes = sizesBuffer(shape as readonly number[], op);
+  const dtype = dtypeCode(opts?.dtype ?? "i64", op);
+  return wrap(sym.dt_randint(low, high, sizes, shape.length, dtype, dev, idx, key.hi, key.lo), op);
+}
+
+/** Bernoulli(p) draws shaped like `like` (as its dtype), determined by `key`. */
+export function bernoulli<S extends Shape>(like: Tensor<S>, p: number, key: Key): Tensor<S> {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
+  return wrap(sym.dt_bernoulli(h(like, "bernoulli"), p, key.hi, key.lo), "bernoulli");
+}

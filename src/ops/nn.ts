@@ -1,0 +1,129 @@
+/** Neural-network building blocks over tensors: embedding, dropout, normalization, losses, attention. */
+import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { sym } from "../../ffi/lib.ts";
+import { isFloat } from "../dtype.ts";
+import type { Key } from "../rng.ts";
+import { type Dim, formatShape, type Shape } from "../shape.ts";
+import { h, type Tensor, wrap } from "../tensor.ts";
+import { sameDevice } from "./check.ts";
+import { matmul } from "./linalg.ts";
+import { div } from "./elementwise.ts";
+import { maskedFill } from "./elementwise.ts";
+import { logicalNot } from "./elementwise.ts";
+import { softmax } from "./reduce.ts";
+import { transpose } from "./shape.ts";
+import { scope } from "../scope.ts";
+
+/** Rows of `weight` ([vocab, dim]) picked by integer `ids`: the result is ids' shape plus [dim]. */
+export function embedding<I extends Shape, V extends Dim, E extends Dim>(
+  weight: Tensor<[V, E]>,
+  ids: Tensor<I>,
+): Tensor<[...I, E]> {
+  const op = "embedding";
+  if (weight.rank !== 2) throw new ShapeError(op, `weight must be [vocab, dim], got ${formatShape(weight.shape)}`);
+  if (ids.dtype !== "i64" && ids.dtype !== "i32") throw new DTypeError(op, `ids must be i64 or i32, got ${ids.dtype}`);
+  sameDevice(weight, ids, op);
+  return wrap(sym.dt_embedding(h(weight, op), h(ids, op)), op);
+}
+
+/**
+ * Inverted dropout: zeroes each element with probability `p` (drawn from `key`) and scales the rest
+ * by 1/(1-p). Returns `x` unchanged (as a new handle) when p is 0.
+ */
+export function dropout<S extends Shape>(x: Tensor<S>, p: number, key: Key): Tensor<S> {
+  if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
+  return wrap(sym.dt_dropout(h(x, "dropout"), p, key.hi, key.lo), "dropout");
+}
+
+/** Standard layer normalization over the last dimension (biased variance inside sqrt, like nn.LayerNorm). */
+export function layerNorm<S extends Shape>(x: Tensor<S>, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor<S> {
+  const op = "layerNorm";
+  const d = x.shape[x.rank - 1];
+  for (const p of [weight, bias]) {
+    if (p && (p.rank !== 1 || p.shape[0] !== d)) {
+      throw new ShapeError(
+        op,
+        `weight and bias must be [${d}] for x ${formatShape(x.shape)}, got ${formatShape(p.shape)}`,
+      );
+    }
+  }
+  return wrap(sym.dt_layer_norm(h(x, op), 1, weight ? h(weight, op) : null, bias ? h(bias, op) : null, eps), op);
+}
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this index add nothing to the loss (and to the mean's count). Default -100. */
+  ignoreIndex?: number;
+  /** Mixes the one-hot target with the uniform distribution: (1-ε)·onehot + ε/C. Default 0. */
+  labelSmoothing?: number;
+  reduction?: "mean" | "sum" | "none";
+}
+
+const REDUCTIONS = { none: 0, mean: 1, sum: 2 } as const;
+
+/** Cross entropy between `logits` [n, classes] (raw scores) and integer class `target` [n]. */
+export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "sum" | "none" = "mean">(
+  logits: Tensor<[N, C]>,
+  target: Tensor<[N]>,
+  options: CrossEntropyOptions & { reduction?: R } = {},
+): Tensor<R extends "none" ? [N] : []> {
+  const op = "crossEntropy";
+  const { ignoreIndex = -100, labelSmoothing = 0, reduction = "mean" } = options;
+  if (logits.rank !== 2 || target.rank !== 1 || logits.shape[0] !== target.shape[0]) {
+    throw new ShapeError(
+      op,
+      `needs logits [n, classes] and target [n], got ${formatShape(logits.shape)} and ${formatShape(target.shape)}`,
+    );
+  }
+  if (!isFloat(logits.dtype)) throw new DTypeError(op, `logits must be floating point, got ${logits.dtype}`);
+  if (target.dtype !== "i64") throw new DTypeError(op, `target must hold i64 class indices, got ${target.dtype}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  }
+  const code = REDUCTIONS[reduction];
+  if (code === undefined) throw new RangeError(`${op}: reduction must be "mean", "sum" or "none", got ${reduction}`);
+  sameDevice(logits, target, op);
+  return wrap(sym.dt_cross_entropy(h(logits, op), h(target, op), code, ignoreIndex, labelSmoothing), op);
+}
+
+export interface AttentionOptions {
+  /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 (plain path). */
+  mask?: Tensor;
+  /** Dropout on the attention probabilities (needs `key`). */
+  dropout?: number;
+  key?: Key;
+  /** Use libtorch's fused kernel when possible (no dropout). Default true. */
+  fused?: boolean;
+}
+
+/**
+ * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
+ * kernel; with dropout it runs the plain composition so that the dropout draws come from `key`.
+ */
+export function scaledDotProductAttention<S extends Shape>(
+  q: Tensor<S>,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor<S> {
+  const op = "scaledDotProductAttention";
+  const { mask, dropout: p = 0, key, fused = true } = options;
+  if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank || q.shape[q.rank - 1] !== k.shape[k.rank - 1]) {
+    throw new ShapeError(
+      op,
+      `q, k, v must be [..., seq, d] with matching d: got ${[q, k, v].map((t) => formatShape(t.shape)).join(", ")}`,
+    );
+  }
+  if (mask && mask.dtype !== "bool") throw new DTypeError(op, `mask must be bool (true = attend), got ${mask.dtype}`);
+  if (p > 0 && !key) throw new TypeError(`${op}: dropout ${p} needs a key`);
+  if (p === 0 && fused) {
+    return wrap(sym.dt_sdpa(h(q, op), h(k, op), h(v, op), mask ? h(mask, op) : null, 0), op);
+  }
+  return scope(() => {
+    const d = q.shape[q.rank - 1];
+    let scores: Tensor = div(matmul(q as Tensor, transpose(k, -2, -1)), Math.sqrt(d));
+    if (mask) scores = maskedFill(scores, logicalNot(mask), -1e9);
+    let probs: Tensor = softmax(scores, -1);
+    if (p > 0) probs = dropout(probs, p, key!);
+    return matmul(probs, v) as Tensor<S>;
+  });
+}

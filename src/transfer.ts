@@ -1,0 +1,109 @@
+/** Moving data out of tensors (copies and zero-copy views) and between dtypes and devices. */
+import { DTypeError } from "../ffi/errors.ts";
+import { fail, sym } from "../ffi/lib.ts";
+import { canonicalDevice, type Device, deviceCodes } from "./device.ts";
+import { bytesPer, type DType, dtypeCode } from "./dtype.ts";
+import type { Shape } from "./shape.ts";
+import { h, type Tensor, wrap } from "./tensor.ts";
+import { scope } from "./scope.ts";
+
+export type DataOf<D extends DType> = D extends "f64" ? Float64Array
+  : D extends "i64" ? BigInt64Array
+  : D extends "i32" ? Int32Array
+  : D extends "bool" ? Uint8Array
+  : Float32Array;
+
+function typedArray(dtype: DType, buffer: ArrayBuffer, length: number) {
+  switch (dtype) {
+    case "f64":
+      return new Float64Array(buffer, 0, length);
+    case "i64":
+      return new BigInt64Array(buffer, 0, length);
+    case "i32":
+      return new Int32Array(buffer, 0, length);
+    case "bool":
+      return new Uint8Array(buffer, 0, length);
+    case "f32":
+      return new Float32Array(buffer, 0, length);
+    default:
+      throw new DTypeError("data", `no typed array holds ${dtype}`);
+  }
+}
+
+/**
+ * A copy of the elements in row-major order, as the matching typed array (bf16 and f16 widen to
+ * Float32Array, bool is Uint8Array of 0/1, i64 is BigInt64Array).
+ */
+export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+  if (t.dtype === "bf16" || t.dtype === "f16") return scope(() => data(cast(t, "f32")));
+  const n = t.size;
+  const buffer = new ArrayBuffer(n * bytesPer(t.dtype));
+  const out = typedArray(t.dtype, buffer, n);
+  if (sym.dt_copy_to(h(t, "data"), out, buffer.byteLength) !== 0) fail("data");
+  return out;
+}
+
+export type Nested = number | Nested[];
+
+/** The elements as nested JS arrays of numbers (i64 beyond 2^53 loses precision; bool gives 0/1). */
+export function toArray(t: Tensor): Nested {
+  const flat = data(t);
+  const values: number[] = flat instanceof BigInt64Array ? Array.from(flat, Number) : Array.from(flat);
+  if (t.rank === 0) return values[0];
+  let pos = 0;
+  const build = (d: number): Nested[] => {
+    const out: Nested[] = [];
+    for (let i = 0; i < t.shape[d]; i++) out.push(d === t.rank - 1 ? values[pos++] : build(d + 1));
+    return out;
+  };
+  return build(0);
+}
+
+/** The value of a one-element tensor. */
+export function item(t: Tensor): number {
+  const out = new Float64Array(1);
+  if (sym.dt_item(h(t, "item"), out) !== 0) fail("item");
+  return out[0];
+}
+
+/**
+ * A zero-copy typed array over a CPU, contiguous tensor's memory. It is valid only while `t` lives:
+ * reading it after `t` is freed reads freed memory. Prefer `data()` unless copying costs too much.
+ */
+export function rawView(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+  const p = sym.dt_data_ptr(h(t, "rawView"));
+  if (p === null) fail("rawView");
+  const n = t.size;
+  if (t.dtype === "bf16" || t.dtype === "f16") {
+    throw new DTypeError("rawView", `no typed array views ${t.dtype} memory`);
+  }
+  const bytes = n * bytesPer(t.dtype);
+  const buffer = bytes === 0 ? new ArrayBuffer(0) : Deno.UnsafePointerView.getArrayBuffer(p, bytes);
+  return typedArray(t.dtype, buffer as ArrayBuffer, n);
+}
+
+/** The tensor as another dtype (a new tensor; gradients flow through float casts). */
+export function cast<S extends Shape>(t: Tensor<S>, dtype: DType): Tensor<S> {
+  return wrap(sym.dt_to_dtype(h(t, "cast"), dtypeCode(dtype, "cast")), "cast");
+}
+
+/** The tensor on another device (a new tensor). */
+export function toDevice<S extends Shape>(t: Tensor<S>, device: Device): Tensor<S> {
+  const [dev, idx] = deviceCodes(device, "toDevice");
+  return wrap(sym.dt_to_device(h(t, "toDevice"), dev, idx), "toDevice");
+}
+
+/** Same device? ("cuda" and "cuda:0" are the same.) */
+export function sameDevice(a: Device, b: Device): boolean {
+  return canonicalDevice(a) === canonicalDevice(b);
+}
+
+/** A copy with its own contiguous storage. */
+export function clone<S extends Shape>(t: Tensor<S>): Tensor<S> {
+  return wrap(sym.dt_clone(h(t, "clone")), "clone");
+}
+
+/** The same values cut from the autograd graph. */
+export function detach<S extends Shape>(t: Tensor<S>): Tensor<S> {
+  return wrap(sym.dt_detach(h(t, "detach")), "detach");
+}

@@ -1,0 +1,100 @@
+/**
+ * Parameter trees: nested plain objects and arrays whose leaves are tensors. Key paths join the keys
+ * with dots (`encoder.layers.0.self_attention_block.w_q.weight`), the same names as a PyTorch
+ * state dict, so the flat form is what safetensors files and optimizers use.
+ */
+import { ShapeError } from "../ffi/errors.ts";
+import { Tensor } from "./tensor.ts";
+
+/** A nested object/array structure with leaves of type `L`. */
+export type Tree<L = Tensor> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> };
+
+/** The same structure as `T` with every tensor leaf replaced by `L`. */
+export type MapLeaves<T, L> = T extends Tensor ? L
+  : T extends readonly unknown[] ? { -readonly [K in keyof T]: MapLeaves<T[K], L> }
+  : T extends object ? { -readonly [K in keyof T]: MapLeaves<T[K], L> }
+  : T;
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+/** [path, tensor] pairs in a stable order (object keys as written, arrays by index). */
+export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
+  const out: [string, Tensor][] = [];
+  const walk = (x: unknown, path: string): void => {
+    if (x instanceof Tensor) out.push([path, x]);
+    else if (Array.isArray(x)) x.forEach((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
+    else if (isPlainObject(x)) { for (const k of Object.keys(x)) walk(x[k], path ? `${path}.${k}` : k); }
+    else if (x !== undefined && x !== null) throw new TypeError(`flatten: unexpected leaf at "${path}": ${typeof x}`);
+  };
+  walk(tree, prefix);
+  return out;
+}
+
+/**
+ * Rebuilds a tree from dotted paths. Levels whose keys are exactly 0..n-1 become arrays, so
+ * `layers.0.w` and `layers.1.w` give `{ layers: [{ w }, { w }] }`.
+ */
+export function unflatten<L = Tensor>(entries: Iterable<[string, L]>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [path, leaf] of entries) {
+    const keys = path.split(".");
+    let node = root;
+    keys.forEach((k, i) => {
+      if (k === "") throw new ShapeError("unflatten", `empty key in path "${path}"`);
+      if (i === keys.length - 1) {
+        if (k in node) throw new ShapeError("unflatten", `path "${path}" is given twice or clashes with another`);
+        node[k] = leaf;
+      } else {
+        const next = node[k] ??= {};
+        if (!isPlainObject(next)) throw new ShapeError("unflatten", `path "${path}" passes through a leaf at "${k}"`);
+        node = next;
+      }
+    });
+  }
+  return arrayify(root) as Record<string, unknown>;
+}
+
+function arrayify(x: unknown): unknown {
+  if (!isPlainObject(x)) return x;
+  const keys = Object.keys(x);
+  for (const k of keys) x[k] = arrayify(x[k]);
+  const isList = keys.length > 0 && keys.every((k, i) => k === String(i));
+  return isList ? keys.map((k) => x[k]) : x;
+}
+
+/** A tree of the same structure with `fn(leaf, path)` at each tensor. */
+export function mapTree<T, L>(tree: T, fn: (t: Tensor, path: string) => L): MapLeaves<T, L> {
+  const walk = (x: unknown, path: string): unknown => {
+    if (x instanceof Tensor) return fn(x, path);
+    if (Array.isArray(x)) return x.map((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
+    if (isPlainObject(x)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x)) out[k] = walk(x[k], path ? `${path}.${k}` : k);
+      return out;
+    }
+    return x;
+  };
+  return walk(tree, "") as MapLeaves<T, L>;
+}
+
+/** Combines trees of the same structure leaf by leaf; throws naming the first path that differs. */
+export function zipTree<T, L>(trees: readonly T[], fn: (leaves: Tensor[], path: string) => L): MapLeaves<T, L> {
+  if (trees.length === 0) throw new TypeError("zipTree: needs at least one tree");
+  const flats = trees.map((t) => flatten(t));
+  const paths = flats[0].map(([p]) => p);
+  flats.forEach((f, i) => {
+    const bad = f.length !== paths.length
+      ? paths[f.length] ?? f[paths.length][0]
+      : f.find(([p], j) => p !== paths[j])?.[0];
+    if (bad !== undefined) throw new ShapeError("zipTree", `tree ${i} differs from tree 0 in structure at "${bad}"`);
+  });
+  const results = new Map(paths.map((p, j) => [p, fn(flats.map((f) => f[j][1]), p)]));
+  return mapTree(trees[0], (_, path) => results.get(path)!) as MapLeaves<T, L>;
+}
+
+/** Total number of elements in a tree's tensors. */
+export function countParams(tree: unknown): number {
+  return flatten(tree).reduce((n, [, t]) => n + t.size, 0);
+}
