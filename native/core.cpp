@@ -78,11 +78,11 @@ at::Device device(int type, int index) {
   return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
-void check_index_range(const at::Tensor& index, int64_t n, const char* what, bool always) {
+void check_index_range(const at::Tensor& index, int64_t n, bool always) {
   if ((!always && !index.is_cuda()) || index.numel() == 0) return;
   const auto lo = index.min().item<int64_t>();
   const auto hi = index.max().item<int64_t>();
-  TORCH_CHECK(lo >= 0 && hi < n, what, ": index out of range: got values in [", lo, ", ", hi,
+  TORCH_CHECK(lo >= 0 && hi < n, "index out of range: got values in [", lo, ", ", hi,
               "] for a dimension of size ", n);
 }
 

@@ -9,7 +9,7 @@ DT_API dt::T* dt_embedding(T* weight, T* ids) {
   DT_TRY(nullptr, {
     TORCH_CHECK(ids->scalar_type() == at::kLong || ids->scalar_type() == at::kInt,
                 "embedding: ids must be i64 or i32, got ", c10::toString(ids->scalar_type()));
-    dt::check_index_range(*ids, weight->size(0), "embedding", true);
+    dt::check_index_range(*ids, weight->size(0), true);
     return dt::out(at::embedding(*weight, *ids));
   })
 }

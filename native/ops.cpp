@@ -82,10 +82,10 @@ DT_OP(slice, (T* x, int32_t dim, double start, double end, double step),
 DT_OP(cat, (T** items, int32_t n, int32_t dim), at::cat(dt::list(items, n), dim))
 DT_OP(stack, (T** items, int32_t n, int32_t dim), at::stack(dt::list(items, n), dim))
 DT_API dt::T* dt_gather(T* x, int32_t dim, T* index) {
-  DT_TRY(nullptr, dt::check_index_range(*index, x->size(dim), "gather"); return dt::out(at::gather(*x, dim, *index));)
+  DT_TRY(nullptr, dt::check_index_range(*index, x->size(dim)); return dt::out(at::gather(*x, dim, *index));)
 }
 DT_API dt::T* dt_index_select(T* x, int32_t dim, T* index) {
-  DT_TRY(nullptr, dt::check_index_range(*index, x->size(dim), "index_select");
+  DT_TRY(nullptr, dt::check_index_range(*index, x->size(dim));
          return dt::out(at::index_select(*x, dim, *index));)
 }
 

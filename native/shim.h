@@ -51,7 +51,7 @@ inline std::vector<at::Tensor> list(T** items, int n) {
 // Indices outside [0, n) raise here, before a CUDA kernel would hit a device-side assert that poisons
 // the whole CUDA context. CPU kernels check on their own, so CPU tensors skip the extra reduction
 // unless `always` asks for the clearer message (cheap where the index is small, as for embeddings).
-void check_index_range(const at::Tensor& index, int64_t n, const char* what, bool always = false);
+void check_index_range(const at::Tensor& index, int64_t n, bool always = false);
 
 // A generator seeded from the explicit key that JS passes (two uint32 halves of a 64-bit seed).
 at::Generator generator(at::Device device, uint32_t seed_hi, uint32_t seed_lo);
