@@ -4,7 +4,7 @@ import { sym } from "../ffi/lib.ts";
 import { type Device, deviceCodes } from "./device.ts";
 import { type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
-import { formatShape, type Shape, type Sizes } from "./shape.ts";
+import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
 import { h, type Tensor, wrap } from "./tensor.ts";
 
 export interface TensorOptions {
@@ -39,7 +39,7 @@ export function tensor<const S extends Shape = number[]>(
   data: NestedArray | TypedData,
   shape?: Sizes<S>,
   opts?: TensorOptions,
-): Tensor<S> {
+): Tensor<Writable<S>> {
   const op = "tensor";
   let flat: ArrayLike<number | boolean | bigint>;
   let dims: number[];
@@ -141,7 +141,7 @@ function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: st
   return dtype === "f32" ? [new Float32Array(out), 0] : [out, 1];
 }
 
-export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts?: TensorOptions): Tensor<S> {
+export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts?: TensorOptions): Tensor<Writable<S>> {
   const op = "full";
   const dtype = opts?.dtype ?? "f32";
   if (!Number.isFinite(value) && !isFloat(dtype)) throw new DTypeError(op, `${value} cannot be stored as ${dtype}`);
@@ -152,11 +152,11 @@ export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts
   );
 }
 
-export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<S> {
+export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
   return full(shape, 0, opts);
 }
 
-export function ones<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<S> {
+export function ones<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
   return full(shape, 1, opts);
 }
 
@@ -199,12 +199,12 @@ function random<S extends Shape>(kind: 0 | 1, op: string, shape: Sizes<S>, key: 
 }
 
 /** Standard normal samples, determined by `key`. */
-export function randn<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<S> {
+export function randn<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<Writable<S>> {
   return random(1, "randn", shape, key, opts);
 }
 
 /** Uniform samples in [0, 1), determined by `key`. */
-export function rand<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<S> {
+export function rand<const S extends Shape>(shape: Sizes<S>, key: Key, opts?: TensorOptions): Tensor<Writable<S>> {
   return random(0, "rand", shape, key, opts);
 }
 
@@ -215,7 +215,7 @@ export function randint<const S extends Shape>(
   shape: Sizes<S>,
   key: Key,
   opts?: TensorOptions,
-): Tensor<S> {
+): Tensor<Writable<S>> {
   const op = "randint";
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low) {
     throw new RangeError(`randint: need integers low < high, got [${low}, ${high})`);

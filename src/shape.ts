@@ -41,6 +41,9 @@ export type Axis<S extends Shape, D extends number> = number extends D ? number
 /** Sizes only: the runtime counterpart of a shape, where a named dimension is a plain number. */
 export type Sizes<S extends Shape> = { readonly [K in keyof S]: S[K] extends number ? S[K] : number };
 
+/** `S` without `readonly` (what a `const` type parameter infers from a literal array). */
+export type Writable<S extends Shape> = { -readonly [K in keyof S]: S[K] };
+
 // ---- shape transformers ----
 
 /** `S` with dimension `D` replaced by `To`. */
@@ -126,6 +129,18 @@ export type MatmulOrError<A extends Shape, B extends Shape> = number extends A["
   : `matmul: the first operand has rank 0`;
 export type Matmul<A extends Shape, B extends Shape> = MatmulOrError<A, B> extends infer R extends Shape ? R : Shape;
 export type MatmulCheck<A extends Shape, B extends Shape> = Check<MatmulOrError<A, B>>;
+
+// ---- linear layers ----
+/** `linear(x, weight)`: x [..., in] with weight [out, in] gives [..., out], or an error message. */
+export type LinearOrError<X extends Shape, W extends Shape> = number extends X["length"] ? Shape
+  : W extends readonly [infer Out, infer In]
+    ? X extends readonly [...infer Batch extends Shape, infer InX] ? SameDim<InX, In> extends true ? [...Batch, Out]
+      : `linear: x's last dimension ${Fmt<InX>} is not the weight's input dimension ${Fmt<In>} (weight is [out, in])`
+    : "linear: x has rank 0"
+  : number extends W["length"] ? Shape
+  : "linear: the weight must be [out, in]";
+export type Linear<X extends Shape, W extends Shape> = LinearOrError<X, W> extends infer R extends Shape ? R : Shape;
+export type LinearCheck<X extends Shape, W extends Shape> = Check<LinearOrError<X, W>>;
 
 // ---- formatting for messages ----
 type Fmt<D> = D extends string ? `"${D}"` : D extends number ? `${D}` : "?";

@@ -1,7 +1,15 @@
 /** Matrix products. */
 import { ShapeError } from "../../ffi/errors.ts";
 import { sym } from "../../ffi/lib.ts";
-import { type Dim, formatShape, type Matmul, type MatmulCheck, type Shape } from "../shape.ts";
+import {
+  type Dim,
+  formatShape,
+  type Linear,
+  type LinearCheck,
+  type Matmul,
+  type MatmulCheck,
+  type Shape,
+} from "../shape.ts";
 import { h, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 
@@ -44,11 +52,11 @@ export function bmm<Bt extends Dim, N extends Dim, K extends Dim, M extends Dim>
 }
 
 /** x @ weightᵀ + bias, with `weight` laid out [out, in] as in torch.nn.Linear. */
-export function linear<Batch extends Dim[], In extends Dim, Out extends Dim>(
-  x: Tensor<[...Batch, In]>,
-  weight: Tensor<[Out, In]>,
-  bias?: Tensor<[Out]>,
-): Tensor<[...Batch, Out]> {
+export function linear<X extends Shape, W extends Shape>(
+  x: Tensor<X>,
+  weight: Tensor<W> & LinearCheck<X, W>,
+  bias?: Tensor,
+): Tensor<Linear<X, W>> {
   const op = "linear";
   const inX = x.shape[x.rank - 1];
   if (
