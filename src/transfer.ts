@@ -43,17 +43,22 @@ export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | I
   return out;
 }
 
+/** The elements as a flat array of numbers, row-major (i64 beyond 2^53 loses precision; bool gives 0/1). */
+export function values(t: Tensor): number[] {
+  const flat = data(t);
+  return flat instanceof BigInt64Array ? Array.from(flat, Number) : Array.from(flat);
+}
+
 export type Nested = number | Nested[];
 
 /** The elements as nested JS arrays of numbers (i64 beyond 2^53 loses precision; bool gives 0/1). */
 export function toArray(t: Tensor): Nested {
-  const flat = data(t);
-  const values: number[] = flat instanceof BigInt64Array ? Array.from(flat, Number) : Array.from(flat);
-  if (t.rank === 0) return values[0];
+  const flat = values(t);
+  if (t.rank === 0) return flat[0];
   let pos = 0;
   const build = (d: number): Nested[] => {
     const out: Nested[] = [];
-    for (let i = 0; i < t.shape[d]; i++) out.push(d === t.rank - 1 ? values[pos++] : build(d + 1));
+    for (let i = 0; i < t.shape[d]; i++) out.push(d === t.rank - 1 ? flat[pos++] : build(d + 1));
     return out;
   };
   return build(0);

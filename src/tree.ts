@@ -36,7 +36,7 @@ export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
  * Rebuilds a tree from dotted paths. Levels whose keys are exactly 0..n-1 become arrays, so
  * `layers.0.w` and `layers.1.w` give `{ layers: [{ w }, { w }] }`.
  */
-export function unflatten<L = Tensor>(entries: Iterable<[string, L]>): Record<string, unknown> {
+export function unflatten(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [path, leaf] of entries) {
     const keys = path.split(".");

@@ -19,7 +19,7 @@ import {
   slice,
   softmax,
   sum,
-  Tensor,
+  type Tensor,
   transpose,
   unsqueeze,
   zeros,
