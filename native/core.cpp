@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
+#include <ATen/core/grad_mode.h>  // at::GradMode: ATen.h stopped including it in 2.x
 
 #include <atomic>
 #include <cstring>

@@ -62,10 +62,8 @@ Deno.test("types: matmul of [2, 3] with [4, 5] is a compile error and a runtime 
     const a = zeros([2, 3]);
     const b = zeros([4, 5]);
     // @ts-expect-error inner dimensions 3 and 4 differ
-    assert.throws(
-      () => matmul(a, b),
-      (e: Error) => e instanceof ShapeError && /inner dimensions 3 and 4/.test(e.message),
-    );
+    const mismatched = () => matmul(a, b);
+    assert.throws(mismatched, (e: Error) => e instanceof ShapeError && /inner dimensions 3 and 4/.test(e.message));
 
     const x = named<["batch", "d_model"]>([2, 8]);
     const wrongName = named<["vocab", "d_model"]>([8, 8]);
