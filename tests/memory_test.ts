@@ -152,3 +152,22 @@ Deno.test("memory: tensors created outside any scope are kept and can be freed b
   t.free(); // idempotent
   assert.equal(memory().tensors, before);
 });
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+Deno.test({
+  name: "memory: the GC safety net frees kept tensors that became unreachable",
+  ignore: gc === undefined, // needs --v8-flags=--expose-gc, as `deno task test` passes
+  async fn() {
+    const before = memory().tensors;
+    (() => {
+      for (let i = 0; i < 100; i++) zeros([10]);
+    })();
+    assert.equal(memory().tensors, before + 100);
+    for (let i = 0; i < 50 && memory().tensors > before; i++) {
+      gc!();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(memory().tensors, before);
+  },
+});
