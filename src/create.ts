@@ -47,16 +47,9 @@ export function tensor<const S extends Shape = number[]>(
     flat = data;
     dims = shape ? [...shape] : [data.length];
   } else if (Array.isArray(data) || typeof data === "number" || typeof data === "boolean") {
-    const inferred = inferShape(data as NestedArray);
-    const values = (data as unknown[]).flat?.(Infinity) as (number | boolean)[] ?? [data as number];
-    flat = typeof data === "object" ? values : [data as number];
-    if (shape) {
-      dims = [...shape];
-      const n = dims.reduce((a, b) => a * b, 1);
-      if (n !== flat.length) {
-        throw new ShapeError(op, `shape ${formatShape(dims)} holds ${n} elements but the data has ${flat.length}`);
-      }
-    } else dims = inferred;
+    const inferred = inferShape(data);
+    flat = Array.isArray(data) ? data.flat(Infinity) as (number | boolean)[] : [data as number | boolean];
+    dims = shape ? [...shape] : inferred;
   } else {
     throw new DTypeError(op, `data must be a number, boolean, nested array or typed array, got ${typeof data}`);
   }
