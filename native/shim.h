@@ -1,4 +1,4 @@
-// Internal helpers shared by the shim's translation units. The public ABI is documented in abi.md;
+// Internal helpers shared by the shim's translation units. The ABI conventions are in README.md;
 // every exported symbol is `extern "C"` and starts with `dt_`.
 #pragma once
 
