@@ -42,7 +42,7 @@ export function valueAndGrad<P, A extends unknown[]>(
       const grads = gradients(loss, leaves);
       const value = detach(loss) as Tensor<[]>;
       const gradTree = rebuild(params, grads) as Grads<P>;
-      return { value: options.hasAux ? [value, aux] : value, grads: gradTree };
+      return { value: options.hasAux ? [value, mapTree(aux, detach)] : value, grads: gradTree };
     });
 }
 
