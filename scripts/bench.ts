@@ -1,0 +1,221 @@
+/**
+ * `deno task bench`: deno-torch against the raw FFI symbols and against PyTorch eager (Debian's
+ * python3-torch on the same libtorch, run by /usr/bin/python3 with scripts/bench_torch.py), both
+ * with the same intra-op thread count. Prints a table per benchmark group and a verdict per target.
+ *
+ *   deno task bench                  all groups
+ *   deno task bench --only ffi       one group (comma-separate several)
+ *   deno task bench --quick --json   fewer iterations; machine-readable output on stdout
+ */
+import { parseArgs } from "node:util";
+import { memory, setThreads, threads, torchVersion } from "../mod.ts";
+import { localSampler, pairedDiff, pairedRatio, sampleInterleaved, type Sampler } from "./bench/harness.ts";
+import { GROUPS } from "./bench/groups.ts";
+import { formatNs, groupTable, LEGEND, verdictLines } from "./bench/report.ts";
+import { TorchClient } from "./bench/torch.ts";
+import type { BenchGroup, Context, GroupResult, RowResult, RowSpec } from "./bench/types.ts";
+
+const DEFAULT_PYTHON = "/usr/bin/python3";
+const TORCH_SCRIPT = decodeURIComponent(new URL("./bench_torch.py", import.meta.url).pathname);
+
+const USAGE = `Usage: deno task bench [options]
+
+Times deno-torch ops against the raw FFI symbols and PyTorch eager (same libtorch, same threads).
+
+Options:
+  --only <groups>    run only these groups, comma-separated (${GROUPS.map((g) => g.name).join(", ")})
+  --quick            fewer, shorter samples (a smoke run; numbers are noisier)
+  --json             print machine-readable results on stdout (progress goes to stderr)
+  --threads <n>      set libtorch's intra-op threads (default: the runtime's, DENO_TORCH_THREADS or all cores)
+  --python <path>    interpreter with torch for the PyTorch column (default ${DEFAULT_PYTHON})
+  --no-torch         skip the PyTorch column
+  -h, --help         this text
+
+Groups:
+${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.description}`).join("\n")}
+`;
+
+interface Args {
+  only?: string;
+  quick: boolean;
+  json: boolean;
+  threads?: string;
+  python: string;
+  "no-torch": boolean;
+  help: boolean;
+}
+
+function parse(): Args {
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      options: {
+        only: { type: "string" },
+        quick: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        threads: { type: "string" },
+        python: { type: "string", default: DEFAULT_PYTHON },
+        "no-torch": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    return values as Args;
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
+
+function selectGroups(only: string | undefined): BenchGroup[] {
+  if (!only) return [...GROUPS];
+  const names = only.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = names.filter((n) => !GROUPS.some((g) => g.name === n));
+  if (unknown.length > 0 || names.length === 0) {
+    console.error(
+      `bench: unknown group(s) ${unknown.join(", ") || "(none given)"}; have ${GROUPS.map((g) => g.name).join(", ")}`,
+    );
+    Deno.exit(2);
+  }
+  return GROUPS.filter((g) => names.includes(g.name));
+}
+
+/** 1, 5 and 15 min load averages, or null. (Deno wants --allow-all to read /proc and --allow-sys for
+ * Deno.loadavg(); the task grants --allow-run, so ask `cat`.) */
+function loadAverage(): number[] | null {
+  try {
+    const { success, stdout } = new Deno.Command("cat", { args: ["/proc/loadavg"], stderr: "null" }).outputSync();
+    if (success) return new TextDecoder().decode(stdout).split(" ").slice(0, 3).map(Number);
+  } catch {
+    // no cat, no /proc
+  }
+  try {
+    return Deno.loadavg();
+  } catch {
+    return null;
+  }
+}
+
+async function runRow(spec: RowSpec, ctx: Context): Promise<RowResult> {
+  const samplers: Record<string, Sampler> = { ours: localSampler(spec.ours) };
+  if (spec.native) samplers.native = localSampler(spec.native);
+  const torch = spec.torch && ctx.torch?.has(spec.torch) ? ctx.torch : null;
+  if (torch) samplers.torch = torch.sampler(spec.torch!);
+  const stats = await sampleInterleaved(samplers, { targetNs: spec.targetNs ?? ctx.targetNs, repeats: ctx.repeats });
+  const r: RowResult = { id: spec.id, label: spec.label, ours: stats.ours, overhead: spec.overhead };
+  if (stats.native) {
+    r.native = stats.native;
+    r.added = pairedDiff(stats.ours, stats.native);
+  }
+  if (stats.torch) {
+    r.torch = stats.torch;
+    r.ratio = pairedRatio(stats.ours, stats.torch);
+    r.torchCode = torch!.info.workloads[spec.torch!];
+  }
+  return r;
+}
+
+async function runGroup(group: BenchGroup, ctx: Context, log: (s: string) => void): Promise<GroupResult> {
+  log(`[${group.name}] ${group.title}`);
+  const before = memory().tensors;
+  const { rows: specs, dispose } = group.setup(ctx);
+  const rows: RowResult[] = [];
+  try {
+    for (const spec of specs) {
+      const r = await runRow(spec, ctx);
+      const parts = [`ours ${formatNs(r.ours.median)}`];
+      if (r.native) parts.push(`native ${formatNs(r.native.median)}`);
+      if (r.torch) parts.push(`torch ${formatNs(r.torch.median)}`);
+      log(`  ${spec.label}: ${parts.join(", ")}`);
+      rows.push(r);
+    }
+  } finally {
+    dispose?.();
+  }
+  const leaked = memory().tensors - before;
+  return { name: group.name, title: group.title, rows, verdicts: group.verdicts?.(rows, ctx) ?? [], leaked };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const groups = selectGroups(args.only);
+  if (args.threads !== undefined) setThreads(Number(args.threads));
+  const n = threads();
+  const out = args.json ? console.error : console.log;
+  const log = console.error;
+
+  let torch: TorchClient | null = null;
+  let torchNotice: string | null = null;
+  if (args["no-torch"]) torchNotice = "--no-torch given";
+  else {
+    const started = await TorchClient.start(args.python, TORCH_SCRIPT, n);
+    if (typeof started === "string") torchNotice = started;
+    else torch = started;
+  }
+  if (torchNotice) log(`notice: PyTorch column skipped: ${torchNotice}`);
+  if (torch && torch.info.threads !== n) {
+    log(`warning: PyTorch runs ${torch.info.threads} threads, deno-torch ${n}`);
+  }
+
+  const quick = args.quick;
+  const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: quick ? 5 : 11, torch };
+  const loadBefore = loadAverage();
+  const header = [
+    `deno-torch bench${
+      quick ? " (quick)" : ""
+    }: deno ${Deno.version.deno} (V8 ${Deno.version.v8}), libtorch ${torchVersion()}`,
+    `intra-op threads: ${n} (deno-torch) / ${
+      torch ? torch.info.threads : "—"
+    } (PyTorch); cores: ${navigator.hardwareConcurrency}`,
+    torch ? `PyTorch: torch ${torch.info.version} via ${torch.info.python}` : `PyTorch: skipped (${torchNotice})`,
+    `samples: ${ctx.repeats} rounds × ~${formatNs(ctx.targetNs)} per variant` +
+    (loadBefore ? `; load average ${loadBefore.join(" ")}` : ""),
+  ];
+  out(header.join("\n"));
+
+  const results: GroupResult[] = [];
+  try {
+    for (const g of groups) results.push(await runGroup(g, ctx, log));
+  } finally {
+    await torch?.close();
+  }
+  const loadAfter = loadAverage();
+
+  if (args.json) {
+    console.log(JSON.stringify(
+      {
+        deno: Deno.version.deno,
+        v8: Deno.version.v8,
+        libtorch: torchVersion(),
+        threads: n,
+        cores: navigator.hardwareConcurrency,
+        quick,
+        rounds: ctx.repeats,
+        targetNs: ctx.targetNs,
+        loadAverage: { before: loadBefore, after: loadAfter },
+        pytorch: torch ? { ...torch.info, workloads: undefined } : { skipped: torchNotice },
+        groups: results,
+      },
+      null,
+      2,
+    ));
+    return;
+  }
+  for (const g of results) {
+    out(`\n## ${g.name}: ${g.title}\n`);
+    out(groupTable(g));
+  }
+  out(`\n${LEGEND}`);
+  if (loadAfter && loadAfter[0] > n * 0.25) {
+    out(`Load average ${loadAfter.join(" ")} on ${navigator.hardwareConcurrency} cores: other processes were busy.`);
+  }
+  out("");
+  for (const line of verdictLines(results)) out(line);
+}
+
+await main();
