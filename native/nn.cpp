@@ -32,10 +32,17 @@ DT_API dt::T* dt_cross_entropy(T* logits, T* target, int32_t reduction, int32_t 
   })
 }
 
-// Fused scaled-dot-product attention without dropout; `mask` (nullable) is additive or boolean (true = attend).
+// Fused scaled-dot-product attention without dropout. `mask` (nullable) is additive, or boolean with
+// true = attend; a boolean mask becomes -1e9 where false, as the reference's masked_fill(mask == 0, -1e9)
+// does, so a fully masked row averages the values instead of turning into NaN.
 DT_API dt::T* dt_sdpa(T* q, T* k, T* v, T* mask, int32_t is_causal) {
   DT_TRY(nullptr, {
-    const auto m = mask ? c10::optional<at::Tensor>(*mask) : c10::nullopt;
+    c10::optional<at::Tensor> m = c10::nullopt;
+    if (mask) {
+      m = mask->scalar_type() == at::kBool
+              ? at::zeros(mask->sizes(), q->options()).masked_fill_(mask->logical_not(), -1e9)
+              : *mask;
+    }
 #if DT_TORCH_AT_LEAST(2, 0)
     return dt::out(at::scaled_dot_product_attention(*q, *k, *v, m, 0.0, is_causal != 0));
 #else

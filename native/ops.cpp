@@ -21,23 +21,23 @@ DT_OP(logical_and, (T* a, T* b), at::logical_and(*a, *b))
 DT_OP(logical_or, (T* a, T* b), at::logical_or(*a, *b))
 
 // ---- elementwise, tensor ⊕ scalar ----
-DT_OP(add_scalar, (T* a, double s), *a + s)
-DT_OP(sub_scalar, (T* a, double s), *a - s)
-DT_OP(rsub_scalar, (T* a, double s), at::rsub(*a, s))
-DT_OP(mul_scalar, (T* a, double s), *a * s)
-DT_OP(div_scalar, (T* a, double s), *a / s)
-DT_OP(rdiv_scalar, (T* a, double s), at::reciprocal(*a) * s)
-DT_OP(pow_scalar, (T* a, double s), at::pow(*a, s))
-DT_OP(eq_scalar, (T* a, double s), at::eq(*a, s))
-DT_OP(ne_scalar, (T* a, double s), at::ne(*a, s))
-DT_OP(lt_scalar, (T* a, double s), at::lt(*a, s))
-DT_OP(le_scalar, (T* a, double s), at::le(*a, s))
-DT_OP(gt_scalar, (T* a, double s), at::gt(*a, s))
-DT_OP(ge_scalar, (T* a, double s), at::ge(*a, s))
+DT_OP(add_scalar, (T* a, double s), *a + dt::scalar(*a, s))
+DT_OP(sub_scalar, (T* a, double s), *a - dt::scalar(*a, s))
+DT_OP(rsub_scalar, (T* a, double s), at::rsub(*a, dt::scalar(*a, s)))
+DT_OP(mul_scalar, (T* a, double s), *a * dt::scalar(*a, s))
+DT_OP(div_scalar, (T* a, double s), *a / dt::scalar(*a, s))
+DT_OP(rdiv_scalar, (T* a, double s), at::reciprocal(*a) * dt::scalar(*a, s))
+DT_OP(pow_scalar, (T* a, double s), at::pow(*a, dt::scalar(*a, s)))
+DT_OP(eq_scalar, (T* a, double s), at::eq(*a, dt::scalar(*a, s)))
+DT_OP(ne_scalar, (T* a, double s), at::ne(*a, dt::scalar(*a, s)))
+DT_OP(lt_scalar, (T* a, double s), at::lt(*a, dt::scalar(*a, s)))
+DT_OP(le_scalar, (T* a, double s), at::le(*a, dt::scalar(*a, s)))
+DT_OP(gt_scalar, (T* a, double s), at::gt(*a, dt::scalar(*a, s)))
+DT_OP(ge_scalar, (T* a, double s), at::ge(*a, dt::scalar(*a, s)))
 // has_min/has_max select which bound applies, so either side may be open.
 DT_OP(clamp, (T* x, int32_t has_min, double min, int32_t has_max, double max),
-      at::clamp(*x, has_min ? c10::optional<at::Scalar>(min) : c10::nullopt,
-                has_max ? c10::optional<at::Scalar>(max) : c10::nullopt))
+      at::clamp(*x, has_min ? c10::optional<at::Scalar>(dt::scalar(*x, min)) : c10::nullopt,
+                has_max ? c10::optional<at::Scalar>(dt::scalar(*x, max)) : c10::nullopt))
 
 // ---- elementwise, unary ----
 DT_OP(neg, (T* x), at::neg(*x))

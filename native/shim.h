@@ -41,6 +41,16 @@ inline std::vector<int64_t> dims(const double* sizes, int n) {
   return v;
 }
 
+// A JS number as an ATen scalar: whole numbers meet integer tensors as int64, so that `i64 + 1`
+// stays i64 (a double scalar would promote the result to float and round large values).
+inline at::Scalar scalar(const at::Tensor& t, double s) {
+  if (at::isIntegralType(t.scalar_type(), /*includeBool=*/false) && s > -9.2e18 && s < 9.2e18 &&
+      s == static_cast<double>(static_cast<int64_t>(s))) {
+    return at::Scalar(static_cast<int64_t>(s));
+  }
+  return at::Scalar(s);
+}
+
 inline std::vector<at::Tensor> list(T** items, int n) {
   std::vector<at::Tensor> v;
   v.reserve(n);

@@ -46,6 +46,9 @@ export type Writable<S extends Shape> = { -readonly [K in keyof S]: S[K] };
 
 // ---- shape transformers ----
 
+/** The last dimension of `S` (`number` when unknown). */
+export type LastDim<S extends Shape> = S extends readonly [...Shape, infer L extends Dim] ? L : number;
+
 /** `S` with dimension `D` replaced by `To`. */
 export type SetDim<S extends Shape, D extends number, To extends Dim> = number extends S["length"] ? Shape
   : { -readonly [K in keyof S]: K extends `${Axis<S, D>}` ? To : S[K] };

@@ -3,7 +3,7 @@ import { DTypeError, ShapeError } from "../../ffi/errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
-import { type Dim, formatShape, type Shape } from "../shape.ts";
+import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "../shape.ts";
 import { h, type Tensor, wrap } from "../tensor.ts";
 import { sameDevice } from "./check.ts";
 import { matmul } from "./linalg.ts";
@@ -86,7 +86,7 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
 }
 
 export interface AttentionOptions {
-  /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 (plain path). */
+  /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 on both paths (as in the reference), so a fully masked row averages the values. */
   mask?: Tensor;
   /** Dropout on the attention probabilities (needs `key`). */
   dropout?: number;
@@ -99,12 +99,12 @@ export interface AttentionOptions {
  * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
  * kernel; with dropout it runs the plain composition so that the dropout draws come from `key`.
  */
-export function scaledDotProductAttention<S extends Shape>(
+export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   q: Tensor<S>,
   k: Tensor,
-  v: Tensor,
+  v: Tensor<V>,
   options: AttentionOptions = {},
-): Tensor<S> {
+): Tensor<SetDim<S, -1, LastDim<V>>> {
   const op = "scaledDotProductAttention";
   const { mask, dropout: p = 0, key, fused = true } = options;
   if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank || q.shape[q.rank - 1] !== k.shape[k.rank - 1]) {
@@ -124,6 +124,6 @@ export function scaledDotProductAttention<S extends Shape>(
     if (mask) scores = maskedFill(scores, logicalNot(mask), -1e9);
     let probs: Tensor = softmax(scores, -1);
     if (p > 0) probs = dropout(probs, p, key!);
-    return matmul(probs, v) as Tensor<S>;
+    return matmul(probs, v as Tensor) as unknown as Tensor<SetDim<S, -1, LastDim<V>>>;
   });
 }
