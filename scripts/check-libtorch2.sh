@@ -6,6 +6,7 @@
 #
 # Exit codes: 0 the sources compile against the 2.x headers; 1 they do not (or the check itself is
 # broken); 3 skipped: the headers could not be fetched (no network, no apt-get, no Debian keyring).
+# LIBTORCH2_MIRROR overrides the Debian mirror (default: the one in the system's apt sources).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +25,7 @@ fail() {
 
 case "${1:-}" in
   -h | --help)
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
@@ -54,7 +55,7 @@ if [ ! -f "$DONE" ] || [ ! -f "$INCLUDE/torch/csrc/api/include/torch/version.h" 
   command -v apt-get >/dev/null 2>&1 || skip "apt-get is not available"
   command -v dpkg-deb >/dev/null 2>&1 || skip "dpkg-deb is not available"
   [ -f "$KEYRING" ] || skip "$KEYRING is missing (apt-get install debian-archive-keyring)"
-  MIRROR="$(mirror)"
+  MIRROR="${LIBTORCH2_MIRROR:-$(mirror)}"
   APT="$CACHE/apt"
   rm -rf "$ROOTFS" "$APT" "$DONE"
   mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$APT/cache" "$APT/debs"
