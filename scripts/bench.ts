@@ -25,6 +25,7 @@ Times deno-torch ops against the raw FFI symbols and PyTorch eager (same libtorc
 Options:
   --only <groups>    run only these groups, comma-separated (${GROUPS.map((g) => g.name).join(", ")})
   --quick            fewer, shorter samples (a smoke run; numbers are noisier)
+  --rounds <n>       samples per variant (default 11, quick 5); more rounds steady a busy machine
   --json             print machine-readable results on stdout (progress goes to stderr)
   --threads <n>      set libtorch's intra-op threads (default: the runtime's, DENO_TORCH_THREADS or all cores)
   --python <path>    interpreter with torch for the PyTorch column (default ${DEFAULT_PYTHON})
@@ -40,6 +41,7 @@ interface Args {
   quick: boolean;
   json: boolean;
   threads?: string;
+  rounds?: string;
   python: string;
   "no-torch": boolean;
   help: boolean;
@@ -54,6 +56,7 @@ function parse(): Args {
         quick: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         threads: { type: "string" },
+        rounds: { type: "string" },
         python: { type: "string", default: DEFAULT_PYTHON },
         "no-torch": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -97,7 +100,20 @@ function loadAverage(): number[] | null {
   }
 }
 
-async function runRow(spec: RowSpec, ctx: Context): Promise<RowResult> {
+/** Runs a row; if the PyTorch process fails mid-way, drops the PyTorch column and runs it again. */
+async function runRow(spec: RowSpec, ctx: Context, log: (s: string) => void): Promise<RowResult> {
+  try {
+    return await runRowOnce(spec, ctx);
+  } catch (e) {
+    if (!ctx.torch || !spec.torch) throw e;
+    log(`notice: PyTorch column dropped from here on: ${(e as Error).message}`);
+    await ctx.torch.close().catch(() => {});
+    ctx.torch = null;
+    return await runRowOnce(spec, ctx);
+  }
+}
+
+async function runRowOnce(spec: RowSpec, ctx: Context): Promise<RowResult> {
   const samplers: Record<string, Sampler> = { ours: localSampler(spec.ours) };
   if (spec.native) samplers.native = localSampler(spec.native);
   const torch = spec.torch && ctx.torch?.has(spec.torch) ? ctx.torch : null;
@@ -123,7 +139,7 @@ async function runGroup(group: BenchGroup, ctx: Context, log: (s: string) => voi
   const rows: RowResult[] = [];
   try {
     for (const spec of specs) {
-      const r = await runRow(spec, ctx);
+      const r = await runRow(spec, ctx, log);
       const parts = [`ours ${formatNs(r.ours.median)}`];
       if (r.native) parts.push(`native ${formatNs(r.native.median)}`);
       if (r.torch) parts.push(`torch ${formatNs(r.torch.median)}`);
@@ -144,8 +160,21 @@ async function main(): Promise<void> {
     return;
   }
   const groups = selectGroups(args.only);
-  if (args.threads !== undefined) setThreads(Number(args.threads));
+  if (args.threads !== undefined) {
+    try {
+      setThreads(Number(args.threads));
+    } catch (e) {
+      console.error(`bench: --threads: ${(e as Error).message}`);
+      Deno.exit(2);
+    }
+  }
   const n = threads();
+  const quick = args.quick;
+  const rounds = args.rounds === undefined ? (quick ? 5 : 11) : Number(args.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error(`bench: --rounds needs a positive integer, got ${args.rounds}`);
+    Deno.exit(2);
+  }
   const out = args.json ? console.error : console.log;
   const log = console.error;
 
@@ -162,19 +191,17 @@ async function main(): Promise<void> {
     log(`warning: PyTorch runs ${torch.info.threads} threads, deno-torch ${n}`);
   }
 
-  const quick = args.quick;
-  const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: quick ? 5 : 11, torch };
+  const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: rounds, torch };
   const loadBefore = loadAverage();
+  const pytorch = torch ? `torch ${torch.info.version} via ${torch.info.python}` : `skipped (${torchNotice})`;
+  const load = loadBefore ? `; load average ${loadBefore.join(" ")}` : "";
   const header = [
-    `deno-torch bench${
-      quick ? " (quick)" : ""
-    }: deno ${Deno.version.deno} (V8 ${Deno.version.v8}), libtorch ${torchVersion()}`,
-    `intra-op threads: ${n} (deno-torch) / ${
-      torch ? torch.info.threads : "—"
-    } (PyTorch); cores: ${navigator.hardwareConcurrency}`,
-    torch ? `PyTorch: torch ${torch.info.version} via ${torch.info.python}` : `PyTorch: skipped (${torchNotice})`,
-    `samples: ${ctx.repeats} rounds × ~${formatNs(ctx.targetNs)} per variant` +
-    (loadBefore ? `; load average ${loadBefore.join(" ")}` : ""),
+    `deno-torch bench${quick ? " (quick)" : ""}: deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ` +
+    `libtorch ${torchVersion()}`,
+    `intra-op threads: ${n} (deno-torch) / ${torch ? torch.info.threads : "—"} (PyTorch); ` +
+    `cores: ${navigator.hardwareConcurrency}`,
+    `PyTorch: ${pytorch}`,
+    `samples: ${ctx.repeats} rounds × ~${formatNs(ctx.targetNs)} per variant${load}`,
   ];
   out(header.join("\n"));
 
@@ -182,7 +209,7 @@ async function main(): Promise<void> {
   try {
     for (const g of groups) results.push(await runGroup(g, ctx, log));
   } finally {
-    await torch?.close();
+    await ctx.torch?.close();
   }
   const loadAfter = loadAverage();
 
