@@ -6,6 +6,7 @@ import { type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
 import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
 import { h, type Tensor, wrap } from "./tensor.ts";
+import { sizesArg } from "./scratch.ts";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -15,16 +16,6 @@ export interface TensorOptions {
 /** Nested JS arrays of numbers or booleans. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
-
-/** Validates sizes and packs them for the native ABI (f64 entries, no BigInt). */
-export function sizesBuffer(shape: readonly number[], op: string): Float64Array {
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new ShapeError(op, `sizes must be non-negative integers, got ${formatShape(shape as number[])}`);
-    }
-  }
-  return new Float64Array(shape);
-}
 
 function device(opts: TensorOptions | undefined, op: string): [number, number] {
   return deviceCodes(opts?.device ?? "cpu", op);
@@ -61,7 +52,7 @@ export function tensor<const S extends Shape = number[]>(
   const [buffer, srcCode] = encode(flat, dtype, op);
   const [dev, idx] = device(opts, op);
   return wrap(
-    sym.dt_from_data(buffer, srcCode, sizesBuffer(dims, op), dims.length, dtypeCode(dtype, op), dev, idx),
+    sym.dt_from_data(buffer, srcCode, sizesArg(dims, op), dims.length, dtypeCode(dtype, op), dev, idx),
     op,
   );
 }
@@ -140,7 +131,7 @@ export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts
   if (!Number.isFinite(value) && !isFloat(dtype)) throw new DTypeError(op, `${value} cannot be stored as ${dtype}`);
   const [dev, idx] = device(opts, op);
   return wrap(
-    sym.dt_full(sizesBuffer(shape as readonly number[], op), shape.length, value, dtypeCode(dtype, op), dev, idx),
+    sym.dt_full(sizesArg(shape as readonly number[], op), shape.length, value, dtypeCode(dtype, op), dev, idx),
     op,
   );
 }
@@ -187,7 +178,7 @@ function random<S extends Shape>(kind: 0 | 1, op: string, shape: Sizes<S>, key: 
   const dtype = opts?.dtype ?? "f32";
   if (!isFloat(dtype)) throw new DTypeError(op, `needs a floating dtype, got ${dtype}`);
   const [dev, idx] = device(opts, op);
-  const sizes = sizesBuffer(shape as readonly number[], op);
+  const sizes = sizesArg(shape as readonly number[], op);
   return wrap(sym.dt_random(sizes, shape.length, kind, dtypeCode(dtype, op), dev, idx, key.hi, key.lo), op);
 }
 
@@ -214,7 +205,7 @@ export function randint<const S extends Shape>(
     throw new RangeError(`randint: need integers low < high, got [${low}, ${high})`);
   }
   const [dev, idx] = device(opts, op);
-  const sizes = sizesBuffer(shape as readonly number[], op);
+  const sizes = sizesArg(shape as readonly number[], op);
   const dtype = dtypeCode(opts?.dtype ?? "i64", op);
   return wrap(sym.dt_randint(low, high, sizes, shape.length, dtype, dev, idx, key.hi, key.lo), op);
 }

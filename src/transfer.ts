@@ -6,6 +6,7 @@ import { bytesPer, type DType, dtypeCode } from "./dtype.ts";
 import type { Shape } from "./shape.ts";
 import { h, type Tensor, wrap } from "./tensor.ts";
 import { scope } from "./scope.ts";
+import { scalarOut } from "./scratch.ts";
 
 export type DataOf<D extends DType> = D extends "f64" ? Float64Array
   : D extends "i64" ? BigInt64Array
@@ -66,9 +67,8 @@ export function toArray(t: Tensor): Nested {
 
 /** The value of a one-element tensor. */
 export function item(t: Tensor): number {
-  const out = new Float64Array(1);
-  if (sym.dt_item(h(t, "item"), out) !== 0) fail("item");
-  return out[0];
+  if (sym.dt_item(h(t, "item"), scalarOut) !== 0) fail("item");
+  return scalarOut[0];
 }
 
 /**

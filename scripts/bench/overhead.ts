@@ -13,7 +13,7 @@ import { dtypeFromCode } from "../../src/dtype.ts";
 import { broadcastShapes, sameDevice } from "../../src/ops/check.ts";
 import { adopt, scope } from "../../src/scope.ts";
 import { h, Tensor } from "../../src/tensor.ts";
-import { sizesBuffer } from "../../src/create.ts";
+import { sizesArg } from "../../src/scratch.ts";
 import { add, full, reshape } from "../../mod.ts";
 import type { BenchGroup, RowResult, Verdict } from "./types.ts";
 import { formatNs } from "./report.ts";
@@ -123,9 +123,9 @@ export const overheadGroup: BenchGroup = {
         },
         {
           id: "sizes_buffer",
-          label: "sizesBuffer([16, 16]) (new Float64Array)",
+          label: "sizesArg([16, 16]) (shared buffer)",
           ours: (n) => {
-            for (let i = 0; i < n; i++) sink = sizesBuffer(shape, "zeros");
+            for (let i = 0; i < n; i++) sink = sizesArg(shape, "zeros");
           },
         },
         {

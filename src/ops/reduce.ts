@@ -5,6 +5,7 @@ import type { Reduce, SetDim, Shape } from "../shape.ts";
 import { h, type Handle, type Tensor, wrap, wrapDescribed } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";
 import { axis } from "./check.ts";
+import { dimArg, dimsArg, pairOut } from "../scratch.ts";
 
 type DimsNative = (x: Handle, dims: Float64Array, n: number, keep: number) => Handle | null;
 
@@ -14,7 +15,7 @@ function reduceAll(op: string, fn: (x: Handle) => Handle | null, x: Tensor): Ten
 
 function reduceDim(op: string, fn: DimsNative, x: Tensor, dim: number, keepDim: boolean): Tensor {
   const a = axis(x.rank, dim, op, x.shape);
-  return wrap(fn(h(x, op), new Float64Array([a]), 1, keepDim ? 1 : 0), op);
+  return wrap(fn(h(x, op), dimArg(a), 1, keepDim ? 1 : 0), op);
 }
 
 /** Sum of all elements, or along `dim` (kept as size 1 with `keepDim`). */
@@ -48,7 +49,7 @@ export interface VarianceOptions<K extends boolean> {
 function variance(op: string, fn: typeof sym.dt_std, x: Tensor, dim: number | undefined, o: VarianceOptions<boolean>) {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : [axis(x.rank, dim, op, x.shape)];
   const unbiased = o.unbiased ?? true;
-  return wrap(fn(h(x, op), new Float64Array(dims), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
+  return wrap(fn(h(x, op), dimsArg(dims, op), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
 }
 
 /** Standard deviation (unbiased unless `{ unbiased: false }`) of all elements or along `dim`. */
@@ -160,7 +161,7 @@ export function topk<S extends Shape, const K extends number, const D extends nu
       `topk: k must be an integer in [0, ${x.shape[a]}] for dimension ${dim} of [${x.shape}], got ${k}`,
     );
   }
-  const out = new BigUint64Array(2);
+  const out = pairOut;
   const status = sym.dt_topk(h(x, op), k, a, options.largest === false ? 0 : 1, options.sorted === false ? 0 : 1, out);
   if (status !== 0) fail(op);
   const values = wrapDescribed<SetDim<S, D, K>>(Deno.UnsafePointer.create(out[0])!, op);

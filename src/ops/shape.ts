@@ -1,7 +1,7 @@
 /** Reshaping, reordering, slicing, joining and indexing. */
 import { DTypeError, ShapeError } from "../../ffi/errors.ts";
 import { sym } from "../../ffi/lib.ts";
-import { sizesBuffer } from "../create.ts";
+import { dimsArg, sizesArg } from "../scratch.ts";
 import {
   type Dim,
   type DropDim,
@@ -49,13 +49,13 @@ function resolveSizes(from: readonly number[], to: readonly Dim[], op: string): 
  */
 export function reshape<const To extends Shape>(x: Tensor, shape: Sizes<To>): Tensor<Reshaped<To>> {
   const sizes = resolveSizes(x.shape, shape as readonly Dim[], "reshape");
-  return wrap(sym.dt_reshape(h(x, "reshape"), sizesBuffer(sizes, "reshape"), sizes.length), "reshape");
+  return wrap(sym.dt_reshape(h(x, "reshape"), sizesArg(sizes, "reshape"), sizes.length), "reshape");
 }
 
 /** Like `reshape` but never copies: fails when the memory layout does not allow a view. */
 export function view<const To extends Shape>(x: Tensor, shape: Sizes<To>): Tensor<Reshaped<To>> {
   const sizes = resolveSizes(x.shape, shape as readonly Dim[], "view");
-  return wrap(sym.dt_view(h(x, "view"), sizesBuffer(sizes, "view"), sizes.length), "view");
+  return wrap(sym.dt_view(h(x, "view"), sizesArg(sizes, "view"), sizes.length), "view");
 }
 
 /** Broadcasts size-1 dimensions to `shape` without copying (-1 keeps a size). */
@@ -71,7 +71,7 @@ export function expand<const To extends Shape>(x: Tensor, shape: Sizes<To>): Ten
       throw new ShapeError("expand", `cannot expand ${formatShape(x.shape)} to ${formatShape(sizes)}`);
     }
   });
-  return wrap(sym.dt_expand(h(x, "expand"), new Float64Array(sizes), sizes.length), "expand");
+  return wrap(sym.dt_expand(h(x, "expand"), dimsArg(sizes, "expand"), sizes.length), "expand");
 }
 
 export function transpose<S extends Shape, const I extends number, const J extends number>(
@@ -98,7 +98,7 @@ export function permute<S extends Shape, const P extends readonly number[]>(
   }
   const dims = order.map((d) => axis(x.rank, d, op, x.shape));
   if (new Set(dims).size !== dims.length) throw new ShapeError(op, `order ${formatShape(order)} repeats a dimension`);
-  return wrap(sym.dt_permute(h(x, op), new Float64Array(dims), dims.length), op);
+  return wrap(sym.dt_permute(h(x, op), dimsArg(dims, op), dims.length), op);
 }
 
 /** The same values laid out contiguously (no copy if they already are). */
