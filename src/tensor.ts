@@ -101,3 +101,11 @@ function fromMeta<S extends Shape>(p: Handle): Tensor<S> {
   adopt(t);
   return t;
 }
+
+/**
+ * Names the shape of a tensor for the type checker where inference cannot follow (inside generic
+ * layers, after ops typed with `number[]`). A claim only: nothing is checked at run time.
+ */
+export function assume<S extends Shape>(t: Tensor): Tensor<S> {
+  return t as unknown as Tensor<S>;
+}

@@ -21,9 +21,14 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** [path, tensor] pairs in a stable order (object keys as written, arrays by index). */
 export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
-  const out: [string, Tensor][] = [];
+  return flattenWith(tree, (x): x is Tensor => x instanceof Tensor, prefix);
+}
+
+/** Like `flatten`, for trees whose leaves are whatever `isLeaf` accepts (shapes, names, ...). */
+export function flattenWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, prefix = ""): [string, L][] {
+  const out: [string, L][] = [];
   const walk = (x: unknown, path: string): void => {
-    if (x instanceof Tensor) out.push([path, x]);
+    if (isLeaf(x)) out.push([path, x]);
     else if (Array.isArray(x)) x.forEach((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
     else if (isPlainObject(x)) { for (const k of Object.keys(x)) walk(x[k], path ? `${path}.${k}` : k); }
     else if (x !== undefined && x !== null) throw new TypeError(`flatten: unexpected leaf at "${path}": ${typeof x}`);

@@ -1,0 +1,106 @@
+/**
+ * Tokenizers in Hugging Face's `tokenizer.json` format, run by Hugging Face's own `tokenizers`
+ * library (npm), so ids agree with the Python side by construction. The seed's tokenizers are
+ * word-level with the Whitespace pre-tokenizer and the specials [UNK]=0, [PAD]=1, [SOS]=2, [EOS]=3.
+ */
+import { Tokenizer as HfTokenizer } from "npm:tokenizers@0.23.2";
+
+export const SPECIAL_TOKENS = { unk: "[UNK]", pad: "[PAD]", sos: "[SOS]", eos: "[EOS]" } as const;
+export type SpecialIds = { unk: number; pad: number; sos: number; eos: number };
+
+export class TokenizerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenizerError";
+  }
+}
+
+export class TextTokenizer {
+  readonly special: SpecialIds;
+  readonly #specialSet: Set<number>;
+
+  private constructor(readonly hf: HfTokenizer, readonly source: string, readonly json: string) {
+    const id = (token: string): number => {
+      const v = hf.tokenToId(token);
+      if (v === null || v === undefined) {
+        throw new TokenizerError(`${source}: the special token ${token} is missing from the vocabulary`);
+      }
+      return v;
+    };
+    this.special = {
+      unk: id(SPECIAL_TOKENS.unk),
+      pad: id(SPECIAL_TOKENS.pad),
+      sos: id(SPECIAL_TOKENS.sos),
+      eos: id(SPECIAL_TOKENS.eos),
+    };
+    this.#specialSet = new Set(Object.values(this.special));
+  }
+
+  /** Loads a `tokenizer.json` file; a missing or malformed file gives a TokenizerError naming it. */
+  static fromFile(path: string): TextTokenizer {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (e) {
+      throw new TokenizerError(`cannot read tokenizer ${path}: ${(e as Error).message}`);
+    }
+    return TextTokenizer.fromJSON(text, path);
+  }
+
+  /** A tokenizer from the text of a `tokenizer.json`. */
+  static fromJSON(json: string, source = "<tokenizer.json>"): TextTokenizer {
+    try {
+      JSON.parse(json);
+    } catch (e) {
+      throw new TokenizerError(`${source} is not valid JSON: ${(e as Error).message}`);
+    }
+    let hf: HfTokenizer;
+    try {
+      hf = HfTokenizer.fromString(json);
+    } catch (e) {
+      throw new TokenizerError(`${source} is not a tokenizer the tokenizers library can load: ${(e as Error).message}`);
+    }
+    return new TextTokenizer(hf, source, json);
+  }
+
+  get vocabSize(): number {
+    return this.hf.getVocabSize(true);
+  }
+
+  /** Token ids of `text` (no specials added). */
+  async encode(text: string): Promise<number[]> {
+    return (await this.hf.encode(text)).getIds();
+  }
+
+  async encodeBatch(texts: string[]): Promise<number[][]> {
+    return (await this.hf.encodeBatch(texts)).map((e) => e.getIds());
+  }
+
+  /** The token string of an id (undefined outside the vocabulary). */
+  token(id: number): string | undefined {
+    return this.hf.idToToken(id) ?? undefined;
+  }
+
+  id(token: string): number | undefined {
+    return this.hf.tokenToId(token) ?? undefined;
+  }
+
+  isSpecial(id: number): boolean {
+    return this.#specialSet.has(id);
+  }
+
+  /** Token strings for ids, without specials: what a translation prints. */
+  tokens(ids: readonly number[]): string[] {
+    const out: string[] = [];
+    for (const id of ids) {
+      if (this.isSpecial(id)) continue;
+      out.push(this.token(id) ?? SPECIAL_TOKENS.unk);
+    }
+    return out;
+  }
+
+  /** Writes the `tokenizer.json` text this tokenizer was loaded from. */
+  async save(path: string): Promise<void> {
+    await Deno.writeTextFile(path, this.json);
+  }
+}
