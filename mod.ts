@@ -9,7 +9,7 @@
  */
 export { DeviceError, DTypeError, FreedTensorError, LibraryError, ShapeError, TorchError } from "./ffi/errors.ts";
 export * from "./src/shape.ts";
-export { Tensor } from "./src/tensor.ts";
+export { assume, Tensor } from "./src/tensor.ts";
 export type { DType, FloatDType } from "./src/dtype.ts";
 export { canonicalDevice, type Device } from "./src/device.ts";
 export * from "./src/create.ts";

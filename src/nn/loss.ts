@@ -1,0 +1,42 @@
+/** The training objective: label-smoothed cross entropy of the next target token, padding ignored. */
+import { crossEntropy } from "../ops/nn.ts";
+import { reshape } from "../ops/shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { decode, encode, type Mode, project, type Transformer } from "./transformer.ts";
+
+/** One batch in the seed's layout (see src/data): ids are i64, masks bool (true = attend). */
+export interface TranslationBatch {
+  /** [SOS] source [EOS] [PAD]... */
+  src: Tensor<["batch", "src"]>;
+  /** [SOS] target [PAD]... (decoder input) */
+  tgt: Tensor<["batch", "tgt"]>;
+  /** target [EOS] [PAD]... (what the decoder should predict) */
+  label: Tensor<["batch", "tgt"]>;
+  /** [batch, 1, 1, src] */
+  srcMask: Tensor;
+  /** [batch, 1, tgt, tgt] */
+  tgtMask: Tensor;
+}
+
+export interface LossOptions {
+  /** Label id that adds nothing to the loss ([PAD]). */
+  pad: number;
+  labelSmoothing?: number;
+}
+
+/** Mean label-smoothed cross entropy over the non-padding labels of the batch. */
+export function translationLoss(
+  model: Transformer,
+  batch: TranslationBatch,
+  mode: Mode,
+  opts: LossOptions,
+): Tensor<[]> {
+  const memory = encode(model, batch.src, batch.srcMask, mode);
+  const out = decode(model, memory, batch.srcMask, batch.tgt, batch.tgtMask, mode);
+  const logits = project(model.params, out); // [batch, tgt, tgt_vocab]
+  const vocab = model.config.tgt_vocab_size;
+  return crossEntropy(reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]), reshape<["tokens"]>(batch.label, [-1]), {
+    ignoreIndex: opts.pad,
+    labelSmoothing: opts.labelSmoothing ?? 0.1,
+  });
+}
