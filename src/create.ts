@@ -2,7 +2,7 @@
 import { DTypeError, ShapeError } from "../ffi/errors.ts";
 import { sym } from "../ffi/lib.ts";
 import { type Device, deviceCodes } from "./device.ts";
-import { type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
+import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
 import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
 import { h, type Tensor, wrap } from "./tensor.ts";
@@ -55,6 +55,43 @@ export function tensor<const S extends Shape = number[]>(
     sym.dt_from_data(buffer, srcCode, sizesArg(dims, op), dims.length, dtypeCode(dtype, op), dev, idx),
     op,
   );
+}
+
+export interface FromBytesOptions {
+  device?: Device;
+  /** The result's dtype, when it should differ from the bytes' (converted on the CPU copy, before the move). */
+  castTo?: DType;
+}
+
+/**
+ * A tensor copied from raw little-endian element bytes of `dtype`, row-major: the bytes go in unchanged
+ * (bf16, f16, i64 beyond 2^53 and f64 keep every bit). `bytes` may be a view into a larger buffer (a
+ * subarray of a whole file); only `numel * bytesPer(dtype)` bytes are read, and any alignment is fine.
+ * For bool, any non-zero byte is true.
+ */
+export function fromBytes<const S extends Shape = number[]>(
+  bytes: Uint8Array,
+  dtype: DType,
+  shape: Sizes<S>,
+  opts?: FromBytesOptions,
+): Tensor<Writable<S>> {
+  const op = "fromBytes";
+  const code = dtypeCode(dtype, op);
+  const dims = shape as readonly number[];
+  const sizes = sizesArg(dims, op);
+  const n = dims.reduce((a, b) => a * b, 1);
+  const per = bytesPer(dtype);
+  if (bytes.length !== n * per) {
+    throw new ShapeError(
+      op,
+      `shape ${formatShape(dims)} of ${dtype} needs ${n * per} bytes (${n} elements x ${per}), got ${bytes.length}`,
+    );
+  }
+  const target = dtypeCode(opts?.castTo ?? dtype, op);
+  const [dev, idx] = device(opts, op);
+  // bool goes over as u8, which the native cast turns into 0/1 (a raw byte 2 would be an invalid bool).
+  const src = dtype === "bool" ? U8_CODE : code;
+  return wrap(sym.dt_from_data(bytes as BufferSource, src, sizes, dims.length, target, dev, idx), op);
 }
 
 function inferShape(data: NestedArray): number[] {

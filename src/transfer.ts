@@ -44,6 +44,17 @@ export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | I
   return out;
 }
 
+/**
+ * A copy of the raw element bytes of `t`'s own dtype, row-major and contiguous whatever `t`'s strides
+ * (little-endian on the hosts libtorch runs on). Works for every dtype, bf16 and f16 included; bool is
+ * one byte per element, 0 or 1. The inverse of `fromBytes`.
+ */
+export function bytes(t: Tensor): Uint8Array {
+  const out = new Uint8Array(t.size * bytesPer(t.dtype));
+  if (sym.dt_copy_to(h(t, "bytes"), out, out.byteLength) !== 0) fail("bytes");
+  return out;
+}
+
 /** The elements as a flat array of numbers, row-major (i64 beyond 2^53 loses precision; bool gives 0/1). */
 export function values(t: Tensor): number[] {
   const flat = data(t);
