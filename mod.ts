@@ -24,3 +24,24 @@ export * from "./src/ops/nn.ts";
 export * from "./src/autograd.ts";
 export * from "./src/tree.ts";
 export * from "./src/runtime.ts";
+
+// The Transformer (layers as pure functions: transformer.encode, transformer.decodeStep, ...).
+export * as transformer from "./src/nn/transformer.ts";
+export type {
+  Mode,
+  Transformer,
+  TransformerBuffers,
+  TransformerConfig,
+  TransformerParams,
+} from "./src/nn/transformer.ts";
+export { evalMode, trainMode } from "./src/nn/transformer.ts";
+export { buildParams, initTransformer, type ParamInit, positionalTable, validateConfig } from "./src/nn/init.ts";
+export { type LossOptions, type TranslationBatch, translationLoss } from "./src/nn/loss.ts";
+// Files: safetensors, model folders, tokenizers.
+export * from "./src/io/safetensors.ts";
+export * from "./src/io/folder.ts";
+export * from "./src/tokenize/tokenizer.ts";
+// Data and decoding.
+export { padBatch } from "./src/data/pad.ts";
+export { greedyDecode, type GreedyOptions } from "./src/decode/greedy.ts";
+export { sourceIds, translate, type TranslateOptions, type Translation } from "./src/decode/translate.ts";

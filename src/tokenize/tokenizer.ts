@@ -3,6 +3,8 @@
  * library (npm), so ids agree with the Python side by construction. The seed's tokenizers are
  * word-level with the Whitespace pre-tokenizer and the specials [UNK]=0, [PAD]=1, [SOS]=2, [EOS]=3.
  */
+// Inline specifier on purpose: projects that import mod.ts by URL do not see this project's import map.
+// deno-lint-ignore no-import-prefix
 import { Tokenizer as HfTokenizer } from "npm:tokenizers@0.23.2";
 
 export const SPECIAL_TOKENS = { unk: "[UNK]", pad: "[PAD]", sos: "[SOS]", eos: "[EOS]" } as const;
