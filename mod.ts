@@ -45,3 +45,16 @@ export * from "./src/tokenize/tokenizer.ts";
 export { padBatch } from "./src/data/pad.ts";
 export { greedyDecode, type GreedyOptions } from "./src/decode/greedy.ts";
 export { sourceIds, translate, type TranslateOptions, type Translation } from "./src/decode/translate.ts";
+// Data: the generated corpus, splits, tokenized examples, length-bucketed batches.
+export { type GeneratedPair, syntheticCorpus } from "./src/data/synthetic.ts";
+export { splitBySource, type SplitOptions, type Splits, type SplitSize } from "./src/data/split.ts";
+export { type Example, type LengthLimits, type TokenizedCorpus, tokenizePairs } from "./src/data/examples.ts";
+export {
+  epochPlan,
+  labelTokens,
+  makeBatch,
+  type PaddingReport,
+  paddingReport,
+  type PlanOptions,
+} from "./src/data/batches.ts";
+export { deriveSeed, Prng } from "./src/data/prng.ts";
