@@ -58,3 +58,11 @@ export {
   type PlanOptions,
 } from "./src/data/batches.ts";
 export { deriveSeed, Prng } from "./src/data/prng.ts";
+// Tokenizer training: word-level (one per language) and BPE (shared), written as tokenizer.json.
+export * from "./src/tokenize/pretokenize.ts";
+export { compareCodepoints } from "./src/tokenize/codepoint.ts";
+export { DEFAULT_SPECIALS } from "./src/tokenize/tokenizer_json.ts";
+export * from "./src/tokenize/wordlevel.ts";
+export * from "./src/tokenize/bpe.ts";
+export { BpeMerges } from "./src/tokenize/bpe_apply.ts";
+export * from "./src/tokenize/stats.ts";

@@ -101,6 +101,14 @@ export class TextTokenizer {
     return out;
   }
 
+  /**
+   * The text of ids, by the library's decoder, specials skipped: tokens joined by spaces for word-level
+   * tokenizers (no decoder), words rebuilt from `</w>` subwords for BPE ones (the `BPEDecoder`).
+   */
+  async decode(ids: readonly number[]): Promise<string> {
+    return await this.hf.decode([...ids], true);
+  }
+
   /** Writes the `tokenizer.json` text this tokenizer was loaded from. */
   async save(path: string): Promise<void> {
     await Deno.writeTextFile(path, this.json);
