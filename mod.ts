@@ -66,3 +66,7 @@ export * from "./src/tokenize/wordlevel.ts";
 export * from "./src/tokenize/bpe.ts";
 export { BpeMerges } from "./src/tokenize/bpe_apply.ts";
 export * from "./src/tokenize/stats.ts";
+// Data: parallel corpora from files (JSONL, TSV, Moses, parquet) and the seed's opus_books dataset.
+export * from "./src/data/corpus.ts";
+export * from "./src/data/opus_books.ts";
+export { DownloadError, downloadFile, type DownloadOptions } from "./src/io/download.ts";
