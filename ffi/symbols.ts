@@ -148,6 +148,9 @@ export const symbols = {
   dt_cross_entropy: { parameters: [P, P, I, I, F], result: P },
   dt_sdpa: { parameters: [P, P, P, P, I], result: P },
   dt_has_fused_attention: { parameters: [], result: I },
+  // optimizers
+  dt_adam: { parameters: [P, P, P, P, F, F, F, F, F, I, F, B], result: I },
+  dt_clip_grad_norm: { parameters: [B, I, F, B], result: I },
   // autograd
   dt_leaf: unary,
   dt_grad: { parameters: [P, B, I, B], result: I },

@@ -1,0 +1,54 @@
+// Optimizer arithmetic, one call per parameter, following PyTorch's single-tensor code paths so that
+// updates agree with torch.optim to the last bit. Results are fresh tensors: the inputs (params,
+// gradients, moments) are never modified, which keeps the TypeScript optimizers pure.
+#include "shim.h"
+
+#include <cmath>
+
+using dt::T;
+
+// Adam (decoupled = 0) or AdamW (decoupled = 1) for one parameter at step `step` (1-based).
+// out[0] = new parameter, out[1] = new first moment, out[2] = new second moment.
+DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double beta2, double eps, double weight_decay,
+                       int32_t decoupled, double step, T** out) {
+  DT_TRY(-1, {
+    at::NoGradGuard no_grad;
+    TORCH_CHECK(p->sizes() == g->sizes() && p->sizes() == m->sizes() && p->sizes() == v->sizes(),
+                "parameter ", p->sizes(), ", gradient ", g->sizes(), " and moments ", m->sizes(), "/", v->sizes(),
+                " must have one shape");
+    auto param = p->detach().clone();
+    auto grad = g->detach();
+    if (weight_decay != 0) {
+      if (decoupled) param.mul_(1 - lr * weight_decay);
+      else grad = grad.add(*p, weight_decay);
+    }
+    auto exp_avg = m->clone().mul_(beta1).add_(grad, 1 - beta1);
+    auto exp_avg_sq = v->clone().mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+    const double bias_correction1 = 1 - std::pow(beta1, step);
+    const double bias_correction2 = 1 - std::pow(beta2, step);
+    const double step_size = lr / bias_correction1;
+    auto denom = (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(eps);
+    param.addcdiv_(exp_avg, denom, -step_size);
+    out[0] = dt::out(param);
+    out[1] = dt::out(exp_avg);
+    out[2] = dt::out(exp_avg_sq);
+    return 0;
+  })
+}
+
+// Gradients scaled so that their global L2 norm is at most max_norm, as torch.nn.utils.clip_grad_norm_
+// computes it. out[i] = scaled gradient i; out[n] = the total norm before clipping (0-dim tensor).
+DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, T** out) {
+  DT_TRY(-1, {
+    at::NoGradGuard no_grad;
+    TORCH_CHECK(n > 0, "no gradients to clip");
+    std::vector<at::Tensor> norms;
+    norms.reserve(n);
+    for (int32_t i = 0; i < n; i++) norms.push_back(at::norm(*grads[i], 2));
+    auto total = at::norm(at::stack(norms), 2);
+    auto coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+    for (int32_t i = 0; i < n; i++) out[i] = dt::out(*grads[i] * coef);
+    out[n] = dt::out(total);
+    return 0;
+  })
+}

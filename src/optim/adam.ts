@@ -1,0 +1,72 @@
+/**
+ * Adam and AdamW as pure updates: `adamUpdate(params, grads, state, config)` returns new parameters
+ * and a new state and leaves its inputs untouched (free the old trees when done with them). The
+ * arithmetic is PyTorch's single-tensor Adam, done natively in one call per parameter.
+ */
+import { fail, sym } from "../../ffi/lib.ts";
+import { zerosLike } from "../create.ts";
+import { flatten, type MapLeaves, mapTree } from "../tree.ts";
+import { h, type Tensor } from "../tensor.ts";
+import { wrapAll } from "./handles.ts";
+
+export interface AdamConfig {
+  /** Learning rate of this step (schedules pass the current value). */
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  /** AdamW: decay the weights directly instead of adding weight_decay·param to the gradient. */
+  decoupled?: boolean;
+}
+
+export interface AdamState<P> {
+  /** Updates done so far. */
+  step: number;
+  /** First moments, shaped like the parameters. */
+  m: MapLeaves<P, Tensor>;
+  /** Second moments. */
+  v: MapLeaves<P, Tensor>;
+}
+
+export function adamInit<P>(params: P): AdamState<P> {
+  return { step: 0, m: mapTree(params, (t) => zerosLike(t)), v: mapTree(params, (t) => zerosLike(t)) };
+}
+
+export function adamUpdate<P>(
+  params: P,
+  grads: MapLeaves<P, Tensor>,
+  state: AdamState<P>,
+  config: AdamConfig,
+): { params: P; state: AdamState<P> } {
+  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false } = config;
+  if (!(lr >= 0)) throw new RangeError(`adam: lr must be ≥ 0, got ${lr}`);
+  const step = state.step + 1;
+  const g = new Map(flatten(grads));
+  const m = new Map(flatten(state.m));
+  const v = new Map(flatten(state.v));
+  const updated = new Map<string, Tensor[]>();
+  const slots = new BigUint64Array(3);
+  for (const [path, p] of flatten(params)) {
+    const gi = g.get(path), mi = m.get(path), vi = v.get(path);
+    if (!gi || !mi || !vi) throw new TypeError(`adam: no gradient or moment for parameter "${path}"`);
+    const status = sym.dt_adam(
+      h(p, "adam"),
+      h(gi, "adam"),
+      h(mi, "adam"),
+      h(vi, "adam"),
+      lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      decoupled ? 1 : 0,
+      step,
+      slots,
+    );
+    if (status !== 0) fail(`adam (${path})`);
+    updated.set(path, wrapAll(slots, "adam"));
+  }
+  const pick = (i: number) => mapTree(params, (_, path) => updated.get(path)![i]);
+  return { params: pick(0) as P, state: { step, m: pick(1), v: pick(2) } };
+}

@@ -1,0 +1,123 @@
+/** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
+import assert from "node:assert/strict";
+import { scope, tensor, values } from "../mod.ts";
+import { adamInit, adamUpdate } from "../src/optim/adam.ts";
+import { clipGradNorm } from "../src/optim/clip.ts";
+import { constant, warmupInverseSqrt } from "../src/optim/schedule.ts";
+import { PYTHON, referenceAvailable } from "./helpers/reference.ts";
+
+/** Adam by its definition, in f64 JS. */
+function adamReference(
+  p: number[],
+  grads: number[][],
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean },
+) {
+  let m = p.map(() => 0), v = p.map(() => 0), x = [...p];
+  grads.forEach((g0, k) => {
+    const t = k + 1;
+    if (o.decoupled) x = x.map((xi) => xi * (1 - o.lr * o.wd));
+    const g = o.decoupled ? g0 : g0.map((gi, i) => gi + o.wd * x[i]);
+    m = m.map((mi, i) => o.b1 * mi + (1 - o.b1) * g[i]);
+    v = v.map((vi, i) => o.b2 * vi + (1 - o.b2) * g[i] * g[i]);
+    const mhat = m.map((mi) => mi / (1 - o.b1 ** t));
+    const vhat = v.map((vi) => vi / (1 - o.b2 ** t));
+    x = x.map((xi, i) => xi - o.lr * mhat[i] / (Math.sqrt(vhat[i]) + o.eps));
+  });
+  return x;
+}
+
+Deno.test("adam: three steps agree with the definition (Adam and AdamW), inputs untouched", () => {
+  for (const decoupled of [false, true]) {
+    scope(() => {
+      const o = { lr: 0.1, b1: 0.9, b2: 0.98, eps: 1e-9, wd: 0.01, decoupled };
+      const start = [1, -2, 0.5];
+      const grads = [[0.3, -0.1, 2], [0.1, 0.2, -1], [-0.5, 0.4, 0.25]];
+      let params = { w: tensor(start, [3], { dtype: "f64" }) };
+      let state = adamInit(params);
+      const first = params;
+      for (const g of grads) {
+        const r = adamUpdate(params, { w: tensor(g, [3], { dtype: "f64" }) }, state, {
+          lr: o.lr,
+          beta1: o.b1,
+          beta2: o.b2,
+          eps: o.eps,
+          weightDecay: o.wd,
+          decoupled,
+        });
+        params = r.params;
+        state = r.state;
+      }
+      assert.equal(state.step, 3);
+      const want = adamReference(start, grads, o);
+      values(params.w).forEach((x, i) =>
+        assert.ok(Math.abs(x - want[i]) < 1e-12, `${decoupled ? "AdamW" : "Adam"} ${x} vs ${want[i]}`)
+      );
+      assert.deepEqual(values(first.w), start, "the original parameters are unchanged");
+    });
+  }
+});
+
+Deno.test({
+  name: "adam: bit-identical to torch.optim.Adam/AdamW (float32, live reference)",
+  ignore: !referenceAvailable,
+  fn() {
+    const script = `
+import torch, json
+out = {}
+for name, cls, kw in [("adam", torch.optim.Adam, dict(weight_decay=0.01)), ("adamw", torch.optim.AdamW, dict(weight_decay=0.01))]:
+    p = torch.nn.Parameter(torch.tensor([1.0, -2.0, 0.5, 3.0]))
+    opt = cls([p], lr=7e-4, betas=(0.9, 0.98), eps=1e-9, **kw)
+    for g in [[0.3, -0.1, 2.0, 0.0], [0.1, 0.2, -1.0, 1e-3], [-0.5, 0.4, 0.25, -2.0]]:
+        p.grad = torch.tensor(g)
+        opt.step()
+    out[name] = p.detach().tolist()
+print(json.dumps(out))`;
+    const { stdout, code } = new Deno.Command(PYTHON, { args: ["-c", script] }).outputSync();
+    assert.equal(code, 0);
+    const want = JSON.parse(new TextDecoder().decode(stdout));
+    for (const decoupled of [false, true]) {
+      scope(() => {
+        let params = { p: tensor([1, -2, 0.5, 3], [4]) };
+        let state = adamInit(params);
+        for (const g of [[0.3, -0.1, 2, 0], [0.1, 0.2, -1, 1e-3], [-0.5, 0.4, 0.25, -2]]) {
+          ({ params, state } = adamUpdate(params, { p: tensor(g, [4]) }, state, {
+            lr: 7e-4,
+            beta1: 0.9,
+            beta2: 0.98,
+            eps: 1e-9,
+            weightDecay: 0.01,
+            decoupled,
+          }));
+        }
+        const ours = values(params.p);
+        const theirs = want[decoupled ? "adamw" : "adam"].map(Math.fround);
+        assert.deepEqual(ours, theirs, decoupled ? "AdamW" : "Adam");
+      });
+    }
+  },
+});
+
+Deno.test("clipGradNorm: scales to the global norm bound, reports the norm, leaves small gradients", () => {
+  scope(() => {
+    const grads = { a: tensor([3, 0], [2], { dtype: "f64" }), b: [tensor([4], [1], { dtype: "f64" })] };
+    const { grads: clipped, norm } = clipGradNorm(grads, 1);
+    assert.equal(values(norm)[0], 5);
+    const scale = 1 / (5 + 1e-6);
+    assert.deepEqual(values(clipped.a), [3 * scale, 0]);
+    assert.deepEqual(values(clipped.b[0]), [4 * scale]);
+    assert.deepEqual(values(grads.a), [3, 0], "inputs unchanged");
+    const loose = clipGradNorm(grads, 10);
+    assert.deepEqual(values(loose.grads.a), [3, 0], "under the bound nothing changes");
+    assert.throws(() => clipGradNorm(grads, 0), /maxNorm/);
+  });
+});
+
+Deno.test("schedules: constant, and warmup then inverse square root", () => {
+  assert.equal(constant(1e-4)(12345), 1e-4);
+  const s = warmupInverseSqrt(7e-4, 1000);
+  assert.ok(Math.abs(s(1) - 7e-7) < 1e-15);
+  assert.ok(Math.abs(s(500) - 3.5e-4) < 1e-12);
+  assert.equal(s(1000), 7e-4);
+  assert.ok(Math.abs(s(4000) - 3.5e-4) < 1e-12);
+  assert.throws(() => warmupInverseSqrt(1, 0), /warmup/);
+});
