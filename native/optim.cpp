@@ -3,6 +3,8 @@
 // gradients, moments) are never modified, which keeps the TypeScript optimizers pure.
 #include "shim.h"
 
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen.h in 2.x
+
 #include <cmath>
 
 using dt::T;
