@@ -1,31 +1,63 @@
 /**
  * `deno task bench`: deno-torch against the raw FFI symbols and against PyTorch eager (Debian's
  * python3-torch on the same libtorch, run by /usr/bin/python3 with scripts/bench_torch.py), both
- * with the same intra-op thread count. Prints a table per benchmark group and a verdict per target.
+ * with the same intra-op thread count (micro groups: per-op times in ns), and whole workloads timed
+ * in seconds (macro groups, e.g. `data`: an epoch of Tatoeba prepared). Prints a table per group and
+ * a verdict per target.
  *
  *   deno task bench                  all groups
  *   deno task bench --only ffi       one group (comma-separate several)
+ *   deno task bench --only data      the data pipeline on ../shared/data/tatoeba-en-it.jsonl
  *   deno task bench --quick --json   fewer iterations; machine-readable output on stdout
  */
 import { parseArgs } from "node:util";
 import { memory, setThreads, threads, torchVersion } from "../mod.ts";
 import { localSampler, pairedDiff, pairedRatio, sampleInterleaved, type Sampler } from "./bench/harness.ts";
 import { GROUPS } from "./bench/groups.ts";
-import { formatNs, groupTable, LEGEND, verdictLines } from "./bench/report.ts";
+import { formatNs, groupTable, LEGEND, MACRO_LEGEND, macroTable, verdictLines } from "./bench/report.ts";
 import { TorchClient } from "./bench/torch.ts";
-import type { BenchGroup, Context, GroupResult, RowResult, RowSpec } from "./bench/types.ts";
+import type {
+  AnyGroup,
+  AnyResult,
+  BenchGroup,
+  Context,
+  GroupResult,
+  MacroContext,
+  MacroGroup,
+  MacroResult,
+  RowResult,
+  RowSpec,
+} from "./bench/types.ts";
 
 const DEFAULT_PYTHON = "/usr/bin/python3";
+const DEFAULT_MAX_TOKENS = 3000;
 const TORCH_SCRIPT = decodeURIComponent(new URL("./bench_torch.py", import.meta.url).pathname);
+
+/** Breaks `text` at spaces into lines of at most `width` characters, continuation lines indented. */
+function wrap(text: string, indent: number, width = 116): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join(`\n${" ".repeat(indent)}`);
+}
 
 const USAGE = `Usage: deno task bench [options]
 
-Times deno-torch ops against the raw FFI symbols and PyTorch eager (same libtorch, same threads).
+Times deno-torch ops against the raw FFI symbols and PyTorch eager (same libtorch, same threads):
+micro groups, ns per op. Macro groups time whole workloads in seconds, a few runs each.
 
 Options:
   --only <groups>    run only these groups, comma-separated (${GROUPS.map((g) => g.name).join(", ")})
   --quick            fewer, shorter samples (a smoke run; numbers are noisier)
   --rounds <n>       samples per variant (default 11, quick 5); more rounds steady a busy machine
+  --shots <n>        runs of each macro group's workload, median reported (default 3, quick 1)
+  --max-tokens <n>   token budget per batch for the data group's epoch plan (default ${DEFAULT_MAX_TOKENS})
   --json             print machine-readable results on stdout (progress goes to stderr)
   --threads <n>      set libtorch's intra-op threads (default: the runtime's, DENO_TORCH_THREADS or all cores)
   --python <path>    interpreter with torch for the PyTorch column (default ${DEFAULT_PYTHON})
@@ -33,7 +65,10 @@ Options:
   -h, --help         this text
 
 Groups:
-${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.description}`).join("\n")}
+${
+  GROUPS.map((g) => `  ${g.name.padEnd(10)} ${wrap(`${g.kind === "macro" ? "(macro) " : ""}${g.description}`, 13)}`)
+    .join("\n")
+}
 `;
 
 interface Args {
@@ -42,6 +77,8 @@ interface Args {
   json: boolean;
   threads?: string;
   rounds?: string;
+  shots?: string;
+  "max-tokens"?: string;
   python: string;
   "no-torch": boolean;
   help: boolean;
@@ -57,6 +94,8 @@ function parse(): Args {
         json: { type: "boolean", default: false },
         threads: { type: "string" },
         rounds: { type: "string" },
+        shots: { type: "string" },
+        "max-tokens": { type: "string" },
         python: { type: "string", default: DEFAULT_PYTHON },
         "no-torch": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -71,7 +110,7 @@ function parse(): Args {
   }
 }
 
-function selectGroups(only: string | undefined): BenchGroup[] {
+function selectGroups(only: string | undefined): AnyGroup[] {
   if (!only) return [...GROUPS];
   const names = only.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   const unknown = names.filter((n) => !GROUPS.some((g) => g.name === n));
@@ -132,6 +171,17 @@ async function runRowOnce(spec: RowSpec, ctx: Context): Promise<RowResult> {
   return r;
 }
 
+/** A positive integer option, its default when absent; exits with usage status 2 otherwise. */
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --${name} needs a positive integer, got ${value}`);
+    Deno.exit(2);
+  }
+  return n;
+}
+
 async function runGroup(group: BenchGroup, ctx: Context, log: (s: string) => void): Promise<GroupResult> {
   log(`[${group.name}] ${group.title}`);
   const before = memory().tensors;
@@ -150,7 +200,21 @@ async function runGroup(group: BenchGroup, ctx: Context, log: (s: string) => voi
     dispose?.();
   }
   const leaked = memory().tensors - before;
-  return { name: group.name, title: group.title, rows, verdicts: group.verdicts?.(rows, ctx) ?? [], leaked };
+  return {
+    kind: "micro",
+    name: group.name,
+    title: group.title,
+    rows,
+    verdicts: group.verdicts?.(rows, ctx) ?? [],
+    leaked,
+  };
+}
+
+async function runMacroGroup(group: MacroGroup, ctx: MacroContext): Promise<MacroResult> {
+  ctx.log(`[${group.name}] ${group.title}`);
+  const before = memory().tensors;
+  const outcome = await group.run(ctx);
+  return { kind: "macro", name: group.name, title: group.title, ...outcome, leaked: memory().tensors - before };
 }
 
 async function main(): Promise<void> {
@@ -160,6 +224,8 @@ async function main(): Promise<void> {
     return;
   }
   const groups = selectGroups(args.only);
+  const micro = groups.filter((g): g is BenchGroup => g.kind !== "macro");
+  const macro = groups.filter((g): g is MacroGroup => g.kind === "macro");
   if (args.threads !== undefined) {
     try {
       setThreads(Number(args.threads));
@@ -170,17 +236,16 @@ async function main(): Promise<void> {
   }
   const n = threads();
   const quick = args.quick;
-  const rounds = args.rounds === undefined ? (quick ? 5 : 11) : Number(args.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error(`bench: --rounds needs a positive integer, got ${args.rounds}`);
-    Deno.exit(2);
-  }
+  const rounds = positiveInt("rounds", args.rounds, quick ? 5 : 11);
+  const shots = positiveInt("shots", args.shots, quick ? 1 : 3);
+  const maxTokens = positiveInt("max-tokens", args["max-tokens"], DEFAULT_MAX_TOKENS);
   const out = args.json ? console.error : console.log;
   const log = console.error;
 
   let torch: TorchClient | null = null;
   let torchNotice: string | null = null;
   if (args["no-torch"]) torchNotice = "--no-torch given";
+  else if (micro.length === 0) torchNotice = "no micro group selected";
   else {
     const started = await TorchClient.start(args.python, TORCH_SCRIPT, n);
     if (typeof started === "string") torchNotice = started;
@@ -192,6 +257,7 @@ async function main(): Promise<void> {
   }
 
   const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: rounds, torch };
+  const macroCtx: MacroContext = { quick, shots, maxTokens, log };
   const loadBefore = loadAverage();
   const pytorch = torch ? `torch ${torch.info.version} via ${torch.info.python}` : `skipped (${torchNotice})`;
   const load = loadBefore ? `; load average ${loadBefore.join(" ")}` : "";
@@ -201,13 +267,17 @@ async function main(): Promise<void> {
     `intra-op threads: ${n} (deno-torch) / ${torch ? torch.info.threads : "—"} (PyTorch); ` +
     `cores: ${navigator.hardwareConcurrency}`,
     `PyTorch: ${pytorch}`,
-    `samples: ${ctx.repeats} rounds × ~${formatNs(ctx.targetNs)} per variant${load}`,
   ];
+  if (micro.length > 0) header.push(`samples: ${ctx.repeats} rounds × ~${formatNs(ctx.targetNs)} per variant`);
+  if (macro.length > 0) header.push(`macro groups: ${shots} run${shots === 1 ? "" : "s"} each, median reported`);
+  header[header.length - 1] += load;
   out(header.join("\n"));
 
-  const results: GroupResult[] = [];
+  const results: AnyResult[] = [];
   try {
-    for (const g of groups) results.push(await runGroup(g, ctx, log));
+    for (const g of groups) {
+      results.push(g.kind === "macro" ? await runMacroGroup(g, macroCtx) : await runGroup(g, ctx, log));
+    }
   } finally {
     await ctx.torch?.close();
   }
@@ -224,6 +294,8 @@ async function main(): Promise<void> {
         quick,
         rounds: ctx.repeats,
         targetNs: ctx.targetNs,
+        shots,
+        maxTokens,
         loadAverage: { before: loadBefore, after: loadAfter },
         pytorch: torch ? { ...torch.info, workloads: undefined } : { skipped: torchNotice },
         groups: results,
@@ -235,9 +307,14 @@ async function main(): Promise<void> {
   }
   for (const g of results) {
     out(`\n## ${g.name}: ${g.title}\n`);
-    out(groupTable(g));
+    if (g.kind === "macro") {
+      out(macroTable(g));
+      if (g.notes.length > 0) out(`\n${g.notes.join("\n")}`);
+    } else out(groupTable(g));
   }
-  out(`\n${LEGEND}`);
+  out("");
+  if (micro.length > 0) out(LEGEND);
+  if (macro.length > 0) out(MACRO_LEGEND);
   if (loadAfter && loadAfter[0] > n * 0.25) {
     out(`Load average ${loadAfter.join(" ")} on ${navigator.hardwareConcurrency} cores: other processes were busy.`);
   }

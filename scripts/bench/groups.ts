@@ -1,6 +1,10 @@
-/** The benchmark groups, in run order. `--only a,b` picks by name. Add new groups here. */
-import type { BenchGroup } from "./types.ts";
+/**
+ * The benchmark groups, in run order: micro groups (per-op, ns) first, then macro groups (whole
+ * workloads, s). `--only a,b` picks by name. Add new groups here.
+ */
+import type { AnyGroup } from "./types.ts";
 import { ffiGroup } from "./ffi.ts";
 import { overheadGroup } from "./overhead.ts";
+import { dataGroup } from "./data.ts";
 
-export const GROUPS: readonly BenchGroup[] = [ffiGroup, overheadGroup];
+export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup];

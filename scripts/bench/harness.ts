@@ -5,7 +5,11 @@
  * subprocess (see torch.ts). The variants of one row are sampled round-robin, so a change in the
  * machine's background load hits all of them alike, and the differences and ratios are taken per
  * round (paired) before the median.
+ *
+ * Macro groups (whole workloads, seconds long) use the last two helpers instead: `timed` around each
+ * step of one shot, and `repeatShots` to run the shot a few times and take the median per figure.
  */
+import type { MacroFigure, MacroRow } from "./types.ts";
 
 /** Runs the measured operation `n` times. */
 export type Run = (n: number) => void;
@@ -136,4 +140,38 @@ export function pairedDiff(a: Stat, b: Stat): number {
 /** Median over rounds of a / b (paired samples). */
 export function pairedRatio(a: Stat, b: Stat): number {
   return median(a.samples.map((x, i) => x / b.samples[i]));
+}
+
+/** Runs `fn` once (awaiting it); returns its result and the wall time in seconds. */
+export async function timed<T>(fn: () => T | Promise<T>): Promise<{ result: T; seconds: number }> {
+  const t0 = performance.now();
+  const result = await fn();
+  return { result, seconds: (performance.now() - t0) / 1e3 };
+}
+
+/**
+ * Runs `shot` `shots` times, one after the other, and reports each figure as the median over the
+ * shots (every shot must report the same figures, in the same order). `after(i, figures)` sees each
+ * shot's figures as they come, e.g. for progress lines.
+ */
+export async function repeatShots(
+  shots: number,
+  shot: (index: number) => Promise<MacroFigure[]>,
+  after?: (index: number, figures: MacroFigure[]) => void,
+): Promise<MacroRow[]> {
+  if (!Number.isInteger(shots) || shots < 1) throw new RangeError(`shots must be a positive integer, got ${shots}`);
+  const all: MacroFigure[][] = [];
+  for (let i = 0; i < shots; i++) {
+    const figures = await shot(i);
+    after?.(i, figures);
+    all.push(figures);
+  }
+  return all[0].map((first, j) => {
+    const runs = all.map((figures, i) => {
+      const f = figures[j];
+      if (f?.id !== first.id) throw new Error(`shot ${i} reported ${f?.id ?? "nothing"} where shot 0 had ${first.id}`);
+      return f.value;
+    });
+    return { ...first, value: median(runs), runs };
+  });
 }

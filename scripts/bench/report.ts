@@ -1,6 +1,6 @@
-/** Human-readable output: the results table and the verdict lines. */
+/** Human-readable output: the results tables (micro and macro groups) and the verdict lines. */
 import { spread, type Stat } from "./harness.ts";
-import type { GroupResult, RowResult } from "./types.ts";
+import type { AnyResult, GroupResult, MacroResult, MacroRow, RowResult } from "./types.ts";
 
 /** Samples whose interquartile range exceeds this fraction of the median are marked noisy. */
 export const NOISY = 0.1;
@@ -55,7 +55,33 @@ export function groupTable(g: GroupResult): string {
   return table([HEADER, ...g.rows.map(rowCells)]);
 }
 
-export function verdictLines(groups: GroupResult[]): string[] {
+const MACRO_HEADER = ["measure", "median", "runs: fastest–slowest"];
+
+function macroValue(value: number, unit: MacroRow["unit"]): string {
+  switch (unit) {
+    case "s":
+      return formatNs(value * 1e9);
+    case "%":
+      return `${value.toFixed(2)}%`;
+    case "count":
+      return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(1);
+  }
+}
+
+/** The spread over runs: a timing's fastest–slowest; "—" for other figures that every run agreed on. */
+function macroRuns(r: MacroRow): string {
+  const lo = Math.min(...r.runs), hi = Math.max(...r.runs);
+  if (r.unit !== "s" && lo === hi) return "—";
+  if (r.runs.length === 1) return "1 run";
+  return `${r.runs.length}: ${macroValue(lo, r.unit)}–${macroValue(hi, r.unit)}`;
+}
+
+export function macroTable(g: MacroResult): string {
+  if (g.rows.length === 0) return "(no rows)";
+  return table([MACRO_HEADER, ...g.rows.map((r) => [r.label, macroValue(r.value, r.unit), macroRuns(r)])]);
+}
+
+export function verdictLines(groups: AnyResult[]): string[] {
   const lines: string[] = [];
   for (const g of groups) {
     for (const v of g.verdicts) lines.push(`${v.status.padEnd(4)}  ${v.target}: ${v.detail}`);
@@ -68,4 +94,9 @@ export const LEGEND = [
   "Times are per op, median of the rounds. 'DSL added' = deno-torch − raw FFI and 'ratio' = deno-torch / PyTorch,",
   "each the median over rounds in which the variants ran back to back. '~' marks an interquartile range above",
   `${NOISY * 100}% of the median (noisy: other processes competing for the cores).`,
+].join("\n");
+
+export const MACRO_LEGEND = [
+  "Macro groups time whole workloads once per run; 'median' is over the runs (a sum row is summed per run,",
+  "so the medians of its steps need not add up to it exactly); counts the runs agreed on show '—' as range.",
 ].join("\n");

@@ -1,8 +1,13 @@
 /**
- * What a benchmark group is made of. A group sets up its tensors, lists rows, and judges its
- * targets from the measured rows. To add one (e.g. a training step against
- * reference/transformer_ref.py), write a module exporting a `BenchGroup`, list it in groups.ts,
- * and give scripts/bench_torch.py workloads under the ids its rows name in `torch`.
+ * What a benchmark group is made of. Two kinds:
+ *  - micro (`BenchGroup`): sets up its tensors, lists rows of synchronous per-op workloads that the
+ *    harness calibrates and samples round-robin (ns per op), and judges its targets from the measured
+ *    rows. To add one (e.g. a training step against reference/transformer_ref.py), write a module
+ *    exporting a `BenchGroup`, list it in groups.ts, and give scripts/bench_torch.py workloads under
+ *    the ids its rows name in `torch`.
+ *  - macro (`MacroGroup`): an async whole workload measured in seconds, run once per shot (a few
+ *    shots at most), reported as its own rows (times, counts, percentages) with its own verdicts.
+ *    Write a module exporting a `MacroGroup` (see data.ts) and list it in groups.ts.
  */
 import type { Run, Stat } from "./harness.ts";
 import type { TorchClient } from "./torch.ts";
@@ -60,6 +65,7 @@ export interface GroupSetup {
 }
 
 export interface BenchGroup {
+  kind?: "micro";
   name: string;
   title: string;
   description: string;
@@ -68,6 +74,7 @@ export interface BenchGroup {
 }
 
 export interface GroupResult {
+  kind: "micro";
   name: string;
   title: string;
   rows: RowResult[];
@@ -75,3 +82,58 @@ export interface GroupResult {
   /** Native tensors alive after the group minus before (should be 0). */
   leaked: number;
 }
+
+// ---- macro groups ----
+
+export interface MacroContext {
+  quick: boolean;
+  /** How many times to run the whole workload (the rows report the median). */
+  shots: number;
+  /** Token budget per batch for groups that bucket an epoch (--max-tokens). */
+  maxTokens: number;
+  /** Progress, to stderr. */
+  log(line: string): void;
+}
+
+/** What one figure measures: a time in seconds, a percentage (0–100), or a plain count. */
+export type MacroUnit = "s" | "%" | "count";
+
+/** One figure of one shot. */
+export interface MacroFigure {
+  /** Stable id, used in --json output. */
+  id: string;
+  label: string;
+  value: number;
+  unit: MacroUnit;
+}
+
+/** A figure over all shots: `value` is the median of `runs` (one value per shot). */
+export interface MacroRow extends MacroFigure {
+  runs: number[];
+}
+
+export interface MacroOutcome {
+  rows: MacroRow[];
+  verdicts: Verdict[];
+  /** Lines printed under the group's table (what was read, what is not counted, ...). */
+  notes: string[];
+}
+
+export interface MacroGroup {
+  kind: "macro";
+  name: string;
+  title: string;
+  description: string;
+  run(ctx: MacroContext): Promise<MacroOutcome>;
+}
+
+export interface MacroResult extends MacroOutcome {
+  kind: "macro";
+  name: string;
+  title: string;
+  /** Native tensors alive after the group minus before (should be 0). */
+  leaked: number;
+}
+
+export type AnyGroup = BenchGroup | MacroGroup;
+export type AnyResult = GroupResult | MacroResult;
