@@ -1,11 +1,211 @@
 /**
- * `deno task train`. The tensor foundation (mod.ts) is in place; the train command itself arrives with
- * issue #5 (the Transformer comes with issue #3). Until then this says so instead of failing obscurely.
+ * `deno task train`: trains the EN→IT Transformer. With no arguments: the `tiny` preset on the
+ * project's generated corpus, offline, in a few minutes on 2 cores. `--help` lists every flag.
  */
-import { threads, torchVersion } from "../mod.ts";
+import { parseArgs } from "node:util";
+import {
+  flagName,
+  OptionError,
+  type PresetName,
+  PRESETS,
+  type TrainOptions,
+  validateOptions,
+} from "../src/train/options.ts";
+import { runTraining } from "../src/train/run.ts";
+import { formatDuration } from "../src/train/progress.ts";
 
-console.log(
-  `deno task train: not yet available (planned in issue #5). libtorch ${torchVersion()} loaded, ${threads()} threads; ` +
-    "the tensor library in mod.ts is ready to use.",
-);
-Deno.exit(0);
+/** Numeric options and the flags that set them. */
+const NUMERIC: (keyof TrainOptions)[] = [
+  "syntheticSize",
+  "validSize",
+  "testSize",
+  "vocabSize",
+  "minFrequency",
+  "dModel",
+  "layers",
+  "heads",
+  "dFF",
+  "dropout",
+  "seqLen",
+  "lr",
+  "warmup",
+  "beta1",
+  "beta2",
+  "eps",
+  "weightDecay",
+  "clip",
+  "labelSmoothing",
+  "maxTokens",
+  "epochs",
+  "maxSteps",
+  "maxMinutes",
+  "seed",
+  "threads",
+  "saveEvery",
+  "saveMinutes",
+  "keep",
+  "evalEvery",
+  "samples",
+];
+const STRINGS: (keyof TrainOptions)[] = ["data", "dataset", "src", "tgt", "tokenizer", "schedule", "device"];
+
+const DESCRIPTIONS: Partial<Record<keyof TrainOptions, string>> = {
+  data: "corpus file: JSONL ({en,it} or {translation:{...}}), TSV, Moses prefix, or parquet",
+  dataset: "opus_books: download Hugging Face's opus_books (needs network; --data works offline)",
+  src: "source language key",
+  tgt: "target language key",
+  syntheticSize: "pairs of the generated corpus (used when no --data/--dataset)",
+  validSize: "validation split: fraction (<1) or count of distinct source sentences",
+  testSize: "test split: fraction (<1) or count",
+  tokenizer: "word (one word-level tokenizer per language, like the seed) or bpe-shared",
+  vocabSize: "BPE vocabulary size (bpe-shared)",
+  minFrequency: "words/pairs seen fewer times are left out of the vocabulary",
+  dModel: "model width",
+  layers: "encoder layers (and as many decoder layers)",
+  heads: "attention heads",
+  dFF: "feed-forward width",
+  dropout: "dropout rate",
+  seqLen: "most positions per sequence; longer pairs are dropped and counted",
+  lr: "learning rate (the peak, with inverse-sqrt)",
+  schedule: "constant or inverse-sqrt (linear warmup, then 1/sqrt(step))",
+  warmup: "warmup steps (inverse-sqrt)",
+  beta1: "Adam beta1",
+  beta2: "Adam beta2",
+  eps: "Adam epsilon",
+  weightDecay: "AdamW weight decay (0 = plain Adam)",
+  clip: "clip gradients to this global norm (0 = off)",
+  labelSmoothing: "label smoothing of the cross entropy",
+  maxTokens: "padded tokens per batch (length-bucketed batches)",
+  epochs: "epochs to train",
+  maxSteps: "stop after this many steps (0 = no limit)",
+  maxMinutes: "stop after this many minutes of training (0 = no limit)",
+  seed: "seed of everything random (init, dropout, splits, data order)",
+  device: "auto, cpu, cuda or cuda:N",
+  threads: "libtorch intra-op threads (0 = all cores)",
+  saveEvery: "also checkpoint every this many steps (0 = off)",
+  saveMinutes: "checkpoint every this many minutes (0 = off)",
+  keep: "checkpoints to keep",
+  evalEvery: "also validate every this many steps (0 = at epoch ends only)",
+  samples: "sample translations printed at each validation",
+};
+
+function help(): string {
+  const d = PRESETS.tiny;
+  const rows = [...STRINGS, ...NUMERIC].map((k) => {
+    const flag = `${flagName(k)} ${typeof d[k] === "number" ? "N" : "X"}`;
+    return `  ${flag.padEnd(22)} ${DESCRIPTIONS[k] ?? ""} (tiny: ${d[k] ?? "-"}, cpu-small: ${
+      PRESETS["cpu-small"][k] ?? "-"
+    })`;
+  });
+  return `Usage: deno task train [options]
+
+Trains the English→Italian Transformer and writes a run folder that is also a model folder
+(deno task translate --model DIR loads it; so does the PyTorch reference).
+
+  --preset NAME          tiny (default: generated corpus, minutes), cpu-small (Tatoeba in an hour), seed (the seed's hyperparameters)
+  --out DIR              run folder (default runs/<preset>-<date>)
+  --resume DIR|latest    continue a run from its newest checkpoint (or a checkpoint folder)
+${rows.join("\n")}
+  -h, --help             this text`;
+}
+
+function fail(message: string): never {
+  console.error(`train: ${message}\n(deno task train --help lists the options)`);
+  Deno.exit(2);
+}
+
+async function latestRun(): Promise<string> {
+  let best: { path: string; time: number } | null = null;
+  try {
+    for await (const e of Deno.readDir("runs")) {
+      if (!e.isDirectory) continue;
+      const info = await Deno.stat(`runs/${e.name}`);
+      const time = info.mtime?.getTime() ?? 0;
+      if (!best || time > best.time) best = { path: `runs/${e.name}`, time };
+    }
+  } catch { /* no runs folder */ }
+  if (!best) fail("--resume latest: no run folder under runs/");
+  return best.path;
+}
+
+async function main(): Promise<void> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    preset: { type: "string" },
+    out: { type: "string" },
+    resume: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  };
+  for (const k of [...NUMERIC, ...STRINGS]) options[flagName(k).slice(2)] = { type: "string" };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: Deno.args, options, allowPositionals: false });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (flags.help) {
+    console.log(help());
+    return;
+  }
+  const presetName = (flags.preset ?? "tiny") as PresetName;
+  if (!(presetName in PRESETS)) fail(`--preset must be one of ${Object.keys(PRESETS).join(", ")}, got ${presetName}`);
+  const o: TrainOptions = { ...PRESETS[presetName] };
+  const record = o as unknown as Record<string, unknown>;
+  for (const k of NUMERIC) {
+    const v = flags[flagName(k).slice(2)];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
+      fail(`${flagName(k)} needs a number, got ${JSON.stringify(v)}`);
+    }
+    record[k] = n;
+  }
+  for (const k of STRINGS) {
+    const v = flags[flagName(k).slice(2)];
+    if (v !== undefined) record[k] = v;
+  }
+  if (o.dataset !== null && o.dataset !== "opus_books") fail(`--dataset must be opus_books, got ${o.dataset}`);
+  try {
+    validateOptions(o);
+  } catch (e) {
+    if (e instanceof OptionError) fail(e.message);
+    throw e;
+  }
+  if (o.data !== null) {
+    try {
+      await Deno.stat(o.data);
+    } catch {
+      const prefixed = await Promise.all(
+        [o.src, o.tgt].map((l) => Deno.stat(`${o.data}.${l}`).then(() => true, () => false)),
+      );
+      if (!prefixed.every(Boolean)) {
+        fail(`--data ${o.data}: no such file (nor ${o.data}.${o.src} + ${o.data}.${o.tgt})`);
+      }
+    }
+  }
+  let resume = flags.resume as string | undefined;
+  if (resume === "latest") resume = await latestRun();
+  const stamp = new Date().toISOString().replace(/[:T]/g, "-").slice(0, 19);
+  const out = (flags.out as string | undefined) ?? resume ?? `runs/${presetName}-${stamp}`;
+
+  const summary = await runTraining({ options: o, out, resume });
+  const how = {
+    "finished": "finished",
+    "max-steps": "stopped at --max-steps",
+    "max-minutes": "stopped at --max-minutes",
+    "signal": "interrupted; resume with --resume",
+    "non-finite": "stopped on a non-finite loss",
+  }[summary.stopped];
+  console.log(
+    `train: ${how} after ${summary.steps} steps in ${formatDuration(summary.elapsedSeconds)} ` +
+      `(${Math.round(summary.tokensPerSecond)} target tokens/s); validation loss ${
+        summary.validLoss?.toFixed(4) ?? "-"
+      }` +
+      `${summary.exactMatch === null ? "" : `, exact match ${(100 * summary.exactMatch).toFixed(1)}%`}.\n` +
+      `Model folder: ${summary.out}  (deno task translate --model ${summary.out} "..."), report: ${summary.out}/report.html`,
+  );
+  if (summary.stopped === "non-finite") Deno.exit(1);
+  if (summary.stopped === "signal") Deno.exit(130);
+}
+
+await main();

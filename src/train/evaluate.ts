@@ -1,0 +1,73 @@
+/** Validation during training: loss over a whole split, and greedy translations of some of it. */
+import { noGrad } from "../autograd.ts";
+import { scope } from "../scope.ts";
+import { item } from "../transfer.ts";
+import { type Example } from "../data/examples.ts";
+import { epochPlan, labelTokens, makeBatch } from "../data/batches.ts";
+import { translationLoss } from "../nn/loss.ts";
+import { evalMode, paddingMask, type Transformer } from "../nn/transformer.ts";
+import { greedyDecode } from "../decode/greedy.ts";
+import { padBatch } from "../data/pad.ts";
+import type { SpecialIds } from "../tokenize/tokenizer.ts";
+import type { Device } from "../device.ts";
+
+/** Mean per-token loss (label-smoothed, as in training) over every example, in eval mode. */
+export function validationLoss(
+  model: Transformer,
+  examples: readonly Example[],
+  special: SpecialIds,
+  opts: { maxTokens: number; labelSmoothing: number; device?: Device },
+): number {
+  if (examples.length === 0) return NaN;
+  let total = 0, tokens = 0;
+  for (const batch of epochPlan(examples, { maxTokens: opts.maxTokens, seed: 0, epoch: 0 })) {
+    const n = labelTokens(examples, batch);
+    const loss = noGrad(() =>
+      scope(() =>
+        item(translationLoss(model, makeBatch(examples, batch, special, opts.device), evalMode, {
+          pad: special.pad,
+          labelSmoothing: opts.labelSmoothing,
+        }))
+      )
+    );
+    total += loss * n;
+    tokens += n;
+  }
+  return total / tokens;
+}
+
+/** Greedy output ids (without [SOS]/[EOS]) for each example's source. */
+export function greedyOutputs(
+  model: Transformer,
+  examples: readonly Example[],
+  special: SpecialIds,
+  opts: { batchSize?: number; maxLen?: number; device?: Device } = {},
+): number[][] {
+  const out: number[][] = [];
+  const batchSize = opts.batchSize ?? 64;
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const chunk = examples.slice(start, start + batchSize);
+    const decoded = scope(() => {
+      const src = padBatch<"src">(chunk.map((e) => [special.sos, ...e.src, special.eos]), special.pad, undefined, {
+        device: opts.device,
+      });
+      return greedyDecode(model, src, paddingMask(src, special.pad), {
+        maxLen: opts.maxLen ?? model.config.tgt_seq_len,
+        sos: special.sos,
+        eos: special.eos,
+      });
+    });
+    for (const ids of decoded) out.push(ids.filter((id) => id !== special.sos && id !== special.eos));
+  }
+  return out;
+}
+
+/** Share of examples whose greedy output equals the reference target exactly. */
+export function exactMatch(outputs: readonly number[][], examples: readonly Example[]): number {
+  let hits = 0;
+  outputs.forEach((ids, i) => {
+    const want = examples[i].tgt;
+    if (ids.length === want.length && ids.every((id, j) => id === want[j])) hits++;
+  });
+  return examples.length === 0 ? NaN : hits / examples.length;
+}

@@ -1,0 +1,424 @@
+/**
+ * A whole training run: data → tokenizers → examples → model → epochs of `trainStep`, with
+ * validation, checkpoints, signals, progress and metrics. Everything random derives from
+ * `options.seed`, and the data order from (seed, epoch), so a resumed run repeats the losses of an
+ * uninterrupted one step for step.
+ */
+import { cudaAvailable } from "../device.ts";
+import type { Device } from "../device.ts";
+import { setThreads, threads } from "../runtime.ts";
+import { fold, rng, split } from "../rng.ts";
+import { free, keep, scope } from "../scope.ts";
+import { countParams } from "../tree.ts";
+import { syntheticCorpus } from "../data/synthetic.ts";
+import { loadPairs, type SentencePair } from "../data/corpus.ts";
+import { loadOpusBooks } from "../data/opus_books.ts";
+import { splitBySource } from "../data/split.ts";
+import { type Example, tokenizePairs } from "../data/examples.ts";
+import { epochPlan, labelTokens, makeBatch, paddingReport } from "../data/batches.ts";
+import { trainWordLevel } from "../tokenize/wordlevel.ts";
+import { trainBpe } from "../tokenize/bpe.ts";
+import { unknownRate } from "../tokenize/stats.ts";
+import type { TextTokenizer } from "../tokenize/tokenizer.ts";
+import { initTransformer } from "../nn/init.ts";
+import type { Transformer, TransformerConfig } from "../nn/transformer.ts";
+import { adamInit } from "../optim/adam.ts";
+import { constant, type Schedule, warmupInverseSqrt } from "../optim/schedule.ts";
+import { type ModelFolder, saveModelFolder } from "../io/folder.ts";
+import { trainStep } from "./step.ts";
+import { exactMatch, greedyOutputs, validationLoss } from "./evaluate.ts";
+import { type Checkpoint, latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { MetricsLog } from "./metrics.ts";
+import { renderReport } from "./report.ts";
+import { formatDuration, Progress } from "./progress.ts";
+import type { TrainOptions } from "./options.ts";
+
+export interface RunRequest {
+  options: TrainOptions;
+  out: string;
+  /** A run folder or checkpoint folder to continue from. */
+  resume?: string;
+  /** Overrides the stop flag check (tests); by default SIGINT/SIGTERM stop the run after a checkpoint. */
+  handleSignals?: boolean;
+}
+
+export interface RunSummary {
+  out: string;
+  steps: number;
+  epochs: number;
+  /** Why the run ended. */
+  stopped: "finished" | "max-steps" | "max-minutes" | "signal" | "non-finite";
+  losses: number[];
+  validLoss: number | null;
+  exactMatch: number | null;
+  elapsedSeconds: number;
+  tokensPerSecond: number;
+}
+
+/** Training data after the split, tokenized. */
+interface PreparedData {
+  description: string;
+  fingerprint: string;
+  train: Example[];
+  valid: Example[];
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function loadCorpus(
+  o: TrainOptions,
+): Promise<{ pairs: SentencePair[]; description: string; fingerprint: string }> {
+  if (o.dataset === "opus_books") {
+    const corpus = await loadOpusBooks({ src: o.src, tgt: o.tgt });
+    return {
+      pairs: corpus.pairs,
+      description: `opus_books ${o.src}-${o.tgt}`,
+      fingerprint: `opus_books:${corpus.pairs.length}`,
+    };
+  }
+  if (o.data !== null) {
+    const corpus = await loadPairs(o.data, { src: o.src, tgt: o.tgt });
+    const hashes = await Promise.all(corpus.files.map(async (f) => await sha256(await Deno.readFile(f))));
+    const skipped = corpus.skipped.empty > 0 ? ` (${corpus.skipped.empty} pairs with an empty side skipped)` : "";
+    return { pairs: corpus.pairs, description: `${o.data}${skipped}`, fingerprint: hashes.join(",") };
+  }
+  const pairs = syntheticCorpus(o.syntheticSize, o.seed);
+  return {
+    pairs,
+    description: `generated corpus (${o.syntheticSize} pairs, seed ${o.seed})`,
+    fingerprint: `synthetic:${o.syntheticSize}:${o.seed}`,
+  };
+}
+
+async function trainTokenizers(o: TrainOptions, train: SentencePair[]): Promise<[TextTokenizer, TextTokenizer]> {
+  if (o.tokenizer === "bpe-shared") {
+    const shared = await trainBpe([...train.map((p) => p.src), ...train.map((p) => p.tgt)], {
+      vocabSize: o.vocabSize,
+      minFrequency: o.minFrequency,
+    });
+    return [shared, shared];
+  }
+  return [
+    await trainWordLevel(train.map((p) => p.src), { minFrequency: o.minFrequency }),
+    await trainWordLevel(train.map((p) => p.tgt), { minFrequency: o.minFrequency }),
+  ];
+}
+
+function modelConfig(o: TrainOptions, src: TextTokenizer, tgt: TextTokenizer): TransformerConfig {
+  return {
+    src_vocab_size: src.vocabSize,
+    tgt_vocab_size: tgt.vocabSize,
+    src_seq_len: o.seqLen,
+    tgt_seq_len: o.seqLen,
+    d_model: o.dModel,
+    N: o.layers,
+    h: o.heads,
+    dropout: o.dropout,
+    d_ff: o.dFF,
+  };
+}
+
+function schedule(o: TrainOptions): Schedule {
+  return o.schedule === "constant" ? constant(o.lr) : warmupInverseSqrt(o.lr, o.warmup);
+}
+
+function chooseDevice(requested: string): Device {
+  if (requested === "auto") return cudaAvailable() ? "cuda" : "cpu";
+  return requested as Device;
+}
+
+/** Resolves `--resume`: a checkpoint folder, or a run folder (its newest checkpoint). */
+async function resolveResume(path: string): Promise<string> {
+  try {
+    await Deno.stat(`${path}/state.json`);
+    return path;
+  } catch { /* not a checkpoint folder itself */ }
+  const latest = await latestCheckpoint(path);
+  if (latest === null) {
+    throw new Error(`--resume ${path}: no complete checkpoint found there (nor under ${path}/checkpoints)`);
+  }
+  return latest;
+}
+
+export async function runTraining(req: RunRequest): Promise<RunSummary> {
+  const out = req.out;
+  await Deno.mkdir(out, { recursive: true });
+  const log = (line: string) => progress.log(line);
+  const progress = new Progress();
+
+  // ---- state: fresh or resumed ----
+  let resumed: Checkpoint | null = null;
+  let o = req.options;
+  if (req.resume) {
+    const dir = await resolveResume(req.resume);
+    resumed = loadCheckpoint(dir, chooseDevice(o.device));
+    keep([resumed.folder.model, resumed.optState.m, resumed.optState.v]);
+    // The run's recipe comes from the checkpoint; only how long and how it is observed may change.
+    const r = req.options;
+    o = {
+      ...resumed.state.options,
+      epochs: r.epochs,
+      maxSteps: r.maxSteps,
+      maxMinutes: r.maxMinutes,
+      saveEvery: r.saveEvery,
+      saveMinutes: r.saveMinutes,
+      keep: r.keep,
+      evalEvery: r.evalEvery,
+      samples: r.samples,
+      device: r.device,
+      threads: r.threads,
+    };
+    log(
+      `resuming from ${dir} at step ${resumed.state.step} (epoch ${
+        resumed.state.epoch + 1
+      }, batch ${resumed.state.position})`,
+    );
+  }
+  if (o.threads > 0) setThreads(o.threads);
+  const device = chooseDevice(o.device);
+
+  // ---- data ----
+  const corpus = await loadCorpus(o);
+  if (resumed && resumed.state.data.fingerprint !== corpus.fingerprint) {
+    throw new Error(
+      `--resume: the data differs from the run's (${resumed.state.data.description}); give the same --data`,
+    );
+  }
+  const splits = splitBySource(corpus.pairs, { valid: o.validSize, test: o.testSize, seed: o.seed });
+  const [srcTok, tgtTok] = resumed
+    ? [resumed.folder.srcTokenizer, resumed.folder.tgtTokenizer]
+    : await trainTokenizers(o, splits.train);
+  const limits = { srcSeqLen: o.seqLen, tgtSeqLen: o.seqLen };
+  const trainSet = await tokenizePairs(splits.train, srcTok, tgtTok, limits);
+  const validSet = await tokenizePairs(splits.valid, srcTok, tgtTok, limits);
+  const data: PreparedData = {
+    description: corpus.description,
+    fingerprint: corpus.fingerprint,
+    train: trainSet.examples,
+    valid: validSet.examples,
+  };
+  const unk = await unknownRate(srcTok, splits.valid.map((p) => p.src));
+  log(
+    `data: ${data.description}: ${splits.train.length} train / ${splits.valid.length} valid / ${splits.test.length} test pairs; ` +
+      `dropped as longer than ${o.seqLen} positions: ${trainSet.dropped.tooLong} train, ${validSet.dropped.tooLong} valid; ` +
+      `vocab ${srcTok.vocabSize} ${o.src} / ${tgtTok.vocabSize} ${o.tgt}; [UNK] in valid ${o.src}: ${
+        (100 * unk.rate).toFixed(2)
+      }%`,
+  );
+  if (data.train.length === 0) throw new Error("no training examples left after the length filter");
+
+  // ---- model and optimizer ----
+  const [initKey, dropoutKey] = split(rng(o.seed));
+  let model: Transformer = resumed
+    ? resumed.folder.model
+    : keep(initTransformer(modelConfig(o, srcTok, tgtTok), initKey, device));
+  let optState = resumed ? resumed.optState : keep(adamInit(model.params));
+  const folderOf = (m: Transformer): ModelFolder => ({
+    model: m,
+    srcLang: o.src,
+    tgtLang: o.tgt,
+    srcTokenizer: srcTok,
+    tgtTokenizer: tgtTok,
+  });
+  const lrAt = schedule(o);
+  const stepConfig = (lr: number) => ({
+    adam: { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 },
+    clip: o.clip,
+    labelSmoothing: o.labelSmoothing,
+    pad: tgtTok.special.pad,
+  });
+  const nParams = countParams(model.params);
+  log(
+    `model: d_model ${o.dModel}, ${o.layers}+${o.layers} layers, ${o.heads} heads, d_ff ${o.dFF}, ${
+      nParams.toLocaleString("en")
+    } parameters; ` +
+      `device ${device}, ${threads()} threads; out ${out}`,
+  );
+
+  // ---- bookkeeping ----
+  const metrics = new MetricsLog(`${out}/metrics.jsonl`);
+  let state: TrainState = resumed?.state ?? {
+    version: 1,
+    step: 0,
+    epoch: 0,
+    position: 0,
+    bestValidLoss: null,
+    elapsedSeconds: 0,
+    options: o,
+    data: { description: data.description, fingerprint: data.fingerprint },
+  };
+  state = { ...state, options: o };
+  if (resumed) metrics.truncateAfter(state.step);
+  else metrics.truncateAfter(-1);
+  const startElapsed = state.elapsedSeconds;
+  const started = performance.now();
+  const elapsed = () => startElapsed + (performance.now() - started) / 1000;
+  let lastSave = performance.now();
+
+  let stopRequested = false;
+  const onSignal = () => stopRequested = true;
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  if (req.handleSignals !== false) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
+
+  const losses: number[] = [];
+  let lastValid: number | null = null;
+  let lastExact: number | null = null;
+  let tokens = 0, tokenSeconds = 0;
+
+  const save = async () => {
+    state = { ...state, elapsedSeconds: elapsed() };
+    await saveCheckpoint(out, { folder: folderOf(model), optState, state }, o.keep);
+    lastSave = performance.now();
+  };
+
+  const validate = async () => {
+    const loss = validationLoss(model, data.valid, tgtTok.special, {
+      maxTokens: o.maxTokens,
+      labelSmoothing: o.labelSmoothing,
+      device,
+    });
+    const subset = data.valid.slice(0, 500);
+    const outputs = greedyOutputs(model, subset, tgtTok.special, { device });
+    const exact = exactMatch(outputs, subset);
+    lastValid = loss;
+    lastExact = exact;
+    metrics.append({
+      kind: "valid",
+      step: state.step,
+      epoch: state.epoch,
+      loss,
+      exactMatch: exact,
+      elapsed: elapsed(),
+    });
+    log(
+      `validation at step ${state.step}: loss ${loss.toFixed(4)}, exact match ${
+        (100 * exact).toFixed(1)
+      }% (${subset.length} sentences)`,
+    );
+    for (let i = 0; i < Math.min(o.samples, subset.length); i++) {
+      const src = srcTok.tokens(subset[i].src).join(" ");
+      log(`  ${src}\n    → ${tgtTok.tokens(outputs[i]).join(" ")}\n    = ${tgtTok.tokens(subset[i].tgt).join(" ")}`);
+    }
+    if (state.bestValidLoss === null || loss < state.bestValidLoss) {
+      state = { ...state, bestValidLoss: loss };
+      await saveModelFolder(`${out}/best`, folderOf(model));
+    }
+    await Deno.writeTextFile(
+      `${out}/report.html`,
+      renderReport(`deno-torch training run: ${out}`, metrics.read(), {
+        data: data.description,
+        model: `d_model ${o.dModel}, N ${o.layers}, h ${o.heads}, d_ff ${o.dFF}`,
+        steps: state.step,
+        "training time": formatDuration(elapsed()),
+        "best validation loss": state.bestValidLoss?.toFixed(4) ?? "-",
+      }),
+    );
+  };
+
+  let stopped: RunSummary["stopped"] = "finished";
+  try {
+    training: for (; state.epoch < o.epochs; state = { ...state, epoch: state.epoch + 1, position: 0 }) {
+      const plan = epochPlan(data.train, { maxTokens: o.maxTokens, seed: o.seed, epoch: state.epoch });
+      if (state.position === 0) {
+        const pad = paddingReport(data.train, plan);
+        log(
+          `epoch ${state.epoch + 1}/${o.epochs}: ${plan.length} batches, padding efficiency ${
+            (100 * pad.efficiency).toFixed(1)
+          }%`,
+        );
+      }
+      while (state.position < plan.length) {
+        if (o.maxSteps > 0 && state.step >= o.maxSteps) {
+          stopped = "max-steps";
+          break training;
+        }
+        if (o.maxMinutes > 0 && elapsed() >= o.maxMinutes * 60) {
+          stopped = "max-minutes";
+          break training;
+        }
+        if (stopRequested) {
+          stopped = "signal";
+          break training;
+        }
+        const indices = plan[state.position];
+        const t0 = performance.now();
+        const lr = lrAt(state.step + 1);
+        const result = scope(() =>
+          trainStep(
+            model,
+            optState,
+            makeBatch(data.train, indices, tgtTok.special, device),
+            fold(dropoutKey, state.step),
+            stepConfig(lr),
+          )
+        );
+        if (!Number.isFinite(result.loss)) {
+          free([result.params, result.optState.m, result.optState.v]);
+          log(`stopping: the loss became ${result.loss} at step ${state.step + 1}; the last good checkpoint is kept`);
+          stopped = "non-finite";
+          break training;
+        }
+        const previous = [model.params, optState.m, optState.v];
+        model = { ...model, params: keep(result.params) };
+        optState = keep(result.optState);
+        free(previous);
+        state = { ...state, step: state.step + 1, position: state.position + 1 };
+        losses.push(result.loss);
+        const seconds = (performance.now() - t0) / 1000;
+        const n = labelTokens(data.train, indices);
+        tokens += n;
+        tokenSeconds += seconds;
+        const rate = tokens / tokenSeconds;
+        metrics.append({
+          kind: "train",
+          step: state.step,
+          epoch: state.epoch,
+          loss: result.loss,
+          lr,
+          gradNorm: result.gradNorm,
+          tokensPerSecond: n / seconds,
+          elapsed: elapsed(),
+        });
+        progress.update({
+          epoch: state.epoch,
+          epochs: o.epochs,
+          position: state.position,
+          batches: plan.length,
+          step: state.step,
+          loss: result.loss,
+          lr,
+          tokensPerSecond: rate,
+          eta: o.maxMinutes > 0
+            ? o.maxMinutes * 60 - elapsed()
+            : (plan.length - state.position) * (tokenSeconds / Math.max(1, losses.length)),
+        });
+        if (o.evalEvery > 0 && state.step % o.evalEvery === 0) await validate();
+        const dueBySteps = o.saveEvery > 0 && state.step % o.saveEvery === 0;
+        const dueByTime = o.saveMinutes > 0 && performance.now() - lastSave >= o.saveMinutes * 60_000;
+        if (dueBySteps || dueByTime) await save();
+      }
+      await validate();
+      if (state.epoch + 1 < o.epochs) await save();
+    }
+    if (stopped === "finished") state = { ...state, epoch: o.epochs, position: 0 };
+    if (stopped !== "non-finite") await save();
+  } finally {
+    if (req.handleSignals !== false) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+  }
+  const summary: RunSummary = {
+    out,
+    steps: state.step,
+    epochs: state.epoch,
+    stopped,
+    losses,
+    validLoss: lastValid,
+    exactMatch: lastExact,
+    elapsedSeconds: elapsed(),
+    tokensPerSecond: tokenSeconds > 0 ? tokens / tokenSeconds : 0,
+  };
+  free([model.params, model.buffers, optState.m, optState.v]);
+  return summary;
+}

@@ -1,0 +1,57 @@
+/**
+ * One training step as a pure function: (params, optimizer state, batch, key) → new params, new
+ * optimizer state, loss. Label-smoothed cross entropy ignoring [PAD], dropout drawn from `key`,
+ * gradients clipped by global norm, then Adam/AdamW. The inputs stay valid; the caller frees them.
+ */
+import { valueAndGrad } from "../autograd.ts";
+import { noGrad } from "../autograd.ts";
+import { scope } from "../scope.ts";
+import { item } from "../transfer.ts";
+import type { Key } from "../rng.ts";
+import { type AdamConfig, type AdamState, adamUpdate } from "../optim/adam.ts";
+import { clipGradNorm } from "../optim/clip.ts";
+import { type TranslationBatch, translationLoss } from "../nn/loss.ts";
+import { trainMode, type Transformer, type TransformerParams } from "../nn/transformer.ts";
+
+export interface StepConfig {
+  adam: AdamConfig;
+  /** Global gradient-norm bound; 0 = none. */
+  clip: number;
+  labelSmoothing: number;
+  pad: number;
+}
+
+export interface StepResult {
+  params: TransformerParams;
+  optState: AdamState<TransformerParams>;
+  loss: number;
+  /** Gradient norm before clipping (NaN when clipping is off: computing it would cost a pass). */
+  gradNorm: number;
+}
+
+export function trainStep(
+  model: Transformer,
+  optState: AdamState<TransformerParams>,
+  batch: TranslationBatch,
+  key: Key,
+  config: StepConfig,
+): StepResult {
+  const lossOf = (params: TransformerParams) =>
+    translationLoss({ ...model, params }, batch, trainMode(key), {
+      pad: config.pad,
+      labelSmoothing: config.labelSmoothing,
+    });
+  return scope(() => {
+    const { value, grads } = valueAndGrad(lossOf)(model.params);
+    const loss = item(value);
+    let gradNorm = NaN;
+    let used = grads;
+    if (config.clip > 0) {
+      const clipped = clipGradNorm(grads, config.clip);
+      used = clipped.grads;
+      gradNorm = item(clipped.norm);
+    }
+    const next = noGrad(() => adamUpdate(model.params, used, optState, config.adam));
+    return { params: next.params, optState: next.state, loss, gradNorm };
+  });
+}
