@@ -404,6 +404,8 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
       if (state.epoch + 1 < o.epochs) await save();
     }
     if (stopped === "finished") state = { ...state, epoch: o.epochs, position: 0 };
+    // A run cut short by a limit still reports where it got to (an epoch end has just validated).
+    if ((stopped === "max-steps" || stopped === "max-minutes") && state.position > 0) await validate();
     if (stopped !== "non-finite") await save();
   } finally {
     if (req.handleSignals !== false) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
