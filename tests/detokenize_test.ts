@@ -1,0 +1,16 @@
+/** Detokenization of word-level output into text for reading and scoring. */
+import assert from "node:assert/strict";
+import { detokenize } from "../src/tokenize/detokenize.ts";
+
+Deno.test("detokenize: punctuation, elision, contractions, brackets and quotes", () => {
+  const cases: [string[], string][] = [
+    [["Dov", "'", "è", "il", "gatto", "?"], "Dov'è il gatto?"],
+    [["L", "'", "uomo", "dell", "'", "acqua", ",", "sì", "!"], "L'uomo dell'acqua, sì!"],
+    [["I", "don", "'", "t", "know", "."], "I don't know."],
+    [["(", "ciao", ")", "e", "[", "x", "]"], "(ciao) e [x]"],
+    [["Tom", "disse", ":", '"', "no", '"', "."], 'Tom disse: "no".'],
+    [["Aspetta", "...", "sì", "."], "Aspetta... sì."],
+    [[], ""],
+  ];
+  for (const [tokens, text] of cases) assert.equal(detokenize(tokens), text);
+});
