@@ -4,12 +4,15 @@ import { padBatch } from "../data/pad.ts";
 import { paddingMask } from "../nn/transformer.ts";
 import { scope } from "../scope.ts";
 import { greedyDecode } from "./greedy.ts";
+import { detokenize } from "../tokenize/detokenize.ts";
 import type { Device } from "../device.ts";
 
 export interface Translation {
   source: string;
-  /** Target tokens joined by single spaces, specials removed. */
+  /** Target tokens joined by single spaces, specials removed (the seed's form). */
   translation: string;
+  /** Running text: words rebuilt by the tokenizer's decoder, punctuation and apostrophes attached. */
+  text: string;
   tokens: string[];
   /** Output ids as decoded: [SOS], the tokens, and [EOS] when the model produced it. */
   ids: number[];
@@ -52,10 +55,18 @@ export async function translate(
       const src = padBatch<"src">(sources.map((s) => s.ids), pad, undefined, { device: opts.device });
       return greedyDecode(model, src, paddingMask(src, pad), { maxLen, sos, eos });
     });
-    decoded.forEach((ids, i) => {
+    for (const [i, ids] of decoded.entries()) {
       const tokens = tgtTokenizer.tokens(ids);
-      out.push({ source: chunk[i], translation: tokens.join(" "), tokens, ids, truncated: sources[i].truncated });
-    });
+      const words = (await tgtTokenizer.decode(ids)).split(" ").filter((w) => w !== "");
+      out.push({
+        source: chunk[i],
+        translation: tokens.join(" "),
+        text: detokenize(words),
+        tokens,
+        ids,
+        truncated: sources[i].truncated,
+      });
+    }
   }
   return out;
 }
