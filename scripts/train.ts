@@ -201,6 +201,7 @@ async function main(): Promise<void> {
       `(${Math.round(summary.tokensPerSecond)} target tokens/s); validation loss ${
         summary.validLoss?.toFixed(4) ?? "-"
       }` +
+      `${summary.bleu === null ? "" : `, BLEU ${summary.bleu.toFixed(2)}, chrF ${summary.chrf!.toFixed(2)}`}` +
       `${summary.exactMatch === null ? "" : `, exact match ${(100 * summary.exactMatch).toFixed(1)}%`}.\n` +
       `Model folder: ${summary.out}  (deno task translate --model ${summary.out} "..."), report: ${summary.out}/report.html`,
   );

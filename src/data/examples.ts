@@ -18,6 +18,8 @@ export interface LengthLimits {
 
 export interface TokenizedCorpus {
   examples: Example[];
+  /** For each example, the index of the pair it came from. */
+  kept: number[];
   /** Pairs left out, by reason. */
   dropped: { tooLong: number; empty: number };
 }
@@ -32,6 +34,7 @@ export async function tokenizePairs(
   limits: LengthLimits,
 ): Promise<TokenizedCorpus> {
   const examples: Example[] = [];
+  const kept: number[] = [];
   const dropped = { tooLong: 0, empty: 0 };
   for (let start = 0; start < pairs.length; start += CHUNK) {
     const chunk = pairs.slice(start, start + CHUNK);
@@ -43,8 +46,11 @@ export async function tokenizePairs(
       const src = srcIds[i], tgt = tgtIds[i];
       if (src.length === 0 || tgt.length === 0) dropped.empty++;
       else if (src.length + 2 > limits.srcSeqLen || tgt.length + 1 > limits.tgtSeqLen) dropped.tooLong++;
-      else examples.push({ src, tgt });
+      else {
+        examples.push({ src, tgt });
+        kept.push(start + i);
+      }
     }
   }
-  return { examples, dropped };
+  return { examples, kept, dropped };
 }

@@ -29,6 +29,9 @@ import { trainStep } from "./step.ts";
 import { exactMatch, greedyOutputs, validationLoss } from "./evaluate.ts";
 import { type Checkpoint, latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
+import { corpusBleuMulti } from "../metrics/bleu.ts";
+import { corpusChrf } from "../metrics/chrf.ts";
+import { detokenize } from "../tokenize/detokenize.ts";
 import { renderReport } from "./report.ts";
 import { formatDuration, Progress } from "./progress.ts";
 import type { TrainOptions } from "./options.ts";
@@ -51,6 +54,9 @@ export interface RunSummary {
   losses: number[];
   validLoss: number | null;
   exactMatch: number | null;
+  /** BLEU and chrF of the last validation (greedy, on up to 500 validation sentences). */
+  bleu: number | null;
+  chrf: number | null;
   elapsedSeconds: number;
   tokensPerSecond: number;
 }
@@ -61,6 +67,15 @@ interface PreparedData {
   fingerprint: string;
   train: Example[];
   valid: Example[];
+  /** All reference translations of each validation example's source sentence. */
+  validRefs: string[][];
+}
+
+/** For each kept pair, every translation of its source sentence in the split (multi-reference scoring). */
+function referencesOf(pairs: readonly SentencePair[], kept: readonly number[]): string[][] {
+  const bySource = new Map<string, string[]>();
+  for (const p of pairs) bySource.set(p.src, [...(bySource.get(p.src) ?? []), p.tgt]);
+  return kept.map((i) => bySource.get(pairs[i].src)!);
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
@@ -199,6 +214,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     fingerprint: corpus.fingerprint,
     train: trainSet.examples,
     valid: validSet.examples,
+    validRefs: referencesOf(splits.valid, validSet.kept),
   };
   const unk = await unknownRate(srcTok, splits.valid.map((p) => p.src));
   log(
@@ -266,6 +282,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   const losses: number[] = [];
   let lastValid: number | null = null;
   let lastExact: number | null = null;
+  let lastScores: { bleu: number; chrf: number } | null = null;
   let tokens = 0, tokenSeconds = 0;
 
   const save = async () => {
@@ -283,20 +300,28 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     const subset = data.valid.slice(0, 500);
     const outputs = greedyOutputs(model, subset, tgtTok.special, { device });
     const exact = exactMatch(outputs, subset);
+    const hyps = await Promise.all(
+      outputs.map(async (ids) => detokenize((await tgtTok.decode(ids)).split(" ").filter(Boolean))),
+    );
+    const refs = data.validRefs.slice(0, subset.length);
+    const bleu = corpusBleuMulti(hyps, refs).score;
+    const chrf = corpusChrf(hyps, refs).score;
     lastValid = loss;
     lastExact = exact;
+    lastScores = { bleu, chrf };
     metrics.append({
       kind: "valid",
       step: state.step,
       epoch: state.epoch,
       loss,
       exactMatch: exact,
+      bleu,
+      chrf,
       elapsed: elapsed(),
     });
     log(
-      `validation at step ${state.step}: loss ${loss.toFixed(4)}, exact match ${
-        (100 * exact).toFixed(1)
-      }% (${subset.length} sentences)`,
+      `validation at step ${state.step}: loss ${loss.toFixed(4)}, BLEU ${bleu.toFixed(2)}, chrF ${chrf.toFixed(2)}, ` +
+        `exact match ${(100 * exact).toFixed(1)}% (${subset.length} sentences)`,
     );
     for (let i = 0; i < Math.min(o.samples, subset.length); i++) {
       const src = srcTok.tokens(subset[i].src).join(" ");
@@ -418,6 +443,8 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     losses,
     validLoss: lastValid,
     exactMatch: lastExact,
+    bleu: lastScores?.bleu ?? null,
+    chrf: lastScores?.chrf ?? null,
     elapsedSeconds: elapsed(),
     tokensPerSecond: tokenSeconds > 0 ? tokens / tokenSeconds : 0,
   };
