@@ -158,3 +158,56 @@ Deno.test("train: the tiny preset learns the generated corpus (≥ 95% exact mat
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("train CLI: Ctrl-C (SIGINT) saves a checkpoint, exits 130, and --resume continues", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sigint-" });
+  try {
+    const args = [
+      "--synthetic-size",
+      "3000",
+      "--epochs",
+      "50",
+      "--d-model",
+      "32",
+      "--d-ff",
+      "64",
+      "--out",
+      dir,
+      "--save-minutes",
+      "0",
+    ];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "scripts/train.ts", ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Wait until a few steps are logged, then interrupt.
+    for (let i = 0; i < 600; i++) {
+      const text = await Deno.readTextFile(`${dir}/metrics.jsonl`).catch(() => "");
+      if (text.split("\n").length > 5) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGINT");
+    const { code, stdout } = await child.output();
+    assert.equal(code, 130, new TextDecoder().decode(stdout));
+    const last = await latestCheckpoint(dir);
+    assert.ok(last !== null, "a checkpoint was written on the way out");
+    const state = JSON.parse(await Deno.readTextFile(`${last}/state.json`));
+    assert.ok(state.step >= 5, `checkpoint at step ${state.step}`);
+    const resumed = await trainCli([
+      "--resume",
+      dir,
+      "--epochs",
+      "50",
+      "--max-steps",
+      String(state.step + 3),
+      "--save-minutes",
+      "0",
+    ]);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, new RegExp(`after ${state.step + 3} steps`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
