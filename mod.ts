@@ -74,3 +74,19 @@ export { DownloadError, downloadFile, type DownloadOptions } from "./src/io/down
 export { type BleuScore, corpusBleu, corpusBleuMulti } from "./src/metrics/bleu.ts";
 export { type ChrfOrderStats, type ChrfScore, corpusChrf } from "./src/metrics/chrf.ts";
 export { tokenize13a } from "./src/metrics/tokenize13a.ts";
+export { detokenize } from "./src/tokenize/detokenize.ts";
+// Optimization and training: pure Adam/AdamW, clipping, schedules, the training step and loop.
+export { type AdamConfig, adamInit, type AdamState, adamUpdate } from "./src/optim/adam.ts";
+export { clipGradNorm } from "./src/optim/clip.ts";
+export { constant, type Schedule, warmupInverseSqrt } from "./src/optim/schedule.ts";
+export { type StepConfig, type StepResult, trainStep } from "./src/train/step.ts";
+export { exactMatch, greedyOutputs, validationLoss } from "./src/train/evaluate.ts";
+export { type PresetName, PRESETS, type TrainOptions, validateOptions } from "./src/train/options.ts";
+export { type RunRequest, type RunSummary, runTraining } from "./src/train/run.ts";
+export {
+  type Checkpoint,
+  latestCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainState,
+} from "./src/train/checkpoint.ts";
