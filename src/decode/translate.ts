@@ -1,11 +1,18 @@
-/** Sentences in, translations out: tokenize, batch, greedy-decode, detokenize. */
+/**
+ * Sentences in, translations out: tokenize, batch sentences of similar length, decode (greedy, or
+ * beam search), detokenize, and return everything in input order.
+ */
 import type { ModelFolder } from "../io/folder.ts";
 import { padBatch } from "../data/pad.ts";
 import { paddingMask } from "../nn/transformer.ts";
 import { scope } from "../scope.ts";
-import { greedyDecode } from "./greedy.ts";
+import { beamSearch, type LengthPenalty } from "./beam.ts";
 import { detokenize } from "../tokenize/detokenize.ts";
+import { type AttentionMaps, crossAttention } from "./attention.ts";
 import type { Device } from "../device.ts";
+
+/** Most output ids: a fixed number, or `scale × source tokens + offset`. */
+export type MaxLen = number | { scale: number; offset: number };
 
 export interface Translation {
   source: string;
@@ -16,19 +23,32 @@ export interface Translation {
   tokens: string[];
   /** Output ids as decoded: [SOS], the tokens, and [EOS] when the model produced it. */
   ids: number[];
+  /** Sum of token log-probabilities, and the score after the length penalty. */
+  logProb: number;
+  score: number;
+  /** Further hypotheses (beam search with nbest > 1), best first, as {text, tokens, score}. */
+  alternatives?: { text: string; tokens: string[]; score: number }[];
+  /** Cross-attention maps, when asked for. */
+  attention?: AttentionMaps;
+  sourceTokens: string[];
   /** Source tokens dropped because the sentence was longer than the model's src_seq_len. */
   truncated: number;
 }
 
 export interface TranslateOptions {
-  /** Most output ids per sentence including [SOS]/[EOS]; default the model's tgt_seq_len. */
-  maxLen?: number;
+  /** Default: the model's tgt_seq_len. */
+  maxLen?: MaxLen;
   /** Sentences decoded together. */
   batchSize?: number;
+  /** 1 = greedy. */
+  beam?: number;
+  lengthPenalty?: LengthPenalty;
+  nbest?: number;
+  attention?: boolean;
   device?: Device;
 }
 
-/** Source ids as the seed builds them: [SOS] tokens [EOS], cut to fit `limit` ids. */
+/** Source ids as the seed builds them: [SOS] tokens [EOS], cut to fit the model's src_seq_len. */
 export async function sourceIds(folder: ModelFolder, sentence: string): Promise<{ ids: number[]; truncated: number }> {
   const { sos, eos } = folder.srcTokenizer.special;
   const tokens = await folder.srcTokenizer.encode(sentence);
@@ -37,35 +57,70 @@ export async function sourceIds(folder: ModelFolder, sentence: string): Promise<
   return { ids: [sos, ...kept, eos], truncated: tokens.length - kept.length };
 }
 
+export function resolveMaxLen(maxLen: MaxLen, sourceTokens: number): number {
+  return typeof maxLen === "number" ? maxLen : Math.max(2, Math.ceil(maxLen.scale * sourceTokens + maxLen.offset));
+}
+
+async function text(folder: ModelFolder, ids: readonly number[]): Promise<string> {
+  return detokenize((await folder.tgtTokenizer.decode(ids)).split(" ").filter((w) => w !== ""));
+}
+
 export async function translate(
   folder: ModelFolder,
   sentences: string[],
   opts: TranslateOptions = {},
 ): Promise<Translation[]> {
-  const { model, tgtTokenizer } = folder;
+  const { model, tgtTokenizer, srcTokenizer } = folder;
   const maxLen = opts.maxLen ?? model.config.tgt_seq_len;
   const batchSize = opts.batchSize ?? 32;
-  const { pad } = folder.srcTokenizer.special;
+  const beam = opts.beam ?? 1;
+  const { pad } = srcTokenizer.special;
   const { sos, eos } = tgtTokenizer.special;
-  const out: Translation[] = [];
-  for (let start = 0; start < sentences.length; start += batchSize) {
-    const chunk = sentences.slice(start, start + batchSize);
-    const sources = await Promise.all(chunk.map((s) => sourceIds(folder, s)));
-    const decoded = scope(() => {
-      const src = padBatch<"src">(sources.map((s) => s.ids), pad, undefined, { device: opts.device });
-      return greedyDecode(model, src, paddingMask(src, pad), { maxLen, sos, eos });
-    });
-    for (const [i, ids] of decoded.entries()) {
-      const tokens = tgtTokenizer.tokens(ids);
-      const words = (await tgtTokenizer.decode(ids)).split(" ").filter((w) => w !== "");
-      out.push({
-        source: chunk[i],
-        translation: tokens.join(" "),
-        text: detokenize(words),
-        tokens,
-        ids,
-        truncated: sources[i].truncated,
+  const sources = await Promise.all(sentences.map((s) => sourceIds(folder, s)));
+  // Similar lengths share a batch (less padding); results go back to input order.
+  const order = sentences.map((_, i) => i).sort((a, b) => sources[a].ids.length - sources[b].ids.length);
+  const out = new Array<Translation>(sentences.length);
+  for (let start = 0; start < order.length; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    const longest = Math.max(...chunk.map((i) => sources[i].ids.length - 2));
+    const hypotheses = scope(() => {
+      const src = padBatch<"src">(chunk.map((i) => sources[i].ids), pad, undefined, { device: opts.device });
+      return beamSearch(model, src, paddingMask(src, pad), {
+        beam,
+        maxLen: resolveMaxLen(maxLen, longest),
+        sos,
+        eos,
+        lengthPenalty: opts.lengthPenalty,
+        nbest: opts.nbest,
       });
+    });
+    for (const [j, i] of chunk.entries()) {
+      // The batch decoded to the limit of its longest source; a relative limit is per sentence,
+      // and greedy output is prefix-consistent, so cutting gives what decoding with it would.
+      const own = resolveMaxLen(maxLen, sources[i].ids.length - 2);
+      const [best, ...rest] = hypotheses[j].map((h) => h.ids.length > own ? { ...h, ids: h.ids.slice(0, own) } : h);
+      const tokens = tgtTokenizer.tokens(best.ids);
+      out[i] = {
+        source: sentences[i],
+        translation: tokens.join(" "),
+        text: await text(folder, best.ids),
+        tokens,
+        ids: best.ids,
+        logProb: best.logProb,
+        score: best.score,
+        sourceTokens: srcTokenizer.tokens(sources[i].ids),
+        truncated: sources[i].truncated,
+      };
+      if (rest.length > 0) {
+        out[i].alternatives = await Promise.all(
+          rest.map(async (h) => ({
+            text: await text(folder, h.ids),
+            tokens: tgtTokenizer.tokens(h.ids),
+            score: h.score,
+          })),
+        );
+      }
+      if (opts.attention) out[i].attention = crossAttention(model, sources[i].ids, best.ids, pad);
     }
   }
   return out;

@@ -173,13 +173,17 @@ function mergeHeads(x: Tensor): Tensor {
   return reshape(transpose(x, 1, 2), [b, s, heads * dk]);
 }
 
+/** Receives attention probabilities [batch, heads, q, k] as they are computed (for visualization). */
+export type AttentionObserver = (probs: Tensor) => void;
+
 /** softmax(q kᵀ / √d_k, masked with -1e9) v, with dropout on the probabilities, per head. */
-function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, d: Dropout): Tensor {
+function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, d: Dropout, observe?: AttentionObserver): Tensor {
   const dk = q.shape[q.rank - 1];
   let scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(dk)); // [batch, heads, q, k]
   if (mask !== null) scores = maskedFill(scores, logicalNot(mask), -1e9);
-  const probs = drop(softmax(scores, -1), d, 0);
-  return matmul(probs, v);
+  const probs = softmax(scores, -1);
+  observe?.(probs);
+  return matmul(drop(probs, d, 0), v);
 }
 
 /** Multi-head attention of queries `q` over keys/values `kv`; `mask` broadcasts to [batch, heads, q, k]. */
@@ -190,11 +194,12 @@ export function multiHeadAttention<Q extends string, K extends string>(
   mask: Tensor | null,
   heads: number,
   d: Dropout,
+  observe?: AttentionObserver,
 ): Tensor<["batch", Q, "d_model"]> {
   const query = splitHeads(linear(q, p.w_q.weight), heads);
   const key = splitHeads(linear(kv, p.w_k.weight), heads);
   const value = splitHeads(linear(kv, p.w_v.weight), heads);
-  return assume(linear(mergeHeads(attend(query, key, value, mask, d)), p.w_o.weight));
+  return assume(linear(mergeHeads(attend(query, key, value, mask, d, observe)), p.w_o.weight));
 }
 
 /** x + dropout(sublayer(norm(x))): the pre-norm residual connection. */
@@ -222,6 +227,7 @@ export function decoderBlock(
   tgtMask: Tensor,
   heads: number,
   d: Dropout,
+  observeCross?: AttentionObserver,
 ): Tensor<["batch", "tgt", "d_model"]> {
   const [r0, r1, r2] = p.residual_connections;
   x = residual(r0, x, part(d, 0), (y) => multiHeadAttention(p.self_attention_block, y, y, tgtMask, heads, part(d, 1)));
@@ -229,7 +235,7 @@ export function decoderBlock(
     r1,
     x,
     part(d, 2),
-    (y) => multiHeadAttention(p.cross_attention_block, y, memory, srcMask, heads, part(d, 3)),
+    (y) => multiHeadAttention(p.cross_attention_block, y, memory, srcMask, heads, part(d, 3), observeCross),
   );
   return residual(r2, x, part(d, 4), (y) => feedForward(p.feed_forward_block, y, part(d, 5)));
 }
@@ -258,12 +264,15 @@ export function decode(
   tgt: Tensor<["batch", "tgt"]>,
   tgtMask: Tensor,
   mode: Mode,
+  /** Called with each decoder layer's cross-attention probabilities [batch, heads, tgt, src]. */
+  observeCross?: (layer: number, probs: Tensor) => void,
 ): Tensor<["batch", "tgt", "d_model"]> {
   const { params, buffers, config } = model;
   const d = part(dropoutOf(config, mode), 1);
   let x = positionalEncoding(buffers.tgt_pos.pe, embed(params.tgt_embed, tgt), part(d, 0));
   params.decoder.layers.forEach((layer, i) => {
-    x = decoderBlock(layer, x, memory, srcMask, tgtMask, config.h, part(d, i + 1));
+    const observe = observeCross && ((probs: Tensor) => observeCross(i, probs));
+    x = decoderBlock(layer, x, memory, srcMask, tgtMask, config.h, part(d, i + 1), observe);
   });
   return layerNorm(params.decoder.norm, x);
 }
