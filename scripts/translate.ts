@@ -1,29 +1,38 @@
 /**
- * `deno task translate --model DIR "sentence" ...`: greedy translation with a model folder.
- * Prints one translation per line, or a JSON array with --json. Sentences come from the arguments,
- * or one per line from standard input when none are given.
+ * `deno task translate --model DIR "sentence" ...`: translation with a model folder.
+ * Sentences come from the arguments, from --file, or line by line from standard input (translated
+ * as they arrive, in batches). Output: one line per input, in order, or JSON with --json.
  */
 import { parseArgs } from "node:util";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { translate } from "../src/decode/translate.ts";
+import { loadModelFolder, type ModelFolder } from "../src/io/folder.ts";
+import { type MaxLen, translate, type TranslateOptions, type Translation } from "../src/decode/translate.ts";
+import type { LengthPenalty } from "../src/decode/beam.ts";
+import { renderAttention } from "../src/decode/attention_html.ts";
 import type { Device } from "../src/device.ts";
 
 const HELP = `Usage: deno task translate --model DIR [options] ["sentence" ...]
 
-Translates each sentence with the model folder DIR (config.json, model.safetensors,
-tokenizer_<src>.json, tokenizer_<tgt>.json) by greedy decoding. Without sentences,
-reads one sentence per line from standard input.
+Translates with the model folder DIR (config.json, model.safetensors, tokenizer_<src>.json,
+tokenizer_<tgt>.json; this project's run folders and the seed's published layout alike).
+Sentences come from the arguments, from --file, or one per line from standard input.
 
 Options:
-  --model DIR        model folder (required)
-  --json             print a JSON array of {source, translation, tokens, ids}
-  --max-len N        most output ids per sentence, [SOS]/[EOS] included (default: the model's tgt_seq_len)
-  --batch-size N     sentences decoded together (default 32)
-  --device DEV       cpu (default), cuda or cuda:N
-  -h, --help         show this help`;
+  --model DIR             model folder (required)
+  --file FILE             read sentences from FILE, one per line
+  --beam K                beam search with K hypotheses (default 1 = greedy)
+  --length-penalty P      none, average, or gnmt:ALPHA (default gnmt:0.6 with --beam > 1)
+  --nbest N               with --beam: print the N best translations of each sentence
+  --max-len L             most output ids: N, or relative to the source as SCALEx+OFFSET (e.g. 2x+10)
+                          (default: the model's tgt_seq_len)
+  --tokens                print the seed's form (tokens joined by spaces) instead of running text
+  --json                  print JSON objects: source, translation, text, tokens, score (+ alternatives)
+  --attention FILE.html   write a page with the cross-attention heatmap of each sentence
+  --batch-size N          sentences decoded together (default 32)
+  --device DEV            cpu (default), cuda or cuda:N
+  -h, --help              show this help`;
 
 function fail(message: string): never {
-  console.error(`translate: ${message}\n\n${HELP}`);
+  console.error(`translate: ${message}\n(deno task translate --help)`);
   Deno.exit(2);
 }
 
@@ -34,9 +43,69 @@ function positiveInt(name: string, value: string | undefined): number | undefine
   return n;
 }
 
-async function readStdinLines(): Promise<string[]> {
-  const text = await new Response(Deno.stdin.readable).text();
-  return text.split(/\r?\n/).filter((line) => line.trim() !== "");
+function parseMaxLen(value: string | undefined): MaxLen | undefined {
+  if (value === undefined) return undefined;
+  const relative = /^(\d+(?:\.\d+)?)x(?:\+(\d+))?$/.exec(value);
+  if (relative) return { scale: Number(relative[1]), offset: Number(relative[2] ?? 0) };
+  return positiveInt("max-len", value);
+}
+
+function parsePenalty(value: string | undefined, beam: number): LengthPenalty {
+  if (value === undefined) return beam > 1 ? { kind: "gnmt", alpha: 0.6 } : { kind: "none" };
+  if (value === "none" || value === "average") return { kind: value };
+  const m = /^gnmt:(\d+(?:\.\d+)?)$/.exec(value);
+  if (!m) fail(`--length-penalty must be none, average or gnmt:ALPHA, got ${JSON.stringify(value)}`);
+  return { kind: "gnmt", alpha: Number(m[1]) };
+}
+
+/** Lines of standard input in batches, as they arrive. */
+async function* stdinBatches(size: number): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let batch: string[] = [];
+  for await (const chunk of Deno.stdin.readable) {
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split(/\r?\n/);
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      batch.push(line);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (pending.trim() !== "") batch.push(pending);
+  if (batch.length > 0) yield batch;
+}
+
+function print(results: Translation[], flags: { json: boolean; tokens: boolean; nbest: number }): void {
+  for (const r of results) {
+    if (r.truncated > 0) {
+      console.error(`translate: "${r.source.slice(0, 40)}…" lost ${r.truncated} tokens beyond src_seq_len`);
+    }
+    if (flags.json) {
+      const { source, translation, text, tokens, ids, score, logProb, alternatives } = r;
+      console.log(
+        JSON.stringify({
+          source,
+          translation,
+          text,
+          tokens,
+          ids,
+          score,
+          logProb,
+          ...(alternatives ? { alternatives } : {}),
+        }),
+      );
+    } else {
+      console.log(flags.tokens ? r.translation : r.text);
+      for (const alt of r.alternatives ?? []) {
+        console.log(`  ${flags.tokens ? alt.tokens.join(" ") : alt.text}\t(${alt.score.toFixed(4)})`);
+      }
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -47,7 +116,13 @@ async function main(): Promise<void> {
       allowPositionals: true,
       options: {
         model: { type: "string" },
+        file: { type: "string" },
+        beam: { type: "string" },
+        "length-penalty": { type: "string" },
+        nbest: { type: "string" },
         json: { type: "boolean", default: false },
+        tokens: { type: "boolean", default: false },
+        attention: { type: "string" },
         "max-len": { type: "string" },
         "batch-size": { type: "string" },
         device: { type: "string", default: "cpu" },
@@ -58,36 +133,61 @@ async function main(): Promise<void> {
     fail((e as Error).message);
   }
   const { values: flags, positionals } = parsed;
-  if (flags.help) {
-    console.log(HELP);
-    return;
-  }
+  if (flags.help) return console.log(HELP);
   if (!flags.model) fail("--model DIR is required");
-  const maxLen = positiveInt("max-len", flags["max-len"]);
-  const batchSize = positiveInt("batch-size", flags["batch-size"]);
-  const device = flags.device as Device;
+  if (flags.file && positionals.length > 0) fail("give sentences as arguments or with --file, not both");
+  const beam = positiveInt("beam", flags.beam) ?? 1;
+  const nbest = positiveInt("nbest", flags.nbest) ?? 1;
+  if (nbest > beam) fail(`--nbest ${nbest} needs --beam of at least ${nbest}`);
+  const opts: TranslateOptions = {
+    beam,
+    nbest,
+    lengthPenalty: parsePenalty(flags["length-penalty"], beam),
+    maxLen: parseMaxLen(flags["max-len"]),
+    batchSize: positiveInt("batch-size", flags["batch-size"]) ?? 32,
+    attention: flags.attention !== undefined,
+    device: flags.device as Device,
+  };
 
-  const sentences = positionals.length > 0 ? positionals : await readStdinLines();
-  if (sentences.length === 0) fail("no sentences given (as arguments or on standard input)");
-
-  let folder;
+  let folder: ModelFolder;
   try {
-    folder = loadModelFolder(flags.model, { device });
+    folder = loadModelFolder(flags.model, { device: opts.device });
   } catch (e) {
     console.error(`translate: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);
   }
-  const results = await translate(folder, sentences, { maxLen, batchSize, device });
-  for (const r of results) {
-    if (r.truncated > 0) {
-      console.error(`translate: "${r.source.slice(0, 40)}…" lost ${r.truncated} tokens beyond src_seq_len`);
+  let batches: AsyncIterable<string[]> | Iterable<string[]>;
+  if (flags.file) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(flags.file);
+    } catch (e) {
+      fail(`cannot read --file ${flags.file}: ${(e as Error).message}`);
+    }
+    batches = [text.split(/\r?\n/).filter((l) => l.trim() !== "")];
+  } else if (positionals.length > 0) batches = [positionals];
+  else batches = stdinBatches(opts.batchSize!);
+
+  const pages = [];
+  let count = 0;
+  for await (const sentences of batches) {
+    const results = await translate(folder, sentences, opts);
+    print(results, { json: flags.json, tokens: flags.tokens, nbest });
+    count += results.length;
+    if (flags.attention) {
+      for (const r of results) {
+        pages.push({
+          source: r.sourceTokens,
+          output: [...r.tokens, "[EOS]"].slice(0, r.ids.length - 1),
+          maps: r.attention!,
+        });
+      }
     }
   }
-  if (flags.json) {
-    const rows = results.map(({ source, translation, tokens, ids }) => ({ source, translation, tokens, ids }));
-    console.log(JSON.stringify(rows, null, 2));
-  } else {
-    for (const r of results) console.log(r.translation);
+  if (count === 0) fail("no sentences given (as arguments, with --file, or on standard input)");
+  if (flags.attention) {
+    await Deno.writeTextFile(flags.attention, renderAttention(pages));
+    console.error(`translate: attention maps written to ${flags.attention}`);
   }
 }
 
