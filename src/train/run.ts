@@ -161,8 +161,8 @@ async function resolveResume(path: string): Promise<string> {
 export async function runTraining(req: RunRequest): Promise<RunSummary> {
   const out = req.out;
   await Deno.mkdir(out, { recursive: true });
-  const log = (line: string) => progress.log(line);
   const progress = new Progress();
+  const log = (line: string) => progress.log(line);
 
   // ---- state: fresh or resumed ----
   let resumed: Checkpoint | null = null;
@@ -434,6 +434,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     if (stopped !== "non-finite") await save();
   } finally {
     if (req.handleSignals !== false) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+    free([model.params, model.buffers, optState.m, optState.v]);
   }
   const summary: RunSummary = {
     out,
@@ -449,6 +450,5 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     elapsedSeconds: elapsed(),
     tokensPerSecond: tokenSeconds > 0 ? tokens / tokenSeconds : 0,
   };
-  free([model.params, model.buffers, optState.m, optState.v]);
   return summary;
 }
