@@ -90,3 +90,29 @@ export {
   saveCheckpoint,
   type TrainState,
 } from "./src/train/checkpoint.ts";
+// Metrics, continued: BLEU options and sentence BLEU, chrF++, TER, CER/WER, sacreBLEU-style signatures and reports.
+export { BLEU_TOKENIZERS, type BleuOptions, type BleuTokenizer, sentenceBleu } from "./src/metrics/bleu.ts";
+export { type ChrfOptions, corpusChrfPlusPlus } from "./src/metrics/chrf.ts";
+export { tokenizeIntl } from "./src/metrics/tokenize_intl.ts";
+export { corpusTer, sentenceTer, type TerScore, terWords } from "./src/metrics/ter.ts";
+export { terEdits } from "./src/metrics/tercom.ts";
+export {
+  cerUnits,
+  corpusCer,
+  corpusWer,
+  type ErrorRateOptions,
+  type ErrorRateScore,
+  levenshtein,
+  werUnits,
+} from "./src/metrics/error_rate.ts";
+export * from "./src/metrics/signature.ts";
+export {
+  evaluate,
+  type EvaluateOptions,
+  evaluateSentences,
+  formatResult,
+  METRIC_NAMES,
+  type MetricName,
+  type MetricResult,
+  resultJson,
+} from "./src/metrics/evaluate.ts";

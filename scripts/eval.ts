@@ -1,6 +1,8 @@
 /**
- * `deno task eval`: corpus BLEU and chrF, sacreBLEU-compatible (13a tokenization, exp smoothing,
- * multiple references).
+ * `deno task eval`: corpus BLEU, chrF, chrF++, TER, CER and WER. BLEU, chrF, chrF++ and TER follow
+ * sacreBLEU 2.x's definitions and defaults (13a tokenization and exp smoothing for BLEU, Tercom
+ * shifts for TER, multiple references) and give its numbers; each line carries a sacreBLEU-style
+ * signature. CER/WER have no sacreBLEU counterpart; src/metrics/error_rate.ts defines them.
  *   deno task eval --hyp FILE --ref FILE [--ref FILE ...]     score a translation file
  *   deno task eval --model DIR [--data FILE] [--split test]   translate a split and score it
  * With --model, every distinct source sentence of the split is translated once and scored against
@@ -8,36 +10,53 @@
  * and split sizes.
  */
 import { parseArgs } from "node:util";
-import { corpusBleu, corpusBleuMulti, corpusChrf } from "../mod.ts";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { translate } from "../src/decode/translate.ts";
-import { loadPairs, type SentencePair } from "../src/data/corpus.ts";
-import { syntheticCorpus } from "../src/data/synthetic.ts";
-import { splitBySource } from "../src/data/split.ts";
-import { latestCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
-import { PRESETS, type TrainOptions } from "../src/train/options.ts";
-import { formatDuration } from "../src/train/progress.ts";
+import { BLEU_TOKENIZERS, type BleuTokenizer } from "../src/metrics/bleu.ts";
+import {
+  evaluate,
+  evaluateSentences,
+  formatResult,
+  METRIC_NAMES,
+  type MetricName,
+  resultJson,
+} from "../src/metrics/evaluate.ts";
+import type { SentencePair } from "../src/data/corpus.ts";
+import type { TrainState } from "../src/train/checkpoint.ts";
+import type { TrainOptions } from "../src/train/options.ts";
 import type { Device } from "../src/device.ts";
 
 const HELP = `Usage:
-  deno task eval --hyp FILE --ref FILE [--ref FILE ...] [--json]
+  deno task eval --hyp FILE --ref FILE [--ref FILE ...] [options]
   deno task eval --model DIR [--data FILE] [--split test|valid] [options]
 
-Scores translations with corpus BLEU (sacreBLEU's defaults: 13a, exp smoothing) and chrF2.
+Scores translations with corpus BLEU, chrF2, chrF2++, TER (numbers as sacreBLEU 2.x computes them with
+its defaults, each printed with a sacreBLEU-style signature whose version names deno-torch), and CER
+and WER (Levenshtein edits / reference length; characters with whitespace runs collapsed, words split
+on whitespace; see src/metrics/error_rate.ts).
 --hyp/--ref: one sentence per line; several --ref files give several references per line.
 --model: translates the split's distinct source sentences (greedy) and scores them against every
 reference the data holds for each. A run folder (deno task train --out DIR) supplies its data,
 seed and split sizes; otherwise give --data (and --seed, --valid-size, --test-size as in training).
 
-Options:
+Scoring options:
+  --metrics LIST     comma-separated, from ${METRIC_NAMES.join(",")} (default: all)
+  --tokenize NAME    BLEU's tokenizer: 13a (default), intl (Unicode punctuation), none (pre-tokenized)
+  --lowercase        case-insensitive BLEU, chrF, chrF++, CER, WER (TER is always case-insensitive)
+  --sentence         sentence-level BLEU (sacreBLEU's sentence_bleu: exp smoothing, effective order),
+                     one line per sentence, instead of the corpus scores
+  --json             print the results as JSON: per metric its score, signature and statistics
+                     (with --sentence: a "sentence_bleu" list)
+
+Model options:
   --split NAME       test (default) or valid
   --limit N          score only the first N source sentences of the split
   --batch-size N     sentences decoded together (default 64)
   --max-len N        most output ids per sentence (default: the model's tgt_seq_len)
   --device DEV       cpu (default), cuda, cuda:N
   --out FILE         also write the hypotheses (one per line)
-  --json             print the scores as JSON
-  -h, --help         this text`;
+  -h, --help         this text
+
+Exit status: 0 scored, 1 unexpected failure, 2 bad usage or input (unknown flag, unreadable file,
+mismatched line counts, nothing to score).`;
 
 function fail(message: string): never {
   console.error(`eval: ${message}\n(deno task eval --help)`);
@@ -56,33 +75,68 @@ function lines(path: string): string[] {
   return out.map((l) => l.replace(/\r$/, ""));
 }
 
-interface Scores {
-  bleu: number;
-  chrf: number;
-  sentences: number;
-  references: number;
-  precisions: number[];
-  bp: number;
-  sysLen: number;
-  refLen: number;
+interface ScoreOptions {
+  metrics: MetricName[];
+  tokenize: BleuTokenizer;
+  lowercase: boolean;
+  sentence: boolean;
+  json: boolean;
 }
 
-function report(s: Scores, json: boolean, extra: Record<string, unknown> = {}): void {
-  if (json) {
-    console.log(JSON.stringify({ ...extra, ...s }, null, 2));
+/** Scores and prints; `extra` (model, data, split, timing) heads the JSON output. */
+function report(
+  hyps: readonly string[],
+  refs: readonly (readonly string[])[],
+  o: ScoreOptions,
+  extra: Record<string, unknown> = {},
+): void {
+  if (hyps.length === 0) fail("there are no hypotheses to score");
+  const bleuOptions = { tokenize: o.tokenize, lowercase: o.lowercase };
+  if (o.sentence) {
+    const results = evaluateSentences(hyps, refs, bleuOptions);
+    if (o.json) console.log(JSON.stringify({ ...extra, sentence_bleu: results.map(resultJson) }, null, 2));
+    else for (const r of results) console.log(formatResult(r));
     return;
   }
-  const p = s.precisions.map((x) => x.toFixed(1)).join("/");
-  console.log(
-    `BLEU = ${s.bleu.toFixed(2)} ${p} (BP = ${s.bp.toFixed(3)} ratio = ${(s.sysLen / s.refLen).toFixed(3)} ` +
-      `hyp_len = ${s.sysLen} ref_len = ${s.refLen})`,
-  );
-  console.log(`chrF2 = ${s.chrf.toFixed(2)}`);
-  console.log(`${s.sentences} sentences, ${s.references} references`);
+  const results = evaluate(hyps, refs, { ...bleuOptions, metrics: o.metrics });
+  const references = refs.reduce((n, r) => n + r.length, 0);
+  if (o.json) {
+    const byMetric = Object.fromEntries(results.map((r) => [r.metric, resultJson(r)]));
+    console.log(JSON.stringify({ ...extra, sentences: hyps.length, references, ...byMetric }, null, 2));
+    return;
+  }
+  for (const r of results) console.log(formatResult(r));
+  console.log(`${hyps.length} sentences, ${references} references`);
+}
+
+/** --metrics, --tokenize: checked here, so a typo exits 2 with the choices instead of being ignored. */
+function scoreOptions(f: {
+  metrics?: string;
+  tokenize: string;
+  lowercase: boolean;
+  sentence: boolean;
+  json: boolean;
+}): ScoreOptions {
+  const metrics: MetricName[] = [];
+  for (const name of (f.metrics ?? METRIC_NAMES.join(",")).split(",").map((m) => m.trim().toLowerCase())) {
+    if (!METRIC_NAMES.includes(name as MetricName)) {
+      fail(`--metrics: unknown metric ${JSON.stringify(name)} (choose from ${METRIC_NAMES.join(", ")})`);
+    }
+    if (!metrics.includes(name as MetricName)) metrics.push(name as MetricName);
+  }
+  if (!BLEU_TOKENIZERS.includes(f.tokenize as BleuTokenizer)) {
+    fail(`--tokenize: unknown tokenizer ${JSON.stringify(f.tokenize)} (choose from ${BLEU_TOKENIZERS.join(", ")})`);
+  }
+  // Sentence mode scores BLEU only; asking for it and excluding BLEU is a contradiction, not a no-op.
+  if (f.sentence && f.metrics !== undefined && !metrics.includes("bleu")) {
+    fail("--sentence prints sentence-level BLEU; --metrics must include bleu");
+  }
+  return { metrics, tokenize: f.tokenize as BleuTokenizer, lowercase: f.lowercase, sentence: f.sentence, json: f.json };
 }
 
 /** The run's training options when `dir` is a run folder (or a checkpoint in one). */
 async function runOptions(dir: string): Promise<TrainOptions | null> {
+  const { latestCheckpoint } = await import("../src/train/checkpoint.ts");
   for (const candidate of [dir, await latestCheckpoint(dir)]) {
     if (candidate === null) continue;
     try {
@@ -111,6 +165,10 @@ async function main(): Promise<void> {
         "max-len": { type: "string" },
         device: { type: "string", default: "cpu" },
         out: { type: "string" },
+        metrics: { type: "string" },
+        tokenize: { type: "string", default: "13a" },
+        lowercase: { type: "boolean", default: false },
+        sentence: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -120,6 +178,7 @@ async function main(): Promise<void> {
   }
   const f = parsed.values;
   if (f.help) return console.log(HELP);
+  const scoring = scoreOptions(f);
   const num = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -134,22 +193,19 @@ async function main(): Promise<void> {
     streams.forEach((s, k) => {
       if (s.length !== hyps.length) fail(`${f.ref![k]} has ${s.length} lines, ${f.hyp} has ${hyps.length}`);
     });
-    const bleu = corpusBleu(hyps, streams);
-    const chrf = corpusChrf(hyps, hyps.map((_, i) => streams.map((s) => s[i])));
-    return report({
-      bleu: bleu.score,
-      chrf: chrf.score,
-      sentences: hyps.length,
-      references: streams.length * hyps.length,
-      precisions: bleu.precisions,
-      bp: bleu.bp,
-      sysLen: bleu.sysLen,
-      refLen: bleu.refLen,
-    }, f.json);
+    return report(hyps, hyps.map((_, i) => streams.map((s) => s[i])), scoring);
   }
 
   if (f.model === undefined) fail("give --hyp FILE --ref FILE, or --model DIR");
   if (f.split !== "test" && f.split !== "valid") fail(`--split must be test or valid, got ${f.split}`);
+  // Loaded only here: scoring files needs neither the native library nor the training code.
+  const { loadModelFolder } = await import("../src/io/folder.ts");
+  const { translate } = await import("../src/decode/translate.ts");
+  const { loadPairs } = await import("../src/data/corpus.ts");
+  const { syntheticCorpus } = await import("../src/data/synthetic.ts");
+  const { splitBySource } = await import("../src/data/split.ts");
+  const { PRESETS } = await import("../src/train/options.ts");
+  const { formatDuration } = await import("../src/train/progress.ts");
   const run = await runOptions(f.model);
   const base: TrainOptions = run ?? { ...PRESETS.tiny };
   const o: TrainOptions = {
@@ -195,22 +251,12 @@ async function main(): Promise<void> {
   Deno.stderr.writeSync(new TextEncoder().encode("\n"));
   if (f.out) await Deno.writeTextFile(f.out, hyps.join("\n") + "\n");
   const refLists = sources.map((s) => refs.get(s)!);
-  const bleu = corpusBleuMulti(hyps, refLists);
-  const chrf = corpusChrf(hyps, refLists);
-  report(
-    {
-      bleu: bleu.score,
-      chrf: chrf.score,
-      sentences: sources.length,
-      references: refLists.reduce((n, r) => n + r.length, 0),
-      precisions: bleu.precisions,
-      bp: bleu.bp,
-      sysLen: bleu.sysLen,
-      refLen: bleu.refLen,
-    },
-    f.json,
-    { model: f.model, data: o.data ?? "generated", split: f.split, seconds: (performance.now() - started) / 1000 },
-  );
+  report(hyps, refLists, scoring, {
+    model: f.model,
+    data: o.data ?? "generated",
+    split: f.split,
+    seconds: (performance.now() - started) / 1000,
+  });
 }
 
 await main();

@@ -2,7 +2,9 @@
  * Corpus BLEU exactly as sacreBLEU 2.x computes it by default: `BLEU()`, i.e. 13a tokenization,
  * case-sensitive, n-grams up to 4, "exp" smoothing, no effective order. The numbers match
  * `BLEU().corpus_score(hyps, refs)` (score on the 0–100 scale, counts, totals, precisions, BP,
- * lengths), so scores here can be compared with published sacreBLEU scores.
+ * lengths), so scores here can be compared with published sacreBLEU scores. The options cover
+ * sacreBLEU's `tokenize="13a" | "intl" | "none"` and `lowercase=True`; `sentenceBleu` is sacreBLEU's
+ * `sentence_bleu` (the same, with effective order).
  *
  * Corpus BLEU is not an average of sentence scores: matched and total n-grams, hypothesis and
  * reference lengths are summed over the corpus first, and precisions and the brevity penalty come
@@ -10,6 +12,8 @@
  */
 import { checkSentences, sentencesFromStreams } from "./references.ts";
 import { tokenize13a } from "./tokenize13a.ts";
+import { tokenizeIntl } from "./tokenize_intl.ts";
+import { pyLower } from "./lowercase.ts";
 import { pyRstrip, pySplit } from "./whitespace.ts";
 
 const MAX_ORDER = 4;
@@ -36,10 +40,37 @@ export interface BleuScore {
   refLen: number;
 }
 
-/** BLEU's preprocessing of a line (hypothesis or reference): right-strip, then 13a, then tokens. */
-function tokens(line: string): string[] {
-  // rstrip comes first in sacreBLEU, so a trailing "-\n" is not joined: "well-\n" keeps its dash.
-  return pySplit(tokenize13a(pyRstrip(line)));
+/** sacreBLEU's BLEU tokenizers: "13a" (the default), "intl" (Unicode punctuation and symbols), "none". */
+export type BleuTokenizer = "13a" | "intl" | "none";
+export const BLEU_TOKENIZERS: readonly BleuTokenizer[] = ["13a", "intl", "none"];
+
+/** sacreBLEU's `BLEU(tokenize=..., lowercase=...)`; every other setting stays at its default. */
+export interface BleuOptions {
+  /** Default "13a". "none" splits on whitespace only: the text must come tokenized already. */
+  tokenize?: BleuTokenizer;
+  /** Lowercase hypotheses and references first (Python's `str.lower()`). Default false. */
+  lowercase?: boolean;
+}
+
+const TOKENIZE: Record<BleuTokenizer, (line: string) => string> = {
+  "13a": tokenize13a,
+  intl: tokenizeIntl,
+  none: (line) => line,
+};
+
+/** Checks options from untyped callers (the CLI, JS), so a typo is not silently the default. */
+function tokenizerOf(options: BleuOptions): (line: string) => string {
+  const name = options.tokenize ?? "13a";
+  if (!BLEU_TOKENIZERS.includes(name)) {
+    throw new RangeError(`BLEU: unknown tokenizer ${JSON.stringify(name)} (choose from ${BLEU_TOKENIZERS.join(", ")})`);
+  }
+  return TOKENIZE[name];
+}
+
+/** BLEU's preprocessing of a line (hypothesis or reference): lowercase, right-strip, tokenize, split. */
+function tokens(line: string, tokenize: (line: string) => string, lowercase: boolean): string[] {
+  // sacreBLEU's order: lower() first, then rstrip, so a trailing "-\n" is not joined: "well-\n" keeps its dash.
+  return pySplit(tokenize(pyRstrip(lowercase ? pyLower(line) : line)));
 }
 
 /** Counts of each n-gram, one map per order n = 1..4 (index n − 1). */
@@ -75,18 +106,28 @@ interface Stats {
   totals: number[];
 }
 
+function emptyStats(): Stats {
+  return { sysLen: 0, refLen: 0, counts: [0, 0, 0, 0], totals: [0, 0, 0, 0] };
+}
+
 /** Adds one sentence's statistics: each n-gram is clipped by its MAX count in any one reference (not the sum). */
-function addSentence(stats: Stats, hyp: string, refs: readonly string[]): void {
+function addSentence(
+  stats: Stats,
+  hyp: string,
+  refs: readonly string[],
+  tokenize: (line: string) => string,
+  lowercase: boolean,
+): void {
   const maxRef: Map<string, number>[] = Array.from({ length: MAX_ORDER }, () => new Map());
   const refLens: number[] = [];
   for (const ref of refs) {
-    const toks = tokens(ref);
+    const toks = tokens(ref, tokenize, lowercase);
     refLens.push(toks.length);
     ngrams(toks).forEach((counts, n) => {
       for (const [key, c] of counts) maxRef[n].set(key, Math.max(maxRef[n].get(key) ?? 0, c));
     });
   }
-  const hypToks = tokens(hyp);
+  const hypToks = tokens(hyp, tokenize, lowercase);
   stats.sysLen += hypToks.length;
   stats.refLen += closestRefLen(hypToks.length, refLens);
   ngrams(hypToks).forEach((counts, n) => {
@@ -97,8 +138,12 @@ function addSentence(stats: Stats, hyp: string, refs: readonly string[]): void {
   });
 }
 
-/** sacreBLEU's compute_bleu with smooth_method="exp", effective_order=False, in its operation order. */
-function fromStats({ sysLen, refLen, counts, totals }: Stats): BleuScore {
+/**
+ * sacreBLEU's compute_bleu with smooth_method="exp", in its operation order. With `effectiveOrder`
+ * (sentence BLEU), the geometric mean runs only over the orders the hypothesis has n-grams of, so a
+ * 3-word sentence is not 0 for lack of 4-grams.
+ */
+function fromStats({ sysLen, refLen, counts, totals }: Stats, effectiveOrder: boolean): BleuScore {
   let bp = 1.0;
   if (sysLen < refLen) bp = sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0.0;
   const precisions = new Array<number>(MAX_ORDER).fill(0);
@@ -106,10 +151,12 @@ function fromStats({ sysLen, refLen, counts, totals }: Stats): BleuScore {
   if (counts.every((c) => c === 0)) return { score: 0, ...result };
   // "exp" smoothing (NIST's, mteval-v13a's): the k-th order without a match counts as 1/2^k matches.
   // sacreBLEU applies it at corpus level too, so a corpus with no 4-gram match still scores above 0.
-  let smooth = 1;
+  let smooth = 1, order = MAX_ORDER;
   for (let n = 0; n < MAX_ORDER; n++) {
-    // No n-gram of this order in the whole corpus: this and higher precisions stay 0, so BLEU is 0.
+    // No n-gram of this order in the whole corpus: this and higher precisions stay 0, so BLEU is 0
+    // (without effective order).
     if (totals[n] === 0) break;
+    if (effectiveOrder) order = n + 1;
     if (counts[n] === 0) {
       smooth *= 2;
       precisions[n] = 100 / (smooth * totals[n]);
@@ -118,8 +165,8 @@ function fromStats({ sysLen, refLen, counts, totals }: Stats): BleuScore {
     }
   }
   let logSum = 0;
-  for (const p of precisions) logSum += p === 0 ? LOG_ZERO : Math.log(p);
-  return { score: bp * Math.exp(logSum / MAX_ORDER), ...result };
+  for (const p of precisions.slice(0, order)) logSum += p === 0 ? LOG_ZERO : Math.log(p);
+  return { score: bp * Math.exp(logSum / order), ...result };
 }
 
 /**
@@ -135,11 +182,13 @@ function fromStats({ sysLen, refLen, counts, totals }: Stats): BleuScore {
 export function corpusBleuMulti(
   hypotheses: readonly string[],
   refsPerSentence: readonly (readonly string[])[],
+  options: BleuOptions = {},
 ): BleuScore {
   checkSentences("corpusBleu", hypotheses, refsPerSentence);
-  const stats: Stats = { sysLen: 0, refLen: 0, counts: [0, 0, 0, 0], totals: [0, 0, 0, 0] };
-  hypotheses.forEach((hyp, i) => addSentence(stats, hyp, refsPerSentence[i]));
-  return fromStats(stats);
+  const tokenize = tokenizerOf(options), lowercase = options.lowercase ?? false;
+  const stats = emptyStats();
+  hypotheses.forEach((hyp, i) => addSentence(stats, hyp, refsPerSentence[i], tokenize, lowercase));
+  return fromStats(stats, false);
 }
 
 /**
@@ -150,6 +199,19 @@ export function corpusBleuMulti(
 export function corpusBleu(
   hypotheses: readonly string[],
   references: readonly (readonly (string | null)[])[],
+  options: BleuOptions = {},
 ): BleuScore {
-  return corpusBleuMulti(hypotheses, sentencesFromStreams("corpusBleu", hypotheses, references));
+  return corpusBleuMulti(hypotheses, sentencesFromStreams("corpusBleu", hypotheses, references), options);
+}
+
+/**
+ * BLEU of one sentence against its references, as sacreBLEU's `sentence_bleu(hyp, refs)`: exp
+ * smoothing and effective order (`eff:yes` in the signature). BLEU is a corpus metric, and the mean
+ * of sentence scores is not corpus BLEU; this is for inspecting single translations.
+ */
+export function sentenceBleu(hypothesis: string, references: readonly string[], options: BleuOptions = {}): BleuScore {
+  checkSentences("sentenceBleu", [hypothesis], [references]);
+  const stats = emptyStats();
+  addSentence(stats, hypothesis, references, tokenizerOf(options), options.lowercase ?? false);
+  return fromStats(stats, true);
 }

@@ -2,16 +2,30 @@
  * Corpus chrF exactly as sacreBLEU 2.x computes it by default: `CHRF()`, i.e. character n-grams of
  * orders 1..6, no word n-grams, beta = 2, whitespace removed, case-sensitive, and the "effective
  * order" averaging rather than epsilon smoothing. The score matches `CHRF().corpus_score(...)`.
+ * Options: `wordOrder: 2` is chrF++ (`CHRF(word_order=2)`, see `corpusChrfPlusPlus`), `lowercase` is
+ * `CHRF(lowercase=True)`.
  *
  * Like corpus BLEU, it is not an average of sentence scores: per-order n-gram counts are summed over
  * the corpus, and one F-score comes from the sums. With several references, each sentence adds the
  * counts of the one reference that gives it the best sentence-level chrF (the first one on a tie).
  */
+import { chrfWords, wordNgrams } from "./chrf_words.ts";
+import { pyLower } from "./lowercase.ts";
 import { checkSentences } from "./references.ts";
 import { pySplit } from "./whitespace.ts";
 
 const CHAR_ORDER = 6;
 const BETA = 2;
+
+export interface ChrfOptions {
+  /**
+   * Word n-gram orders added to the 6 character orders, each counting as much as one character
+   * order in the average: 0 (default) is chrF, 2 is chrF++, sacreBLEU's `word_order`.
+   */
+  wordOrder?: number;
+  /** Lowercase hypotheses and references first (Python's `str.lower()`). Default false. */
+  lowercase?: boolean;
+}
 
 /** Summed counts for one n-gram order. */
 export interface ChrfOrderStats {
@@ -24,13 +38,16 @@ export interface ChrfOrderStats {
 }
 
 export interface ChrfScore {
-  /** chrF2 on the 0–100 scale. */
+  /** chrF2 (chrF2++ with wordOrder 2) on the 0–100 scale. */
   score: number;
-  /** Character precision in percent, averaged over the orders where hypothesis and reference both have n-grams. */
+  /** Precision in percent, averaged over the orders where hypothesis and reference both have n-grams. */
   precision: number;
-  /** Character recall in percent, averaged over the same orders. */
+  /** Recall in percent, averaged over the same orders. */
   recall: number;
-  /** Per-order statistics for n = 1..6 (index n − 1), summed over the corpus. */
+  /**
+   * Per-order statistics summed over the corpus: character n = 1..6 at index n − 1, then word
+   * n = 1..wordOrder at index 5 + n.
+   */
   orders: ChrfOrderStats[];
 }
 
@@ -51,10 +68,20 @@ function charNgrams(line: string): Map<string, number>[] {
   return out;
 }
 
+/** Character n-grams of orders 1..6, then word n-grams of orders 1..wordOrder (sacreBLEU's list order). */
+function allNgrams(line: string, wordOrder: number): Map<string, number>[] {
+  const out = charNgrams(line);
+  if (wordOrder > 0) {
+    const words = chrfWords(line);
+    for (let n = 1; n <= wordOrder; n++) out.push(wordNgrams(words, n));
+  }
+  return out;
+}
+
 /** sacreBLEU's _get_match_statistics: [hyp, ref, match] for each order, flattened. */
 function matchStats(hyp: readonly Map<string, number>[], ref: readonly Map<string, number>[]): number[] {
   const stats: number[] = [];
-  for (let n = 0; n < CHAR_ORDER; n++) {
+  for (let n = 0; n < hyp.length; n++) {
     let hypCount = 0, refCount = 0, match = 0;
     for (const [key, c] of hyp[n]) {
       hypCount += c;
@@ -62,7 +89,7 @@ function matchStats(hyp: readonly Map<string, number>[], ref: readonly Map<strin
     }
     for (const c of ref[n].values()) refCount += c;
     // sacreBLEU does not count hypothesis n-grams of an order the reference has none of, so a
-    // reference shorter than n characters leaves that order out of the average instead of scoring 0.
+    // reference shorter than n characters (or words) leaves that order out of the average instead of scoring 0.
     stats.push(ref[n].size > 0 ? hypCount : 0, refCount, match);
   }
   return stats;
@@ -72,7 +99,7 @@ function matchStats(hyp: readonly Map<string, number>[], ref: readonly Map<strin
 function fScore(stats: readonly number[]): { score: number; precision: number; recall: number } {
   const factor = BETA ** 2;
   let precision = 0.0, recall = 0.0, effectiveOrder = 0;
-  for (let n = 0; n < CHAR_ORDER; n++) {
+  for (let n = 0; n < stats.length / 3; n++) {
     const [nHyp, nRef, nMatch] = stats.slice(3 * n, 3 * n + 3);
     // Orders missing on either side are skipped rather than counted as 0 ("effective order").
     if (nHyp > 0 && nRef > 0) {
@@ -96,24 +123,46 @@ function fScore(stats: readonly number[]): { score: number; precision: number; r
  * Corpus chrF; `refsPerSentence[i]` holds all the references of sentence i, any number ≥ 1. (With
  * sacreBLEU's streams, this is `corpus_score(hyps, streams)` with missing lines given as `None`.)
  */
-export function corpusChrf(hypotheses: readonly string[], refsPerSentence: readonly (readonly string[])[]): ChrfScore {
+export function corpusChrf(
+  hypotheses: readonly string[],
+  refsPerSentence: readonly (readonly string[])[],
+  options: ChrfOptions = {},
+): ChrfScore {
   checkSentences("corpusChrf", hypotheses, refsPerSentence);
-  const totals = new Array<number>(3 * CHAR_ORDER).fill(0);
+  const wordOrder = options.wordOrder ?? 0;
+  if (!Number.isInteger(wordOrder) || wordOrder < 0) {
+    throw new RangeError(`corpusChrf: wordOrder must be a non-negative integer, got ${wordOrder}`);
+  }
+  const prepare = (line: string) => allNgrams(options.lowercase ? pyLower(line) : line, wordOrder);
+  const orderCount = CHAR_ORDER + wordOrder;
+  const totals = new Array<number>(3 * orderCount).fill(0);
   hypotheses.forEach((hyp, i) => {
-    const hypNgrams = charNgrams(hyp);
+    const hypNgrams = prepare(hyp);
     let best: number[] = [], bestScore = -1.0;
     for (const ref of refsPerSentence[i]) {
-      const stats = matchStats(hypNgrams, charNgrams(ref));
+      const stats = matchStats(hypNgrams, prepare(ref));
       const { score } = fScore(stats);
       // Strictly greater: on a tie the earlier reference stays, as in sacreBLEU.
       if (score > bestScore) [best, bestScore] = [stats, score];
     }
     best.forEach((v, k) => totals[k] += v);
   });
-  const orders = Array.from({ length: CHAR_ORDER }, (_, n) => ({
+  const orders = Array.from({ length: orderCount }, (_, n) => ({
     hyp: totals[3 * n],
     ref: totals[3 * n + 1],
     match: totals[3 * n + 2],
   }));
   return { ...fScore(totals), orders };
+}
+
+/**
+ * Corpus chrF++: sacreBLEU's `CHRF(word_order=2)`, character n-grams 1..6 plus word unigrams and
+ * bigrams (words split off their punctuation as chrF++.py does), beta = 2. Reported as "chrF2++".
+ */
+export function corpusChrfPlusPlus(
+  hypotheses: readonly string[],
+  refsPerSentence: readonly (readonly string[])[],
+  options: { lowercase?: boolean } = {},
+): ChrfScore {
+  return corpusChrf(hypotheses, refsPerSentence, { ...options, wordOrder: 2 });
 }
