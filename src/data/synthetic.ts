@@ -169,7 +169,9 @@ export function syntheticCorpus(size: number, seed = 0): GeneratedPair[] {
   for (let repeats = 0; out.length < size;) {
     const pair = r.pick(TEMPLATES)(r);
     if (seen.has(pair.src)) {
-      if (++repeats > 20_000) throw new RangeError(`syntheticCorpus: could not find ${size} distinct sentences (found ${out.length})`);
+      if (++repeats > 20_000) {
+        throw new RangeError(`syntheticCorpus: could not find ${size} distinct sentences (found ${out.length})`);
+      }
       continue;
     }
     repeats = 0;
