@@ -2,7 +2,7 @@
 import { noGrad } from "../autograd.ts";
 import { scope } from "../scope.ts";
 import { item } from "../transfer.ts";
-import { type Example } from "../data/examples.ts";
+import type { Example } from "../data/examples.ts";
 import { epochPlan, labelTokens, makeBatch } from "../data/batches.ts";
 import { translationLoss } from "../nn/loss.ts";
 import { evalMode, paddingMask, type Transformer } from "../nn/transformer.ts";
