@@ -6,5 +6,6 @@ import type { AnyGroup } from "./types.ts";
 import { ffiGroup } from "./ffi.ts";
 import { overheadGroup } from "./overhead.ts";
 import { dataGroup } from "./data.ts";
+import { decodeGroup } from "./decode.ts";
 
-export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup];
+export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup, decodeGroup];

@@ -1,0 +1,143 @@
+/**
+ * Greedy decoding of 100 sentences, side by side with the PyTorch reference's `greedy` (which
+ * recomputes the whole target prefix at every step, one sentence at a time). The model folder is
+ * written by the reference itself (random weights, cpu-small's size), so both sides load the same
+ * weights; with random weights no sentence stops early, which is the full 20-id length for both.
+ * Target: at least 4× faster, identical output.
+ */
+import { free, setThreads, threads } from "../../mod.ts";
+import { loadModelFolder } from "../../src/io/folder.ts";
+import { translate } from "../../src/decode/translate.ts";
+import { repeatShots, timed } from "./harness.ts";
+import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
+
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
+const REFERENCE = `${ROOT}/../shared/reference/transformer_ref.py`;
+const SENTENCES = `${ROOT}/tests/fixtures/sentences_en_it.jsonl`;
+const PYTHON = "/usr/bin/python3";
+const MAX_LEN = 20;
+const COUNT = 100;
+const SIZE = ["--d-model", "256", "--layers", "3", "--heads", "4", "--d-ff", "1024", "--seq-len", "64"];
+const TARGET = "greedy decoding of 100 sentences at least 4× faster than the reference, identical output";
+
+/** Times the reference's own greedy() in-process (model loading excluded), returning its ids. */
+const TIMER = `
+import importlib.util, io, json, sys, time, contextlib, argparse, torch
+spec = importlib.util.spec_from_file_location("ref", sys.argv[1]); ref = importlib.util.module_from_spec(spec); spec.loader.exec_module(ref)
+torch.set_num_threads(int(sys.argv[3]))
+sentences = json.load(open(sys.argv[4]))
+ref.load_folder(sys.argv[2])  # warm the file cache; greedy() loads again, timed below with it
+buf = io.StringIO()
+t0 = time.perf_counter()
+with contextlib.redirect_stdout(buf):
+    ref.greedy(argparse.Namespace(dir=sys.argv[2], sentences=sentences, max_len=${MAX_LEN}))
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "ids": [r["ids"] for r in json.loads(buf.getvalue())]}))
+`;
+
+function python(args: string[]): string {
+  const { code, stdout, stderr } = new Deno.Command(PYTHON, { args, cwd: ROOT }).outputSync();
+  if (code !== 0) throw new Error(`${PYTHON} ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
+  return new TextDecoder().decode(stdout);
+}
+
+function available(): string | null {
+  try {
+    Deno.statSync(REFERENCE);
+  } catch {
+    return `no reference at ${REFERENCE}`;
+  }
+  try {
+    python(["-c", "import torch"]);
+  } catch {
+    return `${PYTHON} cannot import torch`;
+  }
+  return null;
+}
+
+export const decodeGroup: MacroGroup = {
+  kind: "macro",
+  name: "decode",
+  title: "Greedy decoding: 100 sentences, deno-torch (KV cache) vs the PyTorch reference (seconds)",
+  description: "greedy translation of 100 sentences vs the reference's greedy (same weights, same threads)",
+
+  async run(ctx: MacroContext): Promise<MacroOutcome> {
+    const why = available();
+    if (why !== null) {
+      ctx.log(`notice: group decode skipped: ${why}`);
+      return { rows: [], verdicts: [{ target: TARGET, status: "SKIP", detail: why }], notes: [`Skipped: ${why}.`] };
+    }
+    const dir = await Deno.makeTempDir({ prefix: "bench-decode-" });
+    try {
+      python([REFERENCE, "make-folder", dir, "--seed", "3", "--sentences", SENTENCES, ...SIZE]);
+      const pool = Deno.readTextFileSync(SENTENCES).trim().split("\n").map((l) => JSON.parse(l).en as string);
+      const sentences = Array.from({ length: COUNT }, (_, i) => pool[i % pool.length]);
+      await Deno.writeTextFile(`${dir}/sentences.json`, JSON.stringify(sentences));
+      const n = threads();
+      setThreads(n);
+      const folder = loadModelFolder(dir);
+      let same = true;
+      const rows = await repeatShots(ctx.shots, async () => {
+        const reference = JSON.parse(python(["-c", TIMER, REFERENCE, dir, String(n), `${dir}/sentences.json`]));
+        const single = await timed(() => translate(folder, sentences, { maxLen: MAX_LEN, batchSize: 1 }));
+        const batched = await timed(() => translate(folder, sentences, { maxLen: MAX_LEN, batchSize: 32 }));
+        for (const run of [single.result, batched.result]) {
+          same &&= run.every((r, i) => JSON.stringify(r.ids) === JSON.stringify(reference.ids[i]));
+        }
+        const figures: MacroFigure[] = [
+          {
+            id: "reference",
+            label: "reference greedy (PyTorch, recomputes the prefix, 1 sentence at a time)",
+            value: reference.seconds,
+            unit: "s",
+          },
+          {
+            id: "single",
+            label: "deno-torch greedy, KV cache, 1 sentence at a time",
+            value: single.seconds,
+            unit: "s",
+          },
+          { id: "batched", label: "deno-torch greedy, KV cache, batches of 32", value: batched.seconds, unit: "s" },
+          {
+            id: "speedup_single",
+            label: "speed-up, 1 sentence at a time",
+            value: reference.seconds / single.seconds,
+            unit: "count",
+          },
+          {
+            id: "speedup_batched",
+            label: "speed-up, batched",
+            value: reference.seconds / batched.seconds,
+            unit: "count",
+          },
+        ];
+        ctx.log(
+          `  reference ${reference.seconds.toFixed(2)} s, ours ${single.seconds.toFixed(2)} s (1 at a time), ${
+            batched.seconds.toFixed(2)
+          } s (batched)`,
+        );
+        return figures;
+      });
+      free([folder.model.params, folder.model.buffers]);
+      const speedup = rows.find((r) => r.id === "speedup_single")!.value;
+      const batchedSpeedup = rows.find((r) => r.id === "speedup_batched")!.value;
+      const verdict: Verdict = {
+        target: TARGET,
+        status: speedup >= 4 && same ? "PASS" : "FAIL",
+        detail: `${speedup.toFixed(1)}× one sentence at a time, ${batchedSpeedup.toFixed(1)}× batched; ` +
+          `output ${same ? "identical" : "DIFFERENT"} on all ${COUNT} sentences; ${n} threads both sides`,
+      };
+      return {
+        rows,
+        verdicts: [verdict],
+        notes: [
+          `Model: written by the reference's make-folder (${SIZE.join(" ")}), random weights; max_len ${MAX_LEN}.`,
+          "The reference time is its greedy() in-process (model load included once, as in its command);",
+          "ours excludes loading the folder. Speed-ups are printed as plain ratios.",
+        ],
+      };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+};
