@@ -25,7 +25,7 @@ Options:
   --max-len L             most output ids: N, or relative to the source as SCALEx+OFFSET (e.g. 2x+10)
                           (default: the model's tgt_seq_len)
   --tokens                print the seed's form (tokens joined by spaces) instead of running text
-  --json                  print JSON objects: source, translation, text, tokens, score (+ alternatives)
+  --json                  print a JSON array of {source, translation, text, tokens, ids, score} (+ alternatives)
   --attention FILE.html   write a page with the cross-attention heatmap of each sentence
   --batch-size N          sentences decoded together (default 32)
   --device DEV            cpu (default), cuda or cuda:N
@@ -80,6 +80,8 @@ async function* stdinBatches(size: number): AsyncGenerator<string[]> {
   if (batch.length > 0) yield batch;
 }
 
+let jsonRows = 0;
+
 function print(results: Translation[], flags: { json: boolean; tokens: boolean; nbest: number }): void {
   for (const r of results) {
     if (r.truncated > 0) {
@@ -87,18 +89,18 @@ function print(results: Translation[], flags: { json: boolean; tokens: boolean; 
     }
     if (flags.json) {
       const { source, translation, text, tokens, ids, score, logProb, alternatives } = r;
-      console.log(
-        JSON.stringify({
-          source,
-          translation,
-          text,
-          tokens,
-          ids,
-          score,
-          logProb,
-          ...(alternatives ? { alternatives } : {}),
-        }),
-      );
+      const row = JSON.stringify({
+        source,
+        translation,
+        text,
+        tokens,
+        ids,
+        score,
+        logProb,
+        ...(alternatives ? { alternatives } : {}),
+      });
+      // A JSON array written as it streams: "[" first, "," between objects, "]" at the end.
+      console.log(`${jsonRows++ === 0 ? "[" : ","}${row}`);
     } else {
       console.log(flags.tokens ? r.translation : r.text);
       for (const alt of r.alternatives ?? []) {
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
     }
   }
   if (count === 0) fail("no sentences given (as arguments, with --file, or on standard input)");
+  if (flags.json) console.log("]");
   if (flags.attention) {
     await Deno.writeTextFile(flags.attention, renderAttention(pages));
     console.error(`translate: attention maps written to ${flags.attention}`);

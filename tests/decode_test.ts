@@ -114,7 +114,7 @@ Deno.test("translate CLI: stdin, --file, --json, --nbest, --attention and argume
     const fromFile = await cli(["--model", SMALL, "--max-len", "20", "--tokens", "--file", `${dir}/in.txt`]);
     assert.deepEqual(fromFile.out.trim().split("\n"), want);
     const json = await cli(["--model", SMALL, "--json", "--beam", "3", "--nbest", "2", three[0]]);
-    const row = JSON.parse(json.out);
+    const [row] = JSON.parse(json.out);
     assert.equal(row.source, three[0]);
     assert.equal(row.alternatives.length, 1);
     assert.ok(typeof row.score === "number" && typeof row.text === "string");
