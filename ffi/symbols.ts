@@ -31,6 +31,7 @@ export const symbols = {
   // runtime
   dt_set_threads: { parameters: [I], result: I },
   dt_get_threads: { parameters: [], result: I },
+  dt_keep_freed_memory: { parameters: [], result: I },
   dt_cuda_available: { parameters: [], result: I },
   dt_cuda_device_count: { parameters: [], result: I },
   dt_torch_version: { parameters: [], result: F },

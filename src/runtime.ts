@@ -40,3 +40,16 @@ function initialThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 setThreads(initialThreads());
+
+// Reuse freed memory rather than returning it to the OS (see dt_keep_freed_memory);
+// DENO_TORCH_MALLOC=system keeps the C library's defaults.
+function keepFreedMemory(): void {
+  let choice: string | undefined;
+  try {
+    choice = Deno.env.get("DENO_TORCH_MALLOC");
+  } catch {
+    choice = undefined;
+  }
+  if (choice !== "system") sym.dt_keep_freed_memory();
+}
+keepFreedMemory();
