@@ -282,22 +282,7 @@ Deno.test("edge cases: empty and whitespace-only lines in every metric", () => {
 
 // ---- Live comparison with sacreBLEU -------------------------------------------------------------
 
-const PYTHON = Deno.env.get("SACREBLEU_PYTHON") ?? "python3";
-
-function sacrebleuVersion(): string | undefined {
-  try {
-    const { code, stdout } = new Deno.Command(PYTHON, {
-      args: ["-c", "import sacrebleu; print(sacrebleu.__version__)"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return code === 0 ? new TextDecoder().decode(stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const SACREBLEU = sacrebleuVersion();
+const PYTHON = SACREBLEU_PYTHON;
 
 // For each case: corpus BLEU with its tokenizer and case setting, sentence_bleu of every sentence,
 // chrF++ (same case setting), corpus TER and each sentence's TER edits, intl tokens, and signatures.
@@ -341,6 +326,7 @@ for case in json.load(sys.stdin):
     })
 json.dump(out, sys.stdout)
 `;
+import { SACREBLEU, SACREBLEU_PYTHON } from "./helpers/sacrebleu.ts";
 
 const WORDS = [
   "il",

@@ -194,24 +194,7 @@ Deno.test("chrf: multi-reference picks each sentence's best reference, then sums
 
 // ---- Live comparison with sacreBLEU -------------------------------------------------------------
 
-// SACREBLEU_PYTHON names an interpreter with sacreBLEU installed; otherwise python3 is tried.
-// Debian has no python3-sacrebleu package, so on most machines this comparison is skipped.
-const PYTHON = Deno.env.get("SACREBLEU_PYTHON") ?? "python3";
-
-function sacrebleuVersion(): string | undefined {
-  try {
-    const { code, stdout } = new Deno.Command(PYTHON, {
-      args: ["-c", "import sacrebleu; print(sacrebleu.__version__)"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return code === 0 ? new TextDecoder().decode(stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const SACREBLEU = sacrebleuVersion();
+const PYTHON = SACREBLEU_PYTHON;
 if (SACREBLEU === undefined) {
   console.warn(`note: ${PYTHON} has no sacrebleu (set SACREBLEU_PYTHON); the live sacreBLEU comparison is skipped`);
 }
@@ -240,6 +223,7 @@ for case in json.load(sys.stdin):
     })
 json.dump(out, sys.stdout)
 `;
+import { SACREBLEU, SACREBLEU_PYTHON } from "./helpers/sacrebleu.ts";
 
 const WORDS = [
   "il",
