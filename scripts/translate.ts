@@ -68,19 +68,38 @@ async function* stdinBatches(size: number): AsyncGenerator<string[]> {
     const lines = pending.split(/\r?\n/);
     pending = lines.pop()!;
     for (const line of lines) {
-      if (line.trim() === "") continue;
-      batch.push(line);
+      batch.push(line); // blank lines too: the output keeps one line per input line
       if (batch.length >= size) {
         yield batch;
         batch = [];
       }
     }
   }
-  if (pending.trim() !== "") batch.push(pending);
+  if (pending !== "") batch.push(pending);
   if (batch.length > 0) yield batch;
 }
 
 let jsonRows = 0;
+
+/** Translations of `lines` in order; a blank line gives an empty translation, so outputs stay aligned. */
+async function translateLines(folder: ModelFolder, lines: string[], opts: TranslateOptions): Promise<Translation[]> {
+  const filled = lines.flatMap((line, i) => line.trim() === "" ? [] : [i]);
+  const done = await translate(folder, filled.map((i) => lines[i]), opts);
+  const out: Translation[] = lines.map((source) => ({
+    source,
+    translation: "",
+    text: "",
+    tokens: [],
+    ids: [],
+    logProb: 0,
+    score: 0,
+    sourceTokens: [],
+    truncated: 0,
+    attention: opts.attention ? [] : undefined,
+  }));
+  filled.forEach((i, j) => out[i] = done[j]);
+  return out;
+}
 
 function print(results: Translation[], flags: { json: boolean; tokens: boolean; nbest: number }): void {
   for (const r of results) {
@@ -166,18 +185,20 @@ async function main(): Promise<void> {
     } catch (e) {
       fail(`cannot read --file ${flags.file}: ${(e as Error).message}`);
     }
-    batches = [text.split(/\r?\n/).filter((l) => l.trim() !== "")];
+    const lines = text.split(/\r?\n/);
+    if (lines[lines.length - 1] === "") lines.pop(); // the final newline ends the last line
+    batches = [lines];
   } else if (positionals.length > 0) batches = [positionals];
   else batches = stdinBatches(opts.batchSize!);
 
   const pages = [];
   let count = 0;
   for await (const sentences of batches) {
-    const results = await translate(folder, sentences, opts);
+    const results = await translateLines(folder, sentences, opts);
     print(results, { json: flags.json, tokens: flags.tokens, nbest });
     count += results.length;
     if (flags.attention) {
-      for (const r of results) {
+      for (const r of results.filter((r) => r.ids.length > 0)) {
         pages.push({
           source: r.sourceTokens,
           output: [...r.tokens, "[EOS]"].slice(0, r.ids.length - 1),

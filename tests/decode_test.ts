@@ -110,6 +110,8 @@ Deno.test("translate CLI: stdin, --file, --json, --nbest, --attention and argume
     const piped = await cli(["--model", SMALL, "--max-len", "20", "--tokens"], three.join("\n") + "\n");
     assert.equal(piped.code, 0, piped.err);
     assert.deepEqual(piped.out.trim().split("\n"), want);
+    const blank = await cli(["--model", SMALL, "--max-len", "20", "--tokens"], `${three[0]}\n\n${three[1]}\n`);
+    assert.deepEqual(blank.out.split("\n").slice(0, 3), [want[0], "", want[1]], "a blank line stays a blank line");
     await Deno.writeTextFile(`${dir}/in.txt`, three.join("\n"));
     const fromFile = await cli(["--model", SMALL, "--max-len", "20", "--tokens", "--file", `${dir}/in.txt`]);
     assert.deepEqual(fromFile.out.trim().split("\n"), want);
