@@ -7,5 +7,6 @@ import { ffiGroup } from "./ffi.ts";
 import { overheadGroup } from "./overhead.ts";
 import { dataGroup } from "./data.ts";
 import { decodeGroup } from "./decode.ts";
+import { trainStepGroup } from "./train_step.ts";
 
-export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup, decodeGroup];
+export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup, decodeGroup, trainStepGroup];
