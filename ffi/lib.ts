@@ -4,20 +4,13 @@
  */
 import { LibraryError, TorchError } from "./errors.ts";
 import { symbols } from "./symbols.ts";
+import { envVar } from "./env.ts";
 
 const fileName = Deno.build.os === "darwin" ? "libdeno_torch.dylib" : "libdeno_torch.so";
 
-function envPath(): string | undefined {
-  try {
-    return Deno.env.get("DENO_TORCH_LIB") || undefined;
-  } catch {
-    return undefined; // no --allow-env: fall back to the build folder
-  }
-}
-
 function candidates(): string[] {
   const found: string[] = [];
-  const fromEnv = envPath();
+  const fromEnv = envVar("DENO_TORCH_LIB");
   if (fromEnv) found.push(fromEnv);
   const local = new URL(`../build/${fileName}`, import.meta.url);
   if (local.protocol === "file:") found.push(decodeURIComponent(local.pathname));

@@ -1,5 +1,6 @@
 /** Process-wide runtime settings of the loaded libtorch: threads, version, CUDA. */
 import { fail, sym } from "../ffi/lib.ts";
+import { envVar } from "../ffi/env.ts";
 import { cudaAvailable, cudaDeviceCount, type Device, deviceCodes } from "./device.ts";
 
 /** Sets libtorch's intra-op thread count; returns the count now in force. */
@@ -30,12 +31,7 @@ export { cudaAvailable, cudaDeviceCount };
 
 // libtorch starts with one intra-op thread when loaded this way; use every core unless told otherwise.
 function initialThreads(): number {
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get("DENO_TORCH_THREADS");
-  } catch {
-    fromEnv = undefined;
-  }
+  const fromEnv = envVar("DENO_TORCH_THREADS");
   const n = fromEnv ? Number(fromEnv) : navigator.hardwareConcurrency;
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
@@ -43,13 +39,4 @@ setThreads(initialThreads());
 
 // Reuse freed memory rather than returning it to the OS (see dt_keep_freed_memory);
 // DENO_TORCH_MALLOC=system keeps the C library's defaults.
-function keepFreedMemory(): void {
-  let choice: string | undefined;
-  try {
-    choice = Deno.env.get("DENO_TORCH_MALLOC");
-  } catch {
-    choice = undefined;
-  }
-  if (choice !== "system") sym.dt_keep_freed_memory();
-}
-keepFreedMemory();
+if (envVar("DENO_TORCH_MALLOC") !== "system") sym.dt_keep_freed_memory();

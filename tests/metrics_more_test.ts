@@ -24,10 +24,6 @@ import { terEdits } from "../src/metrics/tercom.ts";
 import { tokenizeIntl } from "../src/metrics/tokenize_intl.ts";
 import { Prng } from "../src/data/prng.ts";
 
-function near(actual: number, expected: number, what: string, tol = 1e-9): void {
-  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} ≠ ${expected}`);
-}
-
 // ---- BLEU: tokenizers, lowercase, sentence BLEU -------------------------------------------------
 
 Deno.test("tokenizeIntl: Unicode punctuation and symbols split, numbers keep theirs, mteval-v14 quirks", () => {
@@ -327,6 +323,7 @@ for case in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 import { SACREBLEU, SACREBLEU_PYTHON } from "./helpers/sacrebleu.ts";
+import { near } from "./helpers/near.ts";
 
 const WORDS = [
   "il",

@@ -8,10 +8,6 @@ import { corpusChrf } from "../src/metrics/chrf.ts";
 import { tokenize13a } from "../src/metrics/tokenize13a.ts";
 import { Prng } from "../src/data/prng.ts";
 
-function near(actual: number, expected: number, what: string, tol = 1e-9): void {
-  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} ≠ ${expected}`);
-}
-
 Deno.test("tokenize13a: punctuation, numbers, entities, hyphens, skipped, Italian text", () => {
   const cases: [string, string][] = [
     ["Hello, world!", "Hello , world !"],
@@ -224,6 +220,7 @@ for case in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 import { SACREBLEU, SACREBLEU_PYTHON } from "./helpers/sacrebleu.ts";
+import { near } from "./helpers/near.ts";
 
 const WORDS = [
   "il",

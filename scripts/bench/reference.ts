@@ -1,0 +1,32 @@
+/** The PyTorch reference as the macro benchmarks run it: Debian's python3 with torch, and transformer_ref.py. */
+
+export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
+export const REFERENCE = `${ROOT}/../shared/reference/transformer_ref.py`;
+export const PYTHON = "/usr/bin/python3";
+
+/**
+ * Runs python with `args` from the repository root; its stdout, or an error with its stderr.
+ * The child inherits this process's environment, including the OMP_WAIT_POLICY=PASSIVE that
+ * ffi/lib.ts sets, so both sides run libgomp the same way. (With libgomp's spinning default the
+ * reference's greedy took 14.7 s instead of ~4 s here: comparing against that would flatter us.)
+ */
+export function python(args: string[]): string {
+  const { code, stdout, stderr } = new Deno.Command(PYTHON, { args, cwd: ROOT }).outputSync();
+  if (code !== 0) throw new Error(`${PYTHON} ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
+  return new TextDecoder().decode(stdout);
+}
+
+/** Why the reference cannot run here, or null when it can. */
+export function referenceMissing(): string | null {
+  try {
+    Deno.statSync(REFERENCE);
+  } catch {
+    return `no reference at ${REFERENCE}`;
+  }
+  try {
+    python(["-c", "import torch"]);
+  } catch {
+    return `${PYTHON} cannot import torch`;
+  }
+  return null;
+}
