@@ -33,7 +33,7 @@ its defaults, each printed with a sacreBLEU-style signature whose version names 
 and WER (Levenshtein edits / reference length; characters with whitespace runs collapsed, words split
 on whitespace; see src/metrics/error_rate.ts).
 --hyp/--ref: one sentence per line; several --ref files give several references per line.
---model: translates the split's distinct source sentences (greedy) and scores them against every
+--model: translates the split's distinct source sentences (greedy unless --beam) and scores them against every
 reference the data holds for each. A run folder (deno task train --out DIR) supplies its data,
 seed and split sizes; otherwise give --data (and --seed, --valid-size, --test-size as in training).
 
@@ -50,6 +50,8 @@ Model options:
   --split NAME       test (default) or valid
   --limit N          score only the first N source sentences of the split
   --batch-size N     sentences decoded together (default 64)
+  --beam K           beam search with K hypotheses (default 1 = greedy)
+  --length-penalty P none, average, or gnmt:ALPHA (default gnmt:0.6 with --beam > 1)
   --max-len N        most output ids per sentence (default: the model's tgt_seq_len)
   --device DEV       cpu (default), cuda, cuda:N
   --out FILE         also write the hypotheses (one per line)
@@ -163,6 +165,8 @@ async function main(): Promise<void> {
         limit: { type: "string" },
         "batch-size": { type: "string", default: "64" },
         "max-len": { type: "string" },
+        beam: { type: "string", default: "1" },
+        "length-penalty": { type: "string" },
         device: { type: "string", default: "cpu" },
         out: { type: "string" },
         metrics: { type: "string" },
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
   // Loaded only here: scoring files needs neither the native library nor the training code.
   const { loadModelFolder } = await import("../src/io/folder.ts");
   const { translate } = await import("../src/decode/translate.ts");
+  const { parseLengthPenalty } = await import("../src/decode/beam.ts");
   const { loadPairs } = await import("../src/data/corpus.ts");
   const { syntheticCorpus } = await import("../src/data/synthetic.ts");
   const { splitBySource } = await import("../src/data/split.ts");
@@ -227,6 +232,14 @@ async function main(): Promise<void> {
   const limit = num("limit", f.limit);
   if (limit !== undefined) sources = sources.slice(0, limit);
 
+  const beam = num("beam", f.beam)!;
+  if (!Number.isInteger(beam) || beam < 1) fail(`--beam needs a positive integer, got ${JSON.stringify(f.beam)}`);
+  let lengthPenalty;
+  try {
+    lengthPenalty = parseLengthPenalty(f["length-penalty"], beam);
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const folder = loadModelFolder(f.model, { device: f.device as Device });
   const started = performance.now();
   const batchSize = num("batch-size", f["batch-size"]) ?? 64;
@@ -235,6 +248,8 @@ async function main(): Promise<void> {
     const results = await translate(folder, sources.slice(i, i + batchSize), {
       batchSize,
       maxLen: num("max-len", f["max-len"]),
+      beam,
+      lengthPenalty,
       device: f.device as Device,
     });
     hyps.push(...results.map((r) => r.text));
@@ -255,6 +270,7 @@ async function main(): Promise<void> {
     model: f.model,
     data: o.data ?? "generated",
     split: f.split,
+    decoding: beam > 1 ? `beam ${beam}, length penalty ${JSON.stringify(lengthPenalty)}` : "greedy",
     seconds: (performance.now() - started) / 1000,
   });
 }

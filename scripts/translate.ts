@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { loadModelFolder, type ModelFolder } from "../src/io/folder.ts";
 import { type MaxLen, translate, type TranslateOptions, type Translation } from "../src/decode/translate.ts";
-import type { LengthPenalty } from "../src/decode/beam.ts";
+import { type LengthPenalty, parseLengthPenalty } from "../src/decode/beam.ts";
 import { renderAttention } from "../src/decode/attention_html.ts";
 import type { Device } from "../src/device.ts";
 
@@ -51,11 +51,11 @@ function parseMaxLen(value: string | undefined): MaxLen | undefined {
 }
 
 function parsePenalty(value: string | undefined, beam: number): LengthPenalty {
-  if (value === undefined) return beam > 1 ? { kind: "gnmt", alpha: 0.6 } : { kind: "none" };
-  if (value === "none" || value === "average") return { kind: value };
-  const m = /^gnmt:(\d+(?:\.\d+)?)$/.exec(value);
-  if (!m) fail(`--length-penalty must be none, average or gnmt:ALPHA, got ${JSON.stringify(value)}`);
-  return { kind: "gnmt", alpha: Number(m[1]) };
+  try {
+    return parseLengthPenalty(value, beam);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 }
 
 /** Lines of standard input in batches, as they arrive. */

@@ -10,6 +10,12 @@ Deno.test("detokenize: punctuation, elision, contractions, brackets and quotes",
     [["(", "ciao", ")", "e", "[", "x", "]"], "(ciao) e [x]"],
     [["Tom", "disse", ":", '"', "no", '"', "."], 'Tom disse: "no".'],
     [["Aspetta", "...", "sì", "."], "Aspetta... sì."],
+    [["Ho", "un", "po", "'", "di", "fame", "."], "Ho un po' di fame."],
+    [["Aspetta", "un", "po", "'", "."], "Aspetta un po'."],
+    [["Di", "'", "la", "verità", "!"], "Di' la verità!"],
+    [["Va", "'", "via", "."], "Va' via."],
+    [["The", "parents", "'", "house"], "The parents' house"],
+    [["L", "'", "ha", "detto", "Jess", "'", "s", "nuovo"], "L'ha detto Jess's nuovo"],
     [[], ""],
   ];
   for (const [tokens, text] of cases) assert.equal(detokenize(tokens), text);

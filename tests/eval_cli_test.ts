@@ -136,3 +136,49 @@ Deno.test("eval CLI: bad flags and bad input exit 2 with a clear message", async
     await Deno.remove(f.dir, { recursive: true });
   }
 });
+
+Deno.test("eval CLI: --model translates the split (beam or greedy) and scores against all its references", async () => {
+  const { loadModelFolder } = await import("../src/io/folder.ts");
+  const { translate } = await import("../src/decode/translate.ts");
+  const { loadPairs } = await import("../src/data/corpus.ts");
+  const { splitBySource } = await import("../src/data/split.ts");
+  const model = `${ROOT}tests/fixtures/parity/small`;
+  const data = `${ROOT}tests/fixtures/sentences_en_it.jsonl`;
+  const dir = await Deno.makeTempDir({ prefix: "eval_model_" });
+  try {
+    const { pairs } = await loadPairs(data, { src: "en", tgt: "it" });
+    const test = splitBySource(pairs, { valid: 5, test: 8, seed: 3 }).test;
+    const sources = [...new Set(test.map((p) => p.src))];
+    const refs = sources.map((s) => test.filter((p) => p.src === s).map((p) => p.tgt));
+    const folder = loadModelFolder(model);
+    for (const beam of [1, 3]) {
+      const out = `${dir}/hyp${beam}.it`;
+      const r = await evalTask(
+        ...["--model", model, "--data", data, "--seed", "3", "--valid-size", "5", "--test-size", "8"],
+        ...["--beam", String(beam), "--out", out, "--json", "--metrics", "bleu,chrf"],
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const expected = (await translate(folder, sources, { beam })).map((t) => t.text);
+      const hyps = (await Deno.readTextFile(out)).split("\n").slice(0, -1);
+      assert.deepEqual(hyps, expected, `beam ${beam}`);
+      const json = JSON.parse(r.stdout);
+      assert.equal(json.decoding, beam === 1 ? "greedy" : 'beam 3, length penalty {"kind":"gnmt","alpha":0.6}');
+      const [bleu, chrf] = evaluate(expected, refs, { metrics: ["bleu", "chrf"] });
+      assert.equal(json.bleu.score, bleu.score);
+      assert.equal(json.chrf.score, chrf.score);
+      assert.equal(json.sentences, sources.length);
+    }
+    for (
+      const [flags, message] of [
+        [["--beam", "0"], /--beam needs a positive integer, got "0"/],
+        [["--beam", "2", "--length-penalty", "huge"], /--length-penalty must be none, average or gnmt:ALPHA/],
+      ] as [string[], RegExp][]
+    ) {
+      const r = await evalTask("--model", model, "--data", data, ...flags);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

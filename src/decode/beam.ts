@@ -50,6 +50,18 @@ export interface Hypothesis {
   score: number;
 }
 
+/**
+ * A length penalty from its command-line spelling: none, average or gnmt:ALPHA. Left out, beam
+ * search gets gnmt:0.6 (GNMT's value) and greedy none. Throws a RangeError naming the bad value.
+ */
+export function parseLengthPenalty(value: string | undefined, beam: number): LengthPenalty {
+  if (value === undefined) return beam > 1 ? { kind: "gnmt", alpha: 0.6 } : { kind: "none" };
+  if (value === "none" || value === "average") return { kind: value };
+  const m = /^gnmt:(\d+(?:\.\d+)?)$/.exec(value);
+  if (!m) throw new RangeError(`--length-penalty must be none, average or gnmt:ALPHA, got ${JSON.stringify(value)}`);
+  return { kind: "gnmt", alpha: Number(m[1]) };
+}
+
 export function penalized(logProb: number, length: number, lp: LengthPenalty): number {
   switch (lp.kind) {
     case "none":
