@@ -83,6 +83,7 @@ export { type StepConfig, type StepResult, trainStep } from "./src/train/step.ts
 export { exactMatch, greedyOutputs, validationLoss } from "./src/train/evaluate.ts";
 export { type PresetName, PRESETS, type TrainOptions, validateOptions } from "./src/train/options.ts";
 export { type RunRequest, type RunSummary, runTraining } from "./src/train/run.ts";
+export { averageModels } from "./src/train/average.ts";
 export {
   type Checkpoint,
   latestCheckpoint,

@@ -1,0 +1,33 @@
+/**
+ * Checkpoint averaging: the elementwise mean of several checkpoints' weights. Late in training the
+ * weights wander around a minimum; their mean usually sits closer to it than any one of them
+ * (Vaswani et al. 2017 average the last 5 or 20 checkpoints). The checkpoints must be the same
+ * model: same architecture, languages and vocabularies.
+ */
+import { type ModelFolder, ModelFolderError } from "../io/folder.ts";
+import { scope } from "../scope.ts";
+import { mean } from "../ops/reduce.ts";
+import { stack } from "../ops/shape.ts";
+import { zipTree } from "../tree.ts";
+import type { TransformerParams } from "../nn/transformer.ts";
+
+/** The model whose every weight is the mean of that weight over `folders`. Tensors go to the current scope. */
+export function averageModels(folders: readonly ModelFolder[], names: readonly string[] = []): ModelFolder {
+  if (folders.length === 0) throw new ModelFolderError("averaging needs at least one model");
+  const [first] = folders;
+  const name = (i: number) => names[i] ?? `model ${i}`;
+  folders.forEach((f, i) => {
+    const differs = (what: string) =>
+      new ModelFolderError(
+        `${name(i)} differs from ${name(0)} in its ${what}; only checkpoints of one run can be averaged`,
+      );
+    if (JSON.stringify(f.model.config) !== JSON.stringify(first.model.config)) throw differs("config");
+    if (f.srcLang !== first.srcLang || f.tgtLang !== first.tgtLang) throw differs("languages");
+    if (f.srcTokenizer.json !== first.srcTokenizer.json) throw differs(`tokenizer_${f.srcLang}.json`);
+    if (f.tgtTokenizer.json !== first.tgtTokenizer.json) throw differs(`tokenizer_${f.tgtLang}.json`);
+  });
+  const params = scope(() =>
+    zipTree(folders.map((f) => f.model.params), (leaves) => mean(stack(leaves, 0), 0))
+  ) as unknown as TransformerParams;
+  return { ...first, model: { ...first.model, params } };
+}
