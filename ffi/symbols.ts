@@ -37,6 +37,9 @@ export const symbols = {
   dt_torch_version: { parameters: [], result: F },
   dt_synchronize: { parameters: [I], result: I },
   dt_set_grad_enabled: { parameters: [I], result: I },
+  // profiling (native/profile.cpp)
+  dt_profile: { parameters: [I], result: I },
+  dt_profile_entry: { parameters: [I, B], result: P },
   // creation
   dt_from_data: { parameters: [B, I, B, I, I, I, I], result: P },
   dt_full: { parameters: [B, I, F, I, I, I], result: P },

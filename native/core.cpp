@@ -109,6 +109,7 @@ DT_API int32_t dt_meta_capacity() { return kMetaHeader + kMaxRank; }
 DT_API int32_t dt_describe(T* t) { DT_TRY(-1, dt::describe(*t); return 0;) }
 DT_API void dt_free(T* t) {
   if (t == nullptr) return;
+  dt::ProfileScope timed(__func__);  // freeing returns memory: part of a step's allocation cost
   g_live_bytes -= nbytes(*t);
   g_live -= 1;
   delete t;

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,6 +64,20 @@ inline std::vector<at::Tensor> list(T** items, int n) {
 // unless `always` asks for the clearer message (cheap where the index is small, as for embeddings).
 void check_index_range(const at::Tensor& index, int64_t n, bool always = false);
 
+// Times the enclosing exported call when profiling is on (profile.cpp); a no-op branch otherwise.
+extern std::atomic<bool> g_profiling;
+class ProfileScope {
+ public:
+  explicit ProfileScope(const char* name);
+  ~ProfileScope();
+  ProfileScope(const ProfileScope&) = delete;
+  ProfileScope& operator=(const ProfileScope&) = delete;
+
+ private:
+  const char* name_;
+  int64_t start_ = 0;
+};
+
 // A generator seeded from the explicit key that JS passes (two uint32 halves of a 64-bit seed).
 at::Generator generator(at::Device device, uint32_t seed_hi, uint32_t seed_lo);
 
@@ -72,6 +87,7 @@ at::Generator generator(at::Device device, uint32_t seed_hi, uint32_t seed_lo);
 // so nothing thrown in C++ ever unwinds into Deno.
 #define DT_TRY(fail, ...)                                      \
   try {                                                        \
+    dt::ProfileScope dt_profile_scope_(__func__);              \
     __VA_ARGS__                                                \
   } catch (const c10::Error& e) {                              \
     dt::set_error(e.what_without_backtrace());                 \

@@ -9,6 +9,10 @@
  *   deno task bench --only ffi       one group (comma-separate several)
  *   deno task bench --only data      the data pipeline on ../shared/data/tatoeba-en-it.jsonl
  *   deno task bench --quick --json   fewer iterations; machine-readable output on stdout
+ *   deno task bench train-step --d-model 512 --layers 6 --heads 8 --d-ff 2048 --batch 8 \
+ *     --src-len 32 --tgt-len 32 --vocab 16000 --steps 5 --threads 2 [--profile]
+ *
+ * Every run also writes its results as JSON to bench/results.json (--results FILE elsewhere).
  */
 import { parseArgs } from "node:util";
 import { memory, setThreads, threads, torchVersion } from "../mod.ts";
@@ -16,6 +20,7 @@ import { localSampler, pairedDiff, pairedRatio, sampleInterleaved, type Sampler 
 import { GROUPS } from "./bench/groups.ts";
 import { formatNs, groupTable, LEGEND, MACRO_LEGEND, macroTable, verdictLines } from "./bench/report.ts";
 import { TorchClient } from "./bench/torch.ts";
+import { SIZE_FLAGS, type SizeFlags } from "./bench/train_step.ts";
 import type {
   AnyGroup,
   AnyResult,
@@ -31,6 +36,7 @@ import type {
 
 const DEFAULT_PYTHON = "/usr/bin/python3";
 const DEFAULT_MAX_TOKENS = 3000;
+const DEFAULT_RESULTS = decodeURIComponent(new URL("../bench/results.json", import.meta.url).pathname);
 const TORCH_SCRIPT = decodeURIComponent(new URL("./bench_torch.py", import.meta.url).pathname);
 
 /** Breaks `text` at spaces into lines of at most `width` characters, continuation lines indented. */
@@ -47,22 +53,30 @@ function wrap(text: string, indent: number, width = 116): string {
   return lines.join(`\n${" ".repeat(indent)}`);
 }
 
-const USAGE = `Usage: deno task bench [options]
+const USAGE = `Usage: deno task bench [groups...] [options]
 
 Times deno-torch ops against the raw FFI symbols and PyTorch eager (same libtorch, same threads):
 micro groups, ns per op. Macro groups time whole workloads in seconds, a few runs each.
 
 Options:
-  --only <groups>    run only these groups, comma-separated (${GROUPS.map((g) => g.name).join(", ")})
+  groups... / --only <groups>
+                     run only these groups (${GROUPS.map((g) => g.name).join(", ")})
   --quick            fewer, shorter samples (a smoke run; numbers are noisier)
   --rounds <n>       samples per variant (default 11, quick 5); more rounds steady a busy machine
   --shots <n>        runs of each macro group's workload, median reported (default 3, quick 1)
   --max-tokens <n>   token budget per batch for the data group's epoch plan (default ${DEFAULT_MAX_TOKENS})
   --json             print machine-readable results on stdout (progress goes to stderr)
+  --results <file>   where to write the results as JSON (default bench/results.json)
   --threads <n>      set libtorch's intra-op threads (default: the runtime's, DENO_TORCH_THREADS or all cores)
   --python <path>    interpreter with torch for the PyTorch column (default ${DEFAULT_PYTHON})
   --no-torch         skip the PyTorch column
   -h, --help         this text
+
+Training step (train-step, epoch), flags as transformer_ref.py bench-train:
+  --d-model, --layers, --heads, --d-ff, --batch, --src-len, --tgt-len, --vocab <n>
+                     one model and batch size instead of the standard two (seed, small)
+  --steps <n>        timed steps per side (default 5, quick 3)
+  --profile          also print where one of our steps spends its time (native ops, freeing, JS + FFI)
 
 Groups:
 ${
@@ -73,6 +87,11 @@ ${
 
 interface Args {
   only?: string;
+  groups: string[];
+  results?: string;
+  steps?: string;
+  profile: boolean;
+  size: Partial<SizeFlags> | null;
   quick: boolean;
   json: boolean;
   threads?: string;
@@ -86,10 +105,14 @@ interface Args {
 
 function parse(): Args {
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: Deno.args,
       options: {
+        ...Object.fromEntries(SIZE_FLAGS.map((f) => [f, { type: "string" as const }])),
         only: { type: "string" },
+        results: { type: "string" },
+        steps: { type: "string" },
+        profile: { type: "boolean", default: false },
         quick: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         threads: { type: "string" },
@@ -101,18 +124,23 @@ function parse(): Args {
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     });
-    return values as Args;
+    const size: Partial<SizeFlags> = {};
+    for (const f of SIZE_FLAGS) {
+      const v = (values as Record<string, unknown>)[f] as string | undefined;
+      if (v !== undefined) size[f] = positiveInt(f, v, 0);
+    }
+    return { ...values, groups: positionals, size: Object.keys(size).length > 0 ? size : null } as Args;
   } catch (e) {
     console.error(`bench: ${(e as Error).message}\n\n${USAGE}`);
     Deno.exit(2);
   }
 }
 
-function selectGroups(only: string | undefined): AnyGroup[] {
-  if (!only) return [...GROUPS];
-  const names = only.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+function selectGroups(only: string | undefined, positional: string[]): AnyGroup[] {
+  if (!only && positional.length === 0) return [...GROUPS];
+  const names = [...(only ?? "").split(","), ...positional].map((s) => s.trim()).filter((s) => s.length > 0);
   const unknown = names.filter((n) => !GROUPS.some((g) => g.name === n));
   if (unknown.length > 0 || names.length === 0) {
     console.error(
@@ -217,13 +245,40 @@ async function runMacroGroup(group: MacroGroup, ctx: MacroContext): Promise<Macr
   return { kind: "macro", name: group.name, title: group.title, ...outcome, leaked: memory().tensors - before };
 }
 
+/**
+ * Merges this run into the results file: each group's latest result, with the date and setting it
+ * was measured in, so `deno task bench data` refreshes one group and keeps the others.
+ */
+async function writeResults(
+  path: string,
+  record: Record<string, unknown> & { groups: AnyResult[] },
+  log: (s: string) => void,
+): Promise<void> {
+  let groups: Record<string, unknown> = {};
+  try {
+    groups = JSON.parse(await Deno.readTextFile(path)).groups ?? {};
+    if (typeof groups !== "object" || Array.isArray(groups)) groups = {};
+  } catch {
+    // absent or unreadable: start afresh
+  }
+  const { groups: results, ...setting } = record;
+  const date = new Date().toISOString();
+  for (const g of results) groups[g.name] = { date, setting, result: g };
+  try {
+    await Deno.writeTextFile(path, JSON.stringify({ updated: date, groups }, null, 2) + "\n");
+    log(`results written to ${path}`);
+  } catch (e) {
+    log(`warning: could not write ${path}: ${(e as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   const args = parse();
   if (args.help) {
     console.log(USAGE);
     return;
   }
-  const groups = selectGroups(args.only);
+  const groups = selectGroups(args.only, args.groups);
   const micro = groups.filter((g): g is BenchGroup => g.kind !== "macro");
   const macro = groups.filter((g): g is MacroGroup => g.kind === "macro");
   if (args.threads !== undefined) {
@@ -257,7 +312,8 @@ async function main(): Promise<void> {
   }
 
   const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: rounds, torch };
-  const macroCtx: MacroContext = { quick, shots, maxTokens, log };
+  const steps = args.steps === undefined ? undefined : positiveInt("steps", args.steps, 5);
+  const macroCtx: MacroContext = { quick, shots, maxTokens, log, steps, trainSize: args.size, profile: args.profile };
   const loadBefore = loadAverage();
   const pytorch = torch ? `torch ${torch.info.version} via ${torch.info.python}` : `skipped (${torchNotice})`;
   const load = loadBefore ? `; load average ${loadBefore.join(" ")}` : "";
@@ -283,26 +339,24 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadAverage();
 
+  const record = {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    libtorch: torchVersion(),
+    threads: n,
+    cores: navigator.hardwareConcurrency,
+    quick,
+    rounds: ctx.repeats,
+    targetNs: ctx.targetNs,
+    shots,
+    maxTokens,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    pytorch: torch ? { ...torch.info, workloads: undefined } : { skipped: torchNotice },
+    groups: results,
+  };
+  await writeResults(args.results ?? DEFAULT_RESULTS, record, log);
   if (args.json) {
-    console.log(JSON.stringify(
-      {
-        deno: Deno.version.deno,
-        v8: Deno.version.v8,
-        libtorch: torchVersion(),
-        threads: n,
-        cores: navigator.hardwareConcurrency,
-        quick,
-        rounds: ctx.repeats,
-        targetNs: ctx.targetNs,
-        shots,
-        maxTokens,
-        loadAverage: { before: loadBefore, after: loadAfter },
-        pytorch: torch ? { ...torch.info, workloads: undefined } : { skipped: torchNotice },
-        groups: results,
-      },
-      null,
-      2,
-    ));
+    console.log(JSON.stringify(record, null, 2));
     return;
   }
   for (const g of results) {

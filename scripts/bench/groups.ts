@@ -8,5 +8,13 @@ import { overheadGroup } from "./overhead.ts";
 import { dataGroup } from "./data.ts";
 import { decodeGroup } from "./decode.ts";
 import { trainStepGroup } from "./train_step.ts";
+import { epochGroup } from "./epoch.ts";
 
-export const GROUPS: readonly AnyGroup[] = [ffiGroup, overheadGroup, dataGroup, decodeGroup, trainStepGroup];
+export const GROUPS: readonly AnyGroup[] = [
+  ffiGroup,
+  overheadGroup,
+  dataGroup,
+  decodeGroup,
+  trainStepGroup,
+  epochGroup,
+];

@@ -30,3 +30,29 @@ export function referenceMissing(): string | null {
   }
   return null;
 }
+
+/** What `transformer_ref.py bench-train` prints, plus the process's peak memory. */
+export interface ReferenceTrainResult {
+  median_step_ms: number;
+  min_step_ms: number;
+  loss: number;
+  peak_rss_mb: number;
+}
+
+// Runs the reference's main() as a script would, then reports ru_maxrss (KiB on Linux) as a second line.
+const WITH_PEAK_RSS = [
+  "import json, resource, runpy, sys",
+  "path = sys.argv[1]",
+  "sys.argv = [path] + sys.argv[2:]",
+  "try:",
+  "    runpy.run_path(path, run_name='__main__')",
+  "except SystemExit as e:",
+  "    if e.code not in (None, 0): raise",
+  "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))",
+].join("\n");
+
+/** `transformer_ref.py bench-train` with these flags (e.g. ["--d-model", "512", ...]), and its peak RSS. */
+export function referenceBenchTrain(flags: string[]): ReferenceTrainResult {
+  const lines = python(["-c", WITH_PEAK_RSS, REFERENCE, "bench-train", ...flags]).trim().split("\n");
+  return { ...JSON.parse(lines[0]), ...JSON.parse(lines[lines.length - 1]) };
+}

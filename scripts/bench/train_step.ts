@@ -1,86 +1,60 @@
 /**
- * One training step (forward, label-smoothed cross entropy, backward, Adam) of the seed's model on a
- * random batch, side by side with the reference's own `bench-train` (PyTorch eager, same libtorch,
- * same threads, same sizes). Reports the median step time of each and their ratio.
- * Targets: ≤ 0.9× PyTorch at the seed's size; ≤ 0.8× at a small model where per-op overhead dominates.
+ * One training step (forward, label-smoothed cross entropy, backward, Adam) beside the reference's
+ * own `transformer_ref.py bench-train` (PyTorch eager, same libtorch, same threads, same sizes and
+ * flags). Each side runs in a process of its own (ours: scripts/bench/train_run.ts), so each peak
+ * memory is its own. Reports per size: median step times and their ratio, peak RSS and its ratio,
+ * and hardware efficiency (the step's matmul FLOP rate over the best 2048² sgemm rate measured in
+ * the same process). `--profile` adds where our step's time goes.
+ * Targets: step ≤ 0.9× PyTorch at the seed's size, ≤ 0.8× at a small model where per-op overhead
+ * dominates; peak memory ≤ 1.1× PyTorch's.
  */
-import { free, keep, randint, rng, scope, setThreads, split, threads } from "../../mod.ts";
-import { initTransformer } from "../../src/nn/init.ts";
-import { adamInit } from "../../src/optim/adam.ts";
-import { trainStep } from "../../src/train/step.ts";
-import { decoderMask, paddingMask } from "../../src/nn/transformer.ts";
-import type { TranslationBatch } from "../../src/nn/loss.ts";
-import { assume } from "../../src/tensor.ts";
-import { python, REFERENCE, referenceMissing } from "./reference.ts";
+import { threads } from "../../mod.ts";
+import { formatProfile } from "../../src/profile.ts";
+import { referenceBenchTrain, referenceMissing } from "./reference.ts";
+import type { TrainRunResult } from "./train_run.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
+
+export const TRAIN_RUN = decodeURIComponent(new URL("./train_run.ts", import.meta.url).pathname);
+
+/** bench-train's flags that describe the model and batch; `deno task bench` accepts them too. */
+export const SIZE_FLAGS = ["d-model", "layers", "heads", "d-ff", "batch", "src-len", "tgt-len", "vocab"] as const;
+export type SizeFlags = Record<typeof SIZE_FLAGS[number], number>;
 
 interface Size {
   name: string;
-  dModel: number;
-  layers: number;
-  heads: number;
-  dFF: number;
-  target: number;
+  flags: SizeFlags;
+  /** Step-time target as a ratio to PyTorch, or null for a size given on the command line. */
+  target: number | null;
 }
 
-const SIZES: Size[] = [
-  { name: "seed", dModel: 512, layers: 6, heads: 8, dFF: 2048, target: 0.9 },
-  { name: "small", dModel: 128, layers: 2, heads: 4, dFF: 512, target: 0.8 },
+const BATCH = { batch: 8, "src-len": 32, "tgt-len": 32, vocab: 16000 };
+export const SIZES: Size[] = [
+  { name: "seed", flags: { "d-model": 512, layers: 6, heads: 8, "d-ff": 2048, ...BATCH }, target: 0.9 },
+  { name: "small", flags: { "d-model": 128, layers: 2, heads: 4, "d-ff": 512, ...BATCH }, target: 0.8 },
 ];
-const BATCH = 8, SRC = 32, TGT = 32, VOCAB = 16000, WARMUP = 2;
+const MEMORY_TARGET = 1.1;
+const WARMUP = 2;
 
-function reference(size: Size, steps: number, n: number): number {
-  const args = [
-    REFERENCE,
-    "bench-train",
-    ...["--d-model", size.dModel, "--layers", size.layers, "--heads", size.heads, "--d-ff", size.dFF].map(String),
-    ...["--batch", BATCH, "--src-len", SRC, "--tgt-len", TGT, "--vocab", VOCAB, "--steps", steps, "--warmup", WARMUP]
-      .map(String),
-    "--threads",
-    String(n),
-  ];
-  return JSON.parse(python(args)).median_step_ms;
+const toArgs = (flags: Record<string, number>) => Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
+
+/** Runs scripts/bench/train_run.ts in a fresh Deno process; its JSON result. */
+export function ourTrainRun(args: string[]): TrainRunResult {
+  const { code, stdout, stderr } = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "--allow-run", TRAIN_RUN, ...args],
+  }).outputSync();
+  const text = new TextDecoder();
+  if (code !== 0) throw new Error(`train_run.ts ${args.join(" ")} failed: ${text.decode(stderr)}`);
+  return JSON.parse(text.decode(stdout));
 }
 
-/** Median ms of our training step at `size` (same batch shapes and optimizer as bench-train). */
-function ours(size: Size, steps: number): number {
-  const config = {
-    src_vocab_size: VOCAB,
-    tgt_vocab_size: VOCAB,
-    src_seq_len: Math.max(SRC, TGT),
-    tgt_seq_len: Math.max(SRC, TGT),
-    d_model: size.dModel,
-    N: size.layers,
-    h: size.heads,
-    dropout: 0.1,
-    d_ff: size.dFF,
-  };
-  const [k1, k2, k3, k4] = split(rng(0), 4);
-  let model = keep(initTransformer(config, k1));
-  let opt = keep(adamInit(model.params));
-  const batch: TranslationBatch = keep(scope(() => {
-    const src = assume<["batch", "src"]>(randint(4, VOCAB, [BATCH, SRC], k2));
-    const tgt = assume<["batch", "tgt"]>(randint(4, VOCAB, [BATCH, TGT], k3));
-    const label = assume<["batch", "tgt"]>(randint(4, VOCAB, [BATCH, TGT], k4));
-    return { src, tgt, label, srcMask: paddingMask(src, 1), tgtMask: decoderMask(tgt, 1) };
-  }));
-  const times: number[] = [];
-  const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1 };
-  for (let i = 0; i < WARMUP + steps; i++) {
-    const t0 = performance.now();
-    const r = trainStep(model, opt, batch, split(k1, i + 2)[0], stepConfig);
-    const elapsed = performance.now() - t0;
-    free([model.params, opt.m, opt.v]);
-    model = { ...model, params: keep(r.params) };
-    opt = keep(r.optState);
-    if (i >= WARMUP) times.push(elapsed);
-  }
-  free([model.params, model.buffers, opt.m, opt.v, batch]);
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+/** The sizes to run: the two standard ones, or the one the command line describes. */
+function sizes(custom: Partial<SizeFlags> | null): Size[] {
+  if (custom === null) return SIZES;
+  const flags = { ...SIZES[0].flags, ...custom };
+  const same = SIZES.find((s) => SIZE_FLAGS.every((k) => s.flags[k] === flags[k]));
+  return [same ?? { name: "custom", flags, target: null }];
 }
 
-/** Both sides at each size, one after the other. */
 function measure(ctx: MacroContext): MacroOutcome {
   const why = referenceMissing();
   if (why !== null) {
@@ -91,51 +65,85 @@ function measure(ctx: MacroContext): MacroOutcome {
     };
   }
   const n = threads();
-  setThreads(n);
-  const steps = ctx.quick ? 3 : 5;
+  const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
   const figures: MacroFigure[] = [];
   const verdicts: Verdict[] = [];
-  for (const size of SIZES) {
-    const theirs = reference(size, steps, n);
-    const mine = ours(size, steps);
-    ctx.log(`  ${size.name}: PyTorch ${theirs.toFixed(1)} ms, deno-torch ${mine.toFixed(1)} ms`);
-    const ratio = mine / theirs;
-    figures.push(
-      {
-        id: `${size.name}_torch_ms`,
-        label: `${size.name}: PyTorch eager median step (ms)`,
-        value: theirs,
-        unit: "count",
-      },
-      { id: `${size.name}_ours_ms`, label: `${size.name}: deno-torch median step (ms)`, value: mine, unit: "count" },
-      { id: `${size.name}_ratio`, label: `${size.name}: ratio (ours / PyTorch)`, value: ratio, unit: "count" },
+  const notes: string[] = [];
+  for (const size of sizes(ctx.trainSize)) {
+    const common = [...toArgs(size.flags), ...toArgs({ steps, warmup: WARMUP, threads: n })];
+    const theirs = referenceBenchTrain(common);
+    // With --profile, one extra step is profiled (and not timed), so the timed steps stay as many.
+    const mine = ourTrainRun([...common, "--sgemm", ...(ctx.profile ? ["--profile"] : [])]);
+    const ratio = mine.median_step_ms / theirs.median_step_ms;
+    const memory = mine.peak_rss_mb === null ? null : mine.peak_rss_mb / theirs.peak_rss_mb;
+    ctx.log(
+      `  ${size.name}: PyTorch ${theirs.median_step_ms.toFixed(1)} ms, deno-torch ${
+        mine.median_step_ms.toFixed(1)
+      } ms; ` +
+        `peak RSS ${theirs.peak_rss_mb.toFixed(0)} / ${mine.peak_rss_mb?.toFixed(0)} MB`,
     );
-    verdicts.push({
-      target:
-        `training step, ${size.name} model (d_model ${size.dModel}, ${size.layers} layers): ≤ ${size.target}× PyTorch`,
-      status: ratio <= size.target ? "PASS" : "FAIL",
-      detail: `${ratio.toFixed(3)}× (ours ${mine.toFixed(1)} ms, PyTorch ${
-        theirs.toFixed(1)
-      } ms; batch ${BATCH}×${SRC}/${TGT}, vocab ${VOCAB}, ${n} threads)`,
-    });
+    const f = (id: string, label: string, value: number, unit: MacroFigure["unit"] = "count") =>
+      figures.push({ id: `${size.name}_${id}`, label: `${size.name}: ${label}`, value, unit });
+    f("torch_ms", "PyTorch eager median step (ms)", theirs.median_step_ms);
+    f("ours_ms", "deno-torch median step (ms)", mine.median_step_ms);
+    f("ratio", "step time ratio (ours / PyTorch)", ratio);
+    f("torch_rss_mb", "PyTorch peak RSS (MB)", theirs.peak_rss_mb);
+    if (mine.peak_rss_mb !== null) f("ours_rss_mb", "deno-torch peak RSS (MB)", mine.peak_rss_mb);
+    if (memory !== null) f("rss_ratio", "peak RSS ratio (ours / PyTorch)", memory);
+    f("matmul_gflops", "step matmul GFLOP/s (ours)", mine.matmul_gflops);
+    if (mine.sgemm_gflops !== undefined) f("sgemm_gflops", "best 2048² sgemm GFLOP/s", mine.sgemm_gflops);
+    if (mine.efficiency_pct !== undefined) f("efficiency", "hardware efficiency", mine.efficiency_pct, "%");
+
+    const shape = `d_model ${size.flags["d-model"]}, ${size.flags.layers} layers`;
+    const detail = `${ratio.toFixed(3)}× (ours ${mine.median_step_ms.toFixed(1)} ms, PyTorch ${
+      theirs.median_step_ms.toFixed(1)
+    } ms; batch ${size.flags.batch}×${size.flags["src-len"]}/${
+      size.flags["tgt-len"]
+    }, vocab ${size.flags.vocab}, ${n} threads)`;
+    verdicts.push(
+      size.target === null ? { target: `training step, ${shape}`, status: "INFO", detail } : {
+        target: `training step, ${size.name} model (${shape}): ≤ ${size.target}× PyTorch`,
+        status: ratio <= size.target ? "PASS" : "FAIL",
+        detail,
+      },
+    );
+    verdicts.push(
+      memory === null
+        ? { target: `peak memory, ${size.name}: ≤ ${MEMORY_TARGET}× PyTorch`, status: "SKIP", detail: "no /proc" }
+        : {
+          target: `peak memory, ${size.name} (${shape}): ≤ ${MEMORY_TARGET}× PyTorch`,
+          status: memory <= MEMORY_TARGET ? "PASS" : "FAIL",
+          detail: `${memory.toFixed(3)}× (ours ${mine.peak_rss_mb!.toFixed(0)} MB, PyTorch ${
+            theirs.peak_rss_mb.toFixed(0)
+          } MB, whole processes)`,
+        },
+    );
+    if (mine.efficiency_pct !== undefined) {
+      verdicts.push({
+        target: `hardware efficiency, ${size.name}`,
+        status: "INFO",
+        detail: `${mine.efficiency_pct.toFixed(1)}% (step matmuls at ${mine.matmul_gflops.toFixed(1)} GFLOP/s; ` +
+          `best 2048² sgemm ${mine.sgemm_gflops!.toFixed(1)} GFLOP/s)`,
+      });
+    }
+    if (mine.profile) notes.push(`Profile of one ${size.name} step (deno-torch):`, formatProfile(mine.profile), "");
   }
   const rows = figures.map((f) => ({ ...f, runs: [f.value] }));
-  return {
-    rows,
-    verdicts,
-    notes: [
-      `Sizes and flags as transformer_ref.py bench-train (--batch ${BATCH} --src-len ${SRC} --tgt-len ${TGT} --vocab ${VOCAB} --steps ${steps} --warmup ${WARMUP}).`,
-    ],
-  };
+  notes.push(
+    `Flags as transformer_ref.py bench-train (--steps ${steps} --warmup ${WARMUP} --threads ${n}); each side in its own ` +
+      "process. Efficiency counts forward matmul FLOPs × 3 (backward does two of each).",
+  );
+  return { rows, verdicts, notes };
 }
 
 export const trainStepGroup: MacroGroup = {
   kind: "macro",
   name: "train-step",
-  title: "Training step: deno-torch vs PyTorch eager (reference bench-train), median ms",
-  description: "one training step (forward, LS cross entropy, backward, Adam) vs transformer_ref.py bench-train",
+  title: "Training step: deno-torch vs PyTorch eager (reference bench-train): time, memory, efficiency",
+  description: "one training step (forward, LS cross entropy, backward, Adam) vs transformer_ref.py bench-train; " +
+    "peak RSS; matmul efficiency",
 
   run(ctx: MacroContext): Promise<MacroOutcome> {
-    return Promise.resolve(measure(ctx)); // the reference runs synchronously, in a child process
+    return Promise.resolve(measure(ctx)); // both sides run synchronously, in child processes
   },
 };

@@ -93,6 +93,12 @@ export interface MacroContext {
   maxTokens: number;
   /** Progress, to stderr. */
   log(line: string): void;
+  /** Training-step groups: --steps, the size flags given (null = the standard sizes), --profile. */
+  steps?: number;
+  trainSize:
+    | Partial<Record<"d-model" | "layers" | "heads" | "d-ff" | "batch" | "src-len" | "tgt-len" | "vocab", number>>
+    | null;
+  profile: boolean;
 }
 
 /** What one figure measures: a time in seconds, a percentage (0–100), or a plain count. */

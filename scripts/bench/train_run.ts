@@ -1,0 +1,322 @@
+/**
+ * Our side of `transformer_ref.py bench-train`, as a process of its own so that its peak memory is
+ * its own: the same flags, the same model, batch and optimizer, and the same JSON field
+ * `median_step_ms`. The train-step benchmark runs it beside the reference; it also runs alone:
+ *
+ *   deno run -A scripts/bench/train_run.ts --d-model 512 --layers 6 --heads 8 --d-ff 2048 \
+ *     --batch 8 --src-len 32 --tgt-len 32 --vocab 16000 --steps 5 --threads 2 [--profile]
+ *
+ * With --data FILE it trains on real batches instead: the corpus tokenized word-level (min
+ * frequency 2) and bucketed under --max-tokens, --steps batches drawn evenly from one epoch's
+ * shuffled plan, and reports real target tokens per second (`real_target_tokens_per_s`).
+ */
+import { parseArgs } from "node:util";
+import {
+  epochPlan,
+  free,
+  keep,
+  loadPairs,
+  matmul,
+  memory,
+  randint,
+  randn,
+  rng,
+  scope,
+  setThreads,
+  split,
+  threads,
+  tokenizePairs,
+  trainWordLevel,
+} from "../../mod.ts";
+import { initTransformer } from "../../src/nn/init.ts";
+import { adamInit } from "../../src/optim/adam.ts";
+import { trainStep } from "../../src/train/step.ts";
+import { decoderMask, paddingMask, type TransformerConfig } from "../../src/nn/transformer.ts";
+import type { TranslationBatch } from "../../src/nn/loss.ts";
+import { labelTokens, makeBatch } from "../../src/data/batches.ts";
+import { assume } from "../../src/tensor.ts";
+import { formatProfile, profile, type ProfileReport } from "../../src/profile.ts";
+import { item } from "../../src/transfer.ts";
+import { sum } from "../../src/ops/reduce.ts";
+
+const INT_FLAGS = [
+  "d-model",
+  "layers",
+  "heads",
+  "d-ff",
+  "batch",
+  "src-len",
+  "tgt-len",
+  "vocab",
+  "steps",
+  "warmup",
+  "threads",
+  "max-tokens",
+] as const;
+type IntFlag = typeof INT_FLAGS[number];
+/** bench-train's defaults (the seed's model), and the seed preset's batch budget. */
+const DEFAULTS: Record<IntFlag, number> = {
+  "d-model": 512,
+  layers: 6,
+  heads: 8,
+  "d-ff": 2048,
+  batch: 8,
+  "src-len": 32,
+  "tgt-len": 32,
+  vocab: 16000,
+  steps: 5,
+  warmup: 2,
+  threads: 2,
+  "max-tokens": 4000,
+};
+
+export type TrainRunFlags = Record<IntFlag, number> & { data?: string; profile: boolean; sgemm: boolean };
+
+export function parseTrainRunFlags(args: string[]): TrainRunFlags {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...Object.fromEntries(INT_FLAGS.map((f) => [f, { type: "string" as const }])),
+      data: { type: "string" },
+      profile: { type: "boolean", default: false },
+      sgemm: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const out = {
+    ...DEFAULTS,
+    data: values.data as string | undefined,
+    profile: !!values.profile,
+    sgemm: !!values.sgemm,
+  };
+  for (const f of INT_FLAGS) {
+    const v = (values as Record<string, unknown>)[f] as string | undefined;
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < (f === "warmup" ? 0 : 1)) {
+      throw new RangeError(`--${f} needs a positive integer, got ${v}`);
+    }
+    out[f] = n;
+  }
+  if (out["d-model"] % out.heads !== 0) {
+    throw new RangeError(`--d-model ${out["d-model"]} is not divisible by --heads ${out.heads}`);
+  }
+  return out;
+}
+
+/**
+ * Multiply-add FLOPs in the matmuls of one training step: the forward pass's (projections, attention
+ * scores and mixing, feed-forward, output projection) times 3, since backward does two matmuls of the
+ * same size for each one forward (input and weight gradients).
+ */
+export function stepMatmulFlops(
+  f: { "d-model": number; layers: number; "d-ff": number },
+  b: { batch: number; src: number; tgt: number; vocab: number },
+): number {
+  const d = f["d-model"], ff = f["d-ff"], n = f.layers;
+  const s = b.batch * b.src, t = b.batch * b.tgt;
+  const encoder = 4 * 2 * s * d * d + 2 * 2 * b.batch * b.src * b.src * d + 2 * 2 * s * d * ff;
+  const decoder = 4 * 2 * t * d * d + 2 * 2 * b.batch * b.tgt * b.tgt * d + // self-attention
+    2 * 2 * t * d * d + 2 * 2 * s * d * d + 2 * 2 * b.batch * b.tgt * b.src * d + // cross-attention
+    2 * 2 * t * d * ff;
+  return 3 * (n * (encoder + decoder) + 2 * t * d * b.vocab);
+}
+
+/** The best rate of a large square f32 matmul (n = 2048), GFLOP/s: the machine's attainable peak. */
+function sgemmGflops(): number {
+  const n = 2048;
+  return scope(() => {
+    const [ka, kb] = split(rng(1), 2);
+    const a = randn([n, n], ka), b = randn([n, n], kb);
+    let best = Infinity;
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      scope(() => item(sum(matmul(a, b)))); // item() waits for the result on any device
+      best = Math.min(best, performance.now() - t0);
+    }
+    return 2 * n ** 3 / (best / 1000) / 1e9;
+  });
+}
+
+/** Peak resident memory of this process, MB (VmHWM), or null where /proc is unreadable. */
+function peakRssMb(): number | null {
+  try {
+    const { success, stdout } = new Deno.Command("cat", { args: [`/proc/${Deno.pid}/status`] }).outputSync();
+    if (!success) return null;
+    const m = /VmHWM:\s+(\d+) kB/.exec(new TextDecoder().decode(stdout));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Work {
+  config: TransformerConfig;
+  meanTargetTokens?: number;
+  totalTargetTokens?: number;
+  batches: { batch: TranslationBatch; labels: number }[];
+  flops: number[];
+}
+
+function randomWork(f: TrainRunFlags): Work {
+  const len = Math.max(f["src-len"], f["tgt-len"]);
+  const config = {
+    src_vocab_size: f.vocab,
+    tgt_vocab_size: f.vocab,
+    src_seq_len: len,
+    tgt_seq_len: len,
+    d_model: f["d-model"],
+    N: f.layers,
+    h: f.heads,
+    dropout: 0.1,
+    d_ff: f["d-ff"],
+  };
+  const [k2, k3, k4] = split(rng(7), 3);
+  const batch: TranslationBatch = keep(scope(() => {
+    const shape = (len: number) => [f.batch, len];
+    const src = assume<["batch", "src"]>(randint(4, f.vocab, shape(f["src-len"]), k2));
+    const tgt = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k3));
+    const label = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k4));
+    return { src, tgt, label, srcMask: paddingMask(src, 1), tgtMask: decoderMask(tgt, 1) };
+  }));
+  const flops = stepMatmulFlops(f, { batch: f.batch, src: f["src-len"], tgt: f["tgt-len"], vocab: f.vocab });
+  const n = f.warmup + f.steps;
+  return {
+    config,
+    batches: Array.from({ length: n }, () => ({ batch, labels: f.batch * f["tgt-len"] })),
+    flops: Array(n).fill(flops),
+  };
+}
+
+async function corpusWork(f: TrainRunFlags, path: string): Promise<Work> {
+  const { pairs } = await loadPairs(path);
+  const en = await trainWordLevel(pairs.map((p) => p.src), { minFrequency: 2 });
+  const it = await trainWordLevel(pairs.map((p) => p.tgt), { minFrequency: 2 });
+  const len = Math.max(f["src-len"], f["tgt-len"]);
+  const { examples } = await tokenizePairs(pairs, en, it, { srcSeqLen: len, tgtSeqLen: len });
+  const plan = epochPlan(examples, { maxTokens: f["max-tokens"], seed: 1, epoch: 0 });
+  const n = f.warmup + f.steps;
+  const picked = Array.from({ length: n }, (_, i) => plan[Math.floor((i + 0.5) * plan.length / n)]);
+  const config = {
+    src_vocab_size: en.vocabSize,
+    tgt_vocab_size: it.vocabSize,
+    src_seq_len: len,
+    tgt_seq_len: len,
+    d_model: f["d-model"],
+    N: f.layers,
+    h: f.heads,
+    dropout: 0.1,
+    d_ff: f["d-ff"],
+  };
+  const batches = picked.map((indices) => ({
+    batch: keep(makeBatch(examples, indices, it.special)),
+    labels: labelTokens(examples, indices),
+  }));
+  const flops = batches.map(({ batch }) =>
+    stepMatmulFlops(f, {
+      batch: batch.src.shape[0],
+      src: batch.src.shape[1],
+      tgt: batch.tgt.shape[1],
+      vocab: it.vocabSize,
+    })
+  );
+  const totalTargetTokens = labelTokens(examples, examples.map((_, i) => i));
+  return { config, batches, flops, meanTargetTokens: totalTargetTokens / examples.length, totalTargetTokens };
+}
+
+export interface TrainRunResult {
+  impl: "deno-torch";
+  threads: number;
+  median_step_ms: number;
+  min_step_ms: number;
+  loss: number;
+  /** Matmul GFLOP/s of the measured steps (their matmul FLOPs over their time). */
+  matmul_gflops: number;
+  /** With --sgemm: the best 2048² f32 matmul rate in this process, and the step's share of it. */
+  sgemm_gflops?: number;
+  efficiency_pct?: number;
+  peak_rss_mb: number | null;
+  /** Live native tensors after each step (warmup included): flat when nothing leaks. */
+  live_tensors: number[];
+  /** With --data: real target tokens (labels, [EOS] included) per second over the measured steps. */
+  real_target_tokens_per_s?: number;
+  /** With --data: mean target tokens per sentence over the whole corpus ([EOS] included), their
+   * total over the corpus, and the target vocabulary size. */
+  mean_target_tokens?: number;
+  total_target_tokens?: number;
+  tgt_vocab?: number;
+  profile?: ProfileReport;
+}
+
+export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
+  setThreads(f.threads);
+  const work = f.data ? await corpusWork(f, f.data) : randomWork(f);
+  const [k1] = split(rng(0), 1);
+  let model = keep(initTransformer(work.config, k1));
+  let opt = keep(adamInit(model.params));
+  const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1 };
+  const times: number[] = [];
+  const live: number[] = [];
+  let labels = 0, flops = 0, loss = NaN;
+  let report: ProfileReport | undefined;
+  work.batches.forEach(({ batch, labels: n }, i) => {
+    const run = () => trainStep(model, opt, batch, split(k1, i + 2)[0], stepConfig);
+    const t0 = performance.now();
+    // The profiled step is the first measured one; its time is not counted (timing every call
+    // adds a little).
+    const profiled = f.profile && i === f.warmup;
+    let r;
+    if (profiled) ({ result: r, report } = profile(run));
+    else r = run();
+    const elapsed = performance.now() - t0;
+    free([model.params, opt.m, opt.v]);
+    model = { ...model, params: keep(r.params) };
+    opt = keep(r.optState);
+    loss = r.loss;
+    live.push(memory().tensors);
+    if (i >= f.warmup && !profiled) {
+      times.push(elapsed);
+      labels += n;
+      flops += work.flops[i];
+    }
+  });
+  free([model.params, model.buffers, opt.m, opt.v, work.batches.map((b) => b.batch)]);
+  const total = times.reduce((a, b) => a + b, 0) / 1000;
+  const sorted = [...times].sort((a, b) => a - b);
+  const result: TrainRunResult = {
+    impl: "deno-torch",
+    threads: threads(),
+    median_step_ms: sorted[Math.floor(sorted.length / 2)],
+    min_step_ms: sorted[0],
+    loss,
+    matmul_gflops: flops / total / 1e9,
+    peak_rss_mb: peakRssMb(),
+    live_tensors: live,
+  };
+  if (f.data) {
+    result.real_target_tokens_per_s = labels / total;
+    result.mean_target_tokens = work.meanTargetTokens;
+    result.total_target_tokens = work.totalTargetTokens;
+    result.tgt_vocab = work.config.tgt_vocab_size;
+  }
+  if (f.sgemm) {
+    result.sgemm_gflops = sgemmGflops();
+    result.efficiency_pct = 100 * result.matmul_gflops / result.sgemm_gflops;
+  }
+  if (report) result.profile = report;
+  return result;
+}
+
+if (import.meta.main) {
+  let flags: TrainRunFlags;
+  try {
+    flags = parseTrainRunFlags(Deno.args);
+    if (flags.profile && flags.steps < 2) throw new RangeError("--profile needs --steps of at least 2");
+  } catch (e) {
+    console.error(`train_run: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+  const result = await trainRun(flags);
+  if (result.profile) console.error(formatProfile(result.profile));
+  console.log(JSON.stringify(result));
+}

@@ -1,0 +1,60 @@
+/**
+ * `deno task bench`'s command line and its training-step child (scripts/bench/train_run.ts) at a
+ * tiny size: flags named as in transformer_ref.py bench-train, JSON with `median_step_ms`, clear
+ * exit-2 errors. The benchmarks' figures themselves are not asserted (speed is not a test).
+ */
+import assert from "node:assert/strict";
+
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function run(args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).output();
+  return { code, stdout: text(stdout), stderr: text(stderr) };
+}
+
+const TINY = ["--d-model", "16", "--layers", "1", "--heads", "2", "--d-ff", "32", "--batch", "2"];
+const TINY_BATCH = ["--src-len", "5", "--tgt-len", "4", "--vocab", "50", "--steps", "2", "--warmup", "1"];
+
+Deno.test("bench train_run.ts: bench-train's flags in, median_step_ms and a profile out", async () => {
+  const r = await run([
+    "run",
+    "-A",
+    "scripts/bench/train_run.ts",
+    ...TINY,
+    ...TINY_BATCH,
+    "--threads",
+    "1",
+    "--profile",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.impl, "deno-torch");
+  assert.equal(out.threads, 1);
+  assert.ok(out.median_step_ms > 0 && out.min_step_ms <= out.median_step_ms);
+  assert.ok(Number.isFinite(out.loss) && out.loss > 0);
+  assert.ok(out.peak_rss_mb > 10, `peak RSS ${out.peak_rss_mb} MB`);
+  assert.ok(out.matmul_gflops > 0);
+  assert.equal(out.live_tensors.length, 3, "one count per step (1 warmup + 2)");
+  assert.ok(out.live_tensors.every((n: number) => n === out.live_tensors[0]), `live tensors ${out.live_tensors}`);
+  assert.ok(out.profile.byCall.some((c: { name: string }) => c.name === "dt_matmul"));
+  assert.match(r.stderr, /native ops .*\n.*freeing .*\n.*JS \+ FFI/s);
+});
+
+Deno.test("bench: bad groups and flags exit 2 naming the problem", async () => {
+  const cases: [string[], RegExp][] = [
+    [["task", "--quiet", "bench", "nosuch"], /unknown group\(s\) nosuch; have .*train-step.*epoch/],
+    [["task", "--quiet", "bench", "train-step", "--d-model", "x"], /--d-model needs a positive integer, got x/],
+    [["task", "--quiet", "bench", "--bogus"], /Unknown option '--bogus'/],
+    [
+      ["run", "-A", "scripts/bench/train_run.ts", "--d-model", "30", "--heads", "4"],
+      /--d-model 30 is not divisible by --heads 4/,
+    ],
+    [["run", "-A", "scripts/bench/train_run.ts", "--steps", "0"], /--steps needs a positive integer, got 0/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
