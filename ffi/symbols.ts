@@ -153,7 +153,7 @@ export const symbols = {
   dt_sdpa: { parameters: [P, P, P, P, I], result: P },
   dt_has_fused_attention: { parameters: [], result: I },
   // optimizers
-  dt_adam: { parameters: [P, P, P, P, F, F, F, F, F, I, F, B], result: I },
+  dt_adam: { parameters: [P, P, P, P, F, F, F, F, F, I, F, I, B], result: I },
   dt_clip_grad_norm: { parameters: [B, I, F, B], result: I },
   // autograd
   dt_leaf: unary,

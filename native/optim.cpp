@@ -1,6 +1,9 @@
 // Optimizer arithmetic, one call per parameter, following PyTorch's single-tensor code paths so that
-// updates agree with torch.optim to the last bit. Results are fresh tensors: the inputs (params,
-// gradients, moments) are never modified, which keeps the TypeScript optimizers pure.
+// updates agree with torch.optim to the last bit. By default results are fresh tensors and the inputs
+// (params, gradients, moments) are never modified, which keeps the TypeScript optimizers pure. With
+// `in_place` the caller donates the parameter and moments: they are updated where they lie (the same
+// arithmetic, so the same bits) and the results are new handles to them, which saves a copy of the
+// parameters and both moments per step, in time and in peak memory.
 #include "shim.h"
 
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen.h in 2.x
@@ -12,20 +15,20 @@ using dt::T;
 // Adam (decoupled = 0) or AdamW (decoupled = 1) for one parameter at step `step` (1-based).
 // out[0] = new parameter, out[1] = new first moment, out[2] = new second moment.
 DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double beta2, double eps, double weight_decay,
-                       int32_t decoupled, double step, T** out) {
+                       int32_t decoupled, double step, int32_t in_place, T** out) {
   DT_TRY(-1, {
     at::NoGradGuard no_grad;
     TORCH_CHECK(p->sizes() == g->sizes() && p->sizes() == m->sizes() && p->sizes() == v->sizes(),
                 "parameter ", p->sizes(), ", gradient ", g->sizes(), " and moments ", m->sizes(), "/", v->sizes(),
                 " must have one shape");
-    auto param = p->detach().clone();
+    auto param = in_place ? p->detach() : p->detach().clone();
     auto grad = g->detach();
     if (weight_decay != 0) {
       if (decoupled) param.mul_(1 - lr * weight_decay);
-      else grad = grad.add(*p, weight_decay);
+      else grad = grad.add(p->detach(), weight_decay);
     }
-    auto exp_avg = m->clone().mul_(beta1).add_(grad, 1 - beta1);
-    auto exp_avg_sq = v->clone().mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+    auto exp_avg = (in_place ? *m : m->clone()).mul_(beta1).add_(grad, 1 - beta1);
+    auto exp_avg_sq = (in_place ? *v : v->clone()).mul_(beta2).addcmul_(grad, grad, 1 - beta2);
     const double bias_correction1 = 1 - std::pow(beta1, step);
     const double bias_correction2 = 1 - std::pow(beta2, step);
     const double step_size = lr / bias_correction1;

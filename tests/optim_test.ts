@@ -1,6 +1,6 @@
 /** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
 import assert from "node:assert/strict";
-import { scope, tensor, values } from "../mod.ts";
+import { mapTree, scope, tensor, values } from "../mod.ts";
 import { adamInit, adamUpdate } from "../src/optim/adam.ts";
 import { clipGradNorm } from "../src/optim/clip.ts";
 import { constant, warmupInverseSqrt } from "../src/optim/schedule.ts";
@@ -120,4 +120,39 @@ Deno.test("schedules: constant, and warmup then inverse square root", () => {
   assert.equal(s(1000), 7e-4);
   assert.ok(Math.abs(s(4000) - 3.5e-4) < 1e-12);
   assert.throws(() => warmupInverseSqrt(1, 0), /warmup/);
+});
+
+Deno.test("adam donate: the same bits as the pure update, computed in the donated buffers", () => {
+  scope(() => {
+    const start = { a: tensor([1, -2, 0.5, 3], [4]), b: [tensor([[0.25, -1], [2, 4]], [2, 2])] };
+    const grads = [
+      { a: tensor([0.3, -0.1, 2, 0], [4]), b: [tensor([[1, 2], [-3, 0.5]], [2, 2])] },
+      { a: tensor([0.1, 0.2, -1, 1e-3], [4]), b: [tensor([[-0.5, 0.25], [0, 1]], [2, 2])] },
+    ];
+    const config = { lr: 1e-2, beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 0.01, decoupled: true };
+    const copy = () => mapTree(start, (t) => tensor(values(t), t.shape as number[]));
+    let pure = { params: copy(), state: adamInit(start) };
+    let donated = { params: copy(), state: adamInit(start) };
+    for (const g of grads) {
+      const before = donated.params.a;
+      pure = adamUpdate(pure.params, g, pure.state, config);
+      const next = adamUpdate(donated.params, g, donated.state, config, { donate: true });
+      // The donated parameter now holds the update: its memory was reused, not copied.
+      assert.deepEqual(values(before), values(next.params.a));
+      donated = { params: next.params, state: next.state };
+    }
+    for (const [x, y] of [[pure.params.a, donated.params.a], [pure.params.b[0], donated.params.b[0]]]) {
+      assert.deepEqual(values(y), values(x));
+    }
+    assert.deepEqual(values(donated.state.v.a), values(pure.state.v.a));
+    assert.deepEqual(values(start.a), [1, -2, 0.5, 3], "the copies were donated, not the originals");
+
+    const shared = tensor([1, 2], [2]);
+    const tied = { x: shared, y: shared };
+    assert.throws(
+      () =>
+        adamUpdate(tied, { x: tensor([1, 1], [2]), y: tensor([1, 1], [2]) }, adamInit(tied), config, { donate: true }),
+      /donate needs distinct parameter tensors/,
+    );
+  });
 });

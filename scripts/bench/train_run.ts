@@ -70,7 +70,13 @@ const DEFAULTS: Record<IntFlag, number> = {
   "max-tokens": 4000,
 };
 
-export type TrainRunFlags = Record<IntFlag, number> & { data?: string; profile: boolean; sgemm: boolean };
+export type TrainRunFlags = Record<IntFlag, number> & {
+  data?: string;
+  profile: boolean;
+  sgemm: boolean;
+  /** Pure optimizer updates (fresh parameters and moments each step), to measure what donation buys. */
+  "no-donate": boolean;
+};
 
 export function parseTrainRunFlags(args: string[]): TrainRunFlags {
   const { values } = parseArgs({
@@ -80,6 +86,7 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
       data: { type: "string" },
       profile: { type: "boolean", default: false },
       sgemm: { type: "boolean", default: false },
+      "no-donate": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -88,6 +95,7 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
     data: values.data as string | undefined,
     profile: !!values.profile,
     sgemm: !!values.sgemm,
+    "no-donate": !!values["no-donate"],
   };
   for (const f of INT_FLAGS) {
     const v = (values as Record<string, unknown>)[f] as string | undefined;
@@ -254,7 +262,7 @@ export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
   const [k1] = split(rng(0), 1);
   let model = keep(initTransformer(work.config, k1));
   let opt = keep(adamInit(model.params));
-  const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1 };
+  const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1, donate: !f["no-donate"] };
   const times: number[] = [];
   const live: number[] = [];
   let labels = 0, flops = 0, loss = NaN;

@@ -2,6 +2,11 @@
  * Adam and AdamW as pure updates: `adamUpdate(params, grads, state, config)` returns new parameters
  * and a new state and leaves its inputs untouched (free the old trees when done with them). The
  * arithmetic is PyTorch's single-tensor Adam, done natively in one call per parameter.
+ *
+ * `{ donate: true }` is the training loop's fast path: the caller promises never to read the input
+ * parameters and moments again (only to free them), so the update may reuse their memory. The
+ * results are the same bits; a step then copies no parameters or moments, and peak memory holds
+ * one set of them instead of two.
  */
 import { fail, sym } from "../../ffi/lib.ts";
 import { zerosLike } from "../create.ts";
@@ -33,11 +38,17 @@ export function adamInit<P>(params: P): AdamState<P> {
   return { step: 0, m: mapTree(params, (t) => zerosLike(t)), v: mapTree(params, (t) => zerosLike(t)) };
 }
 
+export interface UpdateOptions {
+  /** The input parameters and moments are given up to the update (see above). */
+  donate?: boolean;
+}
+
 export function adamUpdate<P>(
   params: P,
   grads: MapLeaves<P, Tensor>,
   state: AdamState<P>,
   config: AdamConfig,
+  { donate = false }: UpdateOptions = {},
 ): { params: P; state: AdamState<P> } {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false } = config;
   if (!(lr >= 0)) throw new RangeError(`adam: lr must be ≥ 0, got ${lr}`);
@@ -47,7 +58,12 @@ export function adamUpdate<P>(
   const v = new Map(flatten(state.v));
   const updated = new Map<string, Tensor[]>();
   const slots = new BigUint64Array(3);
-  for (const [path, p] of flatten(params)) {
+  const leaves = flatten(params);
+  // Updating in place twice through a shared leaf (tied weights) would apply two steps to it.
+  if (donate && new Set(leaves.map(([, t]) => t)).size !== leaves.length) {
+    throw new TypeError("adam: donate needs distinct parameter tensors; this tree shares one between paths");
+  }
+  for (const [path, p] of leaves) {
     const gi = g.get(path), mi = m.get(path), vi = v.get(path);
     if (!gi || !mi || !vi) throw new TypeError(`adam: no gradient or moment for parameter "${path}"`);
     const status = sym.dt_adam(
@@ -62,6 +78,7 @@ export function adamUpdate<P>(
       weightDecay,
       decoupled ? 1 : 0,
       step,
+      donate ? 1 : 0,
       slots,
     );
     if (status !== 0) fail(`adam (${path})`);

@@ -245,6 +245,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     clip: o.clip,
     labelSmoothing: o.labelSmoothing,
     pad: tgtTok.special.pad,
+    donate: true, // the loop frees the previous parameters and moments right after each step
   });
   const nParams = countParams(model.params);
   log(

@@ -19,6 +19,13 @@ export interface StepConfig {
   clip: number;
   labelSmoothing: number;
   pad: number;
+  /**
+   * The caller gives up `model.params` and `optState` to the step (it only frees them afterwards),
+   * so the optimizer updates them in place: the same results without a copy of the parameters and
+   * moments. A step whose loss is not finite never donates, so the caller still holds the last
+   * good parameters.
+   */
+  donate?: boolean;
 }
 
 export interface StepResult {
@@ -51,7 +58,8 @@ export function trainStep(
       used = clipped.grads;
       gradNorm = item(clipped.norm);
     }
-    const next = noGrad(() => adamUpdate(model.params, used, optState, config.adam));
+    const donate = (config.donate ?? false) && Number.isFinite(loss);
+    const next = noGrad(() => adamUpdate(model.params, used, optState, config.adam, { donate }));
     return { params: next.params, optState: next.state, loss, gradNorm };
   });
 }
