@@ -78,6 +78,9 @@ Training step (train-step, epoch), flags as transformer_ref.py bench-train:
   --steps <n>        timed steps per side (default 5, quick 3)
   --profile          also print where one of our steps spends its time (native ops, freeing, JS + FFI)
 
+Decoding (decode):
+  --model <dir>      a trained model folder both sides load (e.g. a training run); default: random weights
+
 Groups:
 ${
   GROUPS.map((g) => `  ${g.name.padEnd(10)} ${wrap(`${g.kind === "macro" ? "(macro) " : ""}${g.description}`, 13)}`)
@@ -91,6 +94,7 @@ interface Args {
   results?: string;
   steps?: string;
   profile: boolean;
+  model?: string;
   size: Partial<SizeFlags> | null;
   quick: boolean;
   json: boolean;
@@ -113,6 +117,7 @@ function parse(): Args {
         results: { type: "string" },
         steps: { type: "string" },
         profile: { type: "boolean", default: false },
+        model: { type: "string" },
         quick: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         threads: { type: "string" },
@@ -313,7 +318,16 @@ async function main(): Promise<void> {
 
   const ctx: Context = { quick, threads: n, targetNs: quick ? 10e6 : 50e6, repeats: rounds, torch };
   const steps = args.steps === undefined ? undefined : positiveInt("steps", args.steps, 5);
-  const macroCtx: MacroContext = { quick, shots, maxTokens, log, steps, trainSize: args.size, profile: args.profile };
+  const macroCtx: MacroContext = {
+    quick,
+    shots,
+    maxTokens,
+    log,
+    steps,
+    trainSize: args.size,
+    profile: args.profile,
+    model: args.model,
+  };
   const loadBefore = loadAverage();
   const pytorch = torch ? `torch ${torch.info.version} via ${torch.info.python}` : `skipped (${torchNotice})`;
   const load = loadBefore ? `; load average ${loadBefore.join(" ")}` : "";

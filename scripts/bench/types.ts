@@ -99,6 +99,8 @@ export interface MacroContext {
     | Partial<Record<"d-model" | "layers" | "heads" | "d-ff" | "batch" | "src-len" | "tgt-len" | "vocab", number>>
     | null;
   profile: boolean;
+  /** A trained model folder for the decoding group (--model); absent: a random one. */
+  model?: string;
 }
 
 /** What one figure measures: a time in seconds, a percentage (0–100), or a plain count. */
