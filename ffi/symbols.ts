@@ -154,7 +154,7 @@ export const symbols = {
   dt_has_fused_attention: { parameters: [], result: I },
   // optimizers
   dt_adam: { parameters: [P, P, P, P, F, F, F, F, F, I, F, I, B], result: I },
-  dt_clip_grad_norm: { parameters: [B, I, F, B], result: I },
+  dt_clip_grad_norm: { parameters: [B, I, F, I, B], result: I },
   // autograd
   dt_leaf: unary,
   dt_grad: { parameters: [P, B, I, B], result: I },

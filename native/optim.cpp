@@ -9,6 +9,7 @@
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen.h in 2.x
 
 #include <cmath>
+#include <unordered_set>
 
 using dt::T;
 
@@ -43,7 +44,10 @@ DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double b
 
 // Gradients scaled so that their global L2 norm is at most max_norm, as torch.nn.utils.clip_grad_norm_
 // computes it. out[i] = scaled gradient i; out[n] = the total norm before clipping (0-dim tensor).
-DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, T** out) {
+// With `in_place` the donated gradients are scaled where they lie (torch's own clip_grad_norm_ does so),
+// unless two of them share memory (autograd may hand one buffer to several inputs), which in place
+// would be scaled twice: then all are scaled into fresh tensors.
+DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, int32_t in_place, T** out) {
   DT_TRY(-1, {
     at::NoGradGuard no_grad;
     TORCH_CHECK(n > 0, "no gradients to clip");
@@ -52,7 +56,9 @@ DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, T** out)
     for (int32_t i = 0; i < n; i++) norms.push_back(at::norm(*grads[i], 2));
     auto total = at::norm(at::stack(norms), 2);
     auto coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
-    for (int32_t i = 0; i < n; i++) out[i] = dt::out(*grads[i] * coef);
+    std::unordered_set<const void*> storages;
+    for (int32_t i = 0; i < n && in_place; i++) in_place = storages.insert(grads[i]->storage().data()).second;
+    for (int32_t i = 0; i < n; i++) out[i] = dt::out(in_place ? grads[i]->mul_(coef) : *grads[i] * coef);
     out[n] = dt::out(total);
     return 0;
   })

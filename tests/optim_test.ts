@@ -112,6 +112,23 @@ Deno.test("clipGradNorm: scales to the global norm bound, reports the norm, leav
   });
 });
 
+Deno.test("clipGradNorm donate: scales the donated gradients in place, a shared buffer only once", () => {
+  scope(() => {
+    const scale = 1 / (5 + 1e-6);
+    const own = { a: tensor([3, 0], [2], { dtype: "f64" }), b: tensor([4], [1], { dtype: "f64" }) };
+    const { grads: clipped } = clipGradNorm(own, 1, { donate: true });
+    assert.deepEqual(values(clipped.a), [3 * scale, 0]);
+    assert.deepEqual(values(own.a), [3 * scale, 0], "scaled where it lay");
+
+    // One buffer given for two gradients (as autograd may do): norm √(3²+4²+3²+4²), scaled once.
+    const shared = tensor([3, 4], [2], { dtype: "f64" });
+    const twice = clipGradNorm({ x: shared, y: shared }, 1, { donate: true });
+    const s2 = 1 / (Math.sqrt(50) + 1e-6);
+    assert.deepEqual(values(twice.grads.x), [3 * s2, 4 * s2]);
+    assert.deepEqual(values(twice.grads.y), [3 * s2, 4 * s2]);
+  });
+});
+
 Deno.test("schedules: constant, and warmup then inverse square root", () => {
   assert.equal(constant(1e-4)(12345), 1e-4);
   const s = warmupInverseSqrt(7e-4, 1000);

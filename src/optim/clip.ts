@@ -4,12 +4,28 @@ import { flatten, type MapLeaves, mapTree } from "../tree.ts";
 import type { Tensor } from "../tensor.ts";
 import { handleList, wrapAll } from "./handles.ts";
 
-/** Gradients scaled to a global L2 norm of at most `maxNorm`, and the norm before clipping (0-dim). */
-export function clipGradNorm<G>(grads: G, maxNorm: number): { grads: MapLeaves<G, Tensor>; norm: Tensor<[]> } {
+/**
+ * Gradients scaled to a global L2 norm of at most `maxNorm`, and the norm before clipping (0-dim).
+ * `{ donate: true }`: the caller gives up `grads` (never reads them again), so they are scaled in
+ * place, without a copy; the results are the same bits.
+ */
+export function clipGradNorm<G>(
+  grads: G,
+  maxNorm: number,
+  { donate = false }: { donate?: boolean } = {},
+): { grads: MapLeaves<G, Tensor>; norm: Tensor<[]> } {
   if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const flat = flatten(grads);
   const slots = new BigUint64Array(flat.length + 1);
-  if (sym.dt_clip_grad_norm(handleList(flat.map(([, t]) => t), "clipGradNorm"), flat.length, maxNorm, slots) !== 0) {
+  if (
+    sym.dt_clip_grad_norm(
+      handleList(flat.map(([, t]) => t), "clipGradNorm"),
+      flat.length,
+      maxNorm,
+      donate ? 1 : 0,
+      slots,
+    ) !== 0
+  ) {
     fail("clipGradNorm");
   }
   const out = wrapAll(slots, "clipGradNorm");

@@ -54,7 +54,8 @@ export function trainStep(
     let gradNorm = NaN;
     let used = grads;
     if (config.clip > 0) {
-      const clipped = clipGradNorm(grads, config.clip);
+      // The gradients are this step's own, read by nothing else: scale them where they lie.
+      const clipped = clipGradNorm(grads, config.clip, { donate: true });
       used = clipped.grads;
       gradNorm = item(clipped.norm);
     }
