@@ -4,6 +4,7 @@
  * exit-2 errors. The benchmarks' figures themselves are not asserted (speed is not a test).
  */
 import assert from "node:assert/strict";
+import { cudaAvailable } from "../mod.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -51,7 +52,11 @@ Deno.test("bench: bad groups and flags exit 2 naming the problem", async () => {
       /--d-model 30 is not divisible by --heads 4/,
     ],
     [["run", "-A", "scripts/bench/train_run.ts", "--steps", "0"], /--steps needs a positive integer, got 0/],
+    [["run", "-A", "scripts/bench/train_run.ts", "--device", "tpu"], /unknown device "tpu"/],
   ];
+  if (!cudaAvailable()) {
+    cases.push([["run", "-A", "scripts/bench/train_run.ts", "--device", "cuda"], /CUDA was requested \(cuda\)/]);
+  }
   for (const [args, message] of cases) {
     const r = await run(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);

@@ -9,6 +9,7 @@
  * With --data FILE it trains on real batches instead: the corpus tokenized word-level (min
  * frequency 2) and bucketed under --max-tokens, --steps batches drawn evenly from one epoch's
  * shuffled plan, and reports real target tokens per second (`real_target_tokens_per_s`).
+ * `--device cuda` runs it on a GPU (an error naming the problem where libtorch has no CUDA).
  */
 import { parseArgs } from "node:util";
 import {
@@ -38,6 +39,8 @@ import { assume } from "../../src/tensor.ts";
 import { formatProfile, profile, type ProfileReport } from "../../src/profile.ts";
 import { item } from "../../src/transfer.ts";
 import { sum } from "../../src/ops/reduce.ts";
+import { type Device, deviceCodes } from "../../src/device.ts";
+import { synchronize } from "../../src/runtime.ts";
 
 const INT_FLAGS = [
   "d-model",
@@ -76,6 +79,7 @@ export type TrainRunFlags = Record<IntFlag, number> & {
   sgemm: boolean;
   /** Pure optimizer updates (fresh parameters and moments each step), to measure what donation buys. */
   "no-donate": boolean;
+  device: Device;
 };
 
 export function parseTrainRunFlags(args: string[]): TrainRunFlags {
@@ -87,6 +91,7 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
       profile: { type: "boolean", default: false },
       sgemm: { type: "boolean", default: false },
       "no-donate": { type: "boolean", default: false },
+      device: { type: "string", default: "cpu" },
     },
     strict: true,
   });
@@ -96,7 +101,9 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
     profile: !!values.profile,
     sgemm: !!values.sgemm,
     "no-donate": !!values["no-donate"],
+    device: values.device as Device,
   };
+  deviceCodes(out.device, "--device"); // unknown names, and CUDA asked for where there is none, fail here
   for (const f of INT_FLAGS) {
     const v = (values as Record<string, unknown>)[f] as string | undefined;
     if (v === undefined) continue;
@@ -131,11 +138,11 @@ export function stepMatmulFlops(
 }
 
 /** The best rate of a large square f32 matmul (n = 2048), GFLOP/s: the machine's attainable peak. */
-function sgemmGflops(): number {
+function sgemmGflops(device: Device): number {
   const n = 2048;
   return scope(() => {
     const [ka, kb] = split(rng(1), 2);
-    const a = randn([n, n], ka), b = randn([n, n], kb);
+    const a = randn([n, n], ka, { device }), b = randn([n, n], kb, { device });
     let best = Infinity;
     for (let i = 0; i < 6; i++) {
       const t0 = performance.now();
@@ -182,9 +189,10 @@ function randomWork(f: TrainRunFlags): Work {
   const [k2, k3, k4] = split(rng(7), 3);
   const batch: TranslationBatch = keep(scope(() => {
     const shape = (len: number) => [f.batch, len];
-    const src = assume<["batch", "src"]>(randint(4, f.vocab, shape(f["src-len"]), k2));
-    const tgt = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k3));
-    const label = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k4));
+    const on = { device: f.device };
+    const src = assume<["batch", "src"]>(randint(4, f.vocab, shape(f["src-len"]), k2, on));
+    const tgt = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k3, on));
+    const label = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k4, on));
     return { src, tgt, label, srcMask: paddingMask(src, 1), tgtMask: decoderMask(tgt, 1) };
   }));
   const flops = stepMatmulFlops(f, { batch: f.batch, src: f["src-len"], tgt: f["tgt-len"], vocab: f.vocab });
@@ -217,7 +225,7 @@ async function corpusWork(f: TrainRunFlags, path: string): Promise<Work> {
     d_ff: f["d-ff"],
   };
   const batches = picked.map((indices) => ({
-    batch: keep(makeBatch(examples, indices, it.special)),
+    batch: keep(makeBatch(examples, indices, it.special, f.device)),
     labels: labelTokens(examples, indices),
   }));
   const flops = batches.map(({ batch }) =>
@@ -260,7 +268,7 @@ export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
   setThreads(f.threads);
   const work = f.data ? await corpusWork(f, f.data) : randomWork(f);
   const [k1] = split(rng(0), 1);
-  let model = keep(initTransformer(work.config, k1));
+  let model = keep(initTransformer(work.config, k1, f.device));
   let opt = keep(adamInit(model.params));
   const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1, donate: !f["no-donate"] };
   const times: number[] = [];
@@ -276,6 +284,7 @@ export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
     let r;
     if (profiled) ({ result: r, report } = profile(run));
     else r = run();
+    synchronize(f.device); // the step's loss was read already; this covers the optimizer's queued work
     const elapsed = performance.now() - t0;
     free([model.params, opt.m, opt.v]);
     model = { ...model, params: keep(r.params) };
@@ -308,7 +317,7 @@ export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
     result.tgt_vocab = work.config.tgt_vocab_size;
   }
   if (f.sgemm) {
-    result.sgemm_gflops = sgemmGflops();
+    result.sgemm_gflops = sgemmGflops(f.device);
     result.efficiency_pct = 100 * result.matmul_gflops / result.sgemm_gflops;
   }
   if (report) result.profile = report;
