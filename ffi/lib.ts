@@ -26,13 +26,17 @@ function exists(path: string): boolean {
 }
 
 /**
- * libgomp reads OMP_WAIT_POLICY when libtorch loads it. Its default, spinning workers, competes with
- * OpenBLAS's own threads for the cores and made a training step ~40% slower on 2 cores (measured),
- * so idle workers sleep unless the user chose otherwise.
+ * libgomp reads its idle policy when libtorch loads it. Its default (spin ~300,000 times before
+ * sleeping) competes with OpenBLAS's own threads for the cores and made a training step ~40% slower
+ * on 2 cores (measured), so idle workers sleep at once (OMP_WAIT_POLICY=PASSIVE) unless the user
+ * chose a policy (OMP_WAIT_POLICY, or GOMP_SPINCOUNT for a bounded spin). A short spin
+ * (GOMP_SPINCOUNT=3000) was ~8% faster at small sizes on most runs but 1.7× slower on one in five;
+ * sleeping is steady (bench/NOTES.md).
  */
 function preferSleepingWorkers(): void {
   try {
-    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+    const chosen = ["OMP_WAIT_POLICY", "GOMP_SPINCOUNT"].some((name) => Deno.env.get(name) !== undefined);
+    if (!chosen) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
   } catch {
     // no --allow-env: keep libgomp's default
   }

@@ -1,11 +1,13 @@
 // Handles, errors, metadata, creation, data transfer, devices, threads, random generators.
 #include "shim.h"
 
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
 #include <ATen/core/grad_mode.h>  // at::GradMode: ATen.h stopped including it in 2.x
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -193,11 +195,46 @@ DT_API T* dt_bernoulli(T* like, double p, uint32_t seed_hi, uint32_t seed_lo) {
     return dt::out(at::empty_like(*like, at::MemoryFormat::Contiguous).bernoulli_(p, gen));
   })
 }
+namespace {
+
+// splitmix64's output at position i of the stream that starts at `seed`: a counter-based generator,
+// so any element's draw is known without the ones before it.
+inline uint64_t splitmix64(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// The inverted-dropout mask on CPU: each element is 1/(1-p) with probability 1-p (53-bit resolution)
+// and 0 otherwise. ATen's bernoulli_ on CPU without MKL draws from one mt19937 serially, which took
+// ~10% of a seed-size training step; hashing the element index parallelizes and vectorizes, and the
+// mask depends only on the seed, never on the thread count.
+at::Tensor dropout_mask_cpu(const at::Tensor& like, double p, uint64_t seed) {
+  auto mask = at::empty(like.sizes(), like.options().memory_format(at::MemoryFormat::Contiguous));
+  const auto keep_below = static_cast<uint64_t>(std::ldexp(1.0 - p, 53));
+  AT_DISPATCH_FLOATING_TYPES(mask.scalar_type(), "dropout_mask", [&] {
+    auto* out = mask.data_ptr<scalar_t>();
+    const auto scale = static_cast<scalar_t>(1.0 / (1.0 - p));
+    at::parallel_for(0, mask.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) out[i] = (splitmix64(seed, i) >> 11) < keep_below ? scale : scalar_t(0);
+    });
+  });
+  return mask;
+}
+
+}  // namespace
+
 // Inverted dropout with an explicit seed: x * mask / (1 - p); differentiable through the product.
 DT_API T* dt_dropout(T* x, double p, uint32_t seed_hi, uint32_t seed_lo) {
   DT_TRY(nullptr, {
     TORCH_CHECK(p >= 0 && p < 1, "dropout probability must be in [0, 1), got ", p);
     if (p == 0) return dt::out(*x);
+    if (x->is_cpu() && at::isFloatingType(x->scalar_type()) && x->scalar_type() != at::kHalf &&
+        x->scalar_type() != at::kBFloat16) {
+      const uint64_t seed = (static_cast<uint64_t>(seed_hi) << 32) | seed_lo;
+      return dt::out(*x * dropout_mask_cpu(*x, p, seed));
+    }
     auto gen = dt::generator(x->device(), seed_hi, seed_lo);
     auto mask = at::empty_like(*x, at::MemoryFormat::Contiguous).bernoulli_(1 - p, gen);
     return dt::out(*x * mask.mul_(1.0 / (1.0 - p)));

@@ -16,9 +16,11 @@ import {
   rng,
   scaledDotProductAttention,
   scope,
+  setThreads,
   ShapeError,
   type Tensor,
   tensor,
+  threads,
   TorchError,
   tril,
 } from "../mod.ts";
@@ -85,6 +87,30 @@ Deno.test("dropout: kept entries are x/(1-p), rate p, same key same mask", () =>
     assert.throws(() => dropout(x, 1, rng(0)), RangeError, "p = 1");
     assert.throws(() => dropout(x, -0.1, rng(0)), RangeError, "p < 0");
     check();
+  }));
+
+Deno.test("dropout: the mask depends on the key only, not on the thread count; its rate is p", () =>
+  scope(() => {
+    const x = ones([1000, 1000]); // large enough to be split across threads
+    const before = threads();
+    try {
+      setThreads(1);
+      const one = values(dropout(x, 0.1, rng(5)));
+      setThreads(2);
+      const two = values(dropout(x, 0.1, rng(5)));
+      assert.deepStrictEqual(two, one, "1 thread and 2 threads draw the same mask");
+      // 10⁶ Bernoulli(0.1) draws: the dropped fraction's standard deviation is 0.0003.
+      const dropped = one.filter((e) => e === 0).length / one.length;
+      assert.ok(Math.abs(dropped - 0.1) < 0.002, `dropped fraction ${dropped}`);
+      // Neighbouring entries are not correlated: P(both dropped) ≈ p².
+      let both = 0;
+      for (let i = 1; i < one.length; i++) if (one[i] === 0 && one[i - 1] === 0) both++;
+      assert.ok(Math.abs(both / (one.length - 1) - 0.01) < 0.001, `pairs dropped together ${both}`);
+      const f64 = values(dropout(ones([1000, 1000], { dtype: "f64" }), 0.1, rng(5)));
+      assert.deepStrictEqual(f64.map((e) => e === 0), one.map((e) => e === 0), "f64 draws the same mask");
+    } finally {
+      setThreads(before);
+    }
   }));
 
 // ---------------------------------------------------------------- layerNorm

@@ -10,7 +10,7 @@
  */
 import { threads } from "../../mod.ts";
 import { formatProfile } from "../../src/profile.ts";
-import { referenceBenchTrain, referenceMissing } from "./reference.ts";
+import { referenceBenchTrain, referenceMissing, type ReferenceTrainResult } from "./reference.ts";
 import type { TrainRunResult } from "./train_run.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
 
@@ -47,6 +47,19 @@ export function ourTrainRun(args: string[]): TrainRunResult {
   return JSON.parse(text.decode(stdout));
 }
 
+/** The run whose `key` is the median (the upper one of an even count). */
+function medianRun<R>(runs: R[], key: (r: R) => number): R {
+  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)];
+}
+
+/** The median run of ours, with what only the first run measured (sgemm rate, profile). */
+function combine(runs: TrainRunResult[]): TrainRunResult {
+  const median = medianRun(runs, (r) => r.median_step_ms);
+  const { sgemm_gflops, profile } = runs[0];
+  const efficiency_pct = sgemm_gflops === undefined ? undefined : 100 * median.matmul_gflops / sgemm_gflops;
+  return { ...median, sgemm_gflops, efficiency_pct, profile };
+}
+
 /** The sizes to run: the two standard ones, or the one the command line describes. */
 function sizes(custom: Partial<SizeFlags> | null): Size[] {
   if (custom === null) return SIZES;
@@ -71,9 +84,22 @@ function measure(ctx: MacroContext): MacroOutcome {
   const notes: string[] = [];
   for (const size of sizes(ctx.trainSize)) {
     const common = [...toArgs(size.flags), ...toArgs({ steps, warmup: WARMUP, threads: n })];
-    const theirs = referenceBenchTrain(common);
-    // With --profile, one extra step is profiled (and not timed), so the timed steps stay as many.
-    const mine = ourTrainRun([...common, "--sgemm", ...(ctx.profile ? ["--profile"] : [])]);
+    // Each side runs in `shots` fresh processes, alternating; a process's median step varies by up
+    // to ~25% from one process to the next (thread placement), so the figures are medians over them.
+    const theirRuns: ReferenceTrainResult[] = [];
+    const myRuns: TrainRunResult[] = [];
+    for (let shot = 0; shot < ctx.shots; shot++) {
+      theirRuns.push(referenceBenchTrain(common));
+      // The first shot also measures sgemm and, with --profile, profiles one extra (untimed) step.
+      const extra = shot === 0 ? ["--sgemm", ...(ctx.profile ? ["--profile"] : [])] : [];
+      myRuns.push(ourTrainRun([...common, ...extra]));
+      ctx.log(
+        `  ${size.name}, run ${shot + 1}/${ctx.shots}: PyTorch ${theirRuns[shot].median_step_ms.toFixed(1)} ms, ` +
+          `deno-torch ${myRuns[shot].median_step_ms.toFixed(1)} ms`,
+      );
+    }
+    const theirs = medianRun(theirRuns, (r) => r.median_step_ms);
+    const mine = combine(myRuns);
     const ratio = mine.median_step_ms / theirs.median_step_ms;
     const memory = mine.peak_rss_mb === null ? null : mine.peak_rss_mb / theirs.peak_rss_mb;
     ctx.log(
