@@ -64,7 +64,8 @@ function macroValue(value: number, unit: MacroRow["unit"]): string {
     case "%":
       return `${value.toFixed(2)}%`;
     case "count":
-      return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(1);
+      if (Number.isInteger(value)) return value.toLocaleString("en-US");
+      return Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1); // ratios keep their digits
   }
 }
 

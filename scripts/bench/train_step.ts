@@ -12,7 +12,7 @@ import { threads } from "../../mod.ts";
 import { formatProfile } from "../../src/profile.ts";
 import { referenceBenchTrain, referenceMissing, type ReferenceTrainResult } from "./reference.ts";
 import type { TrainRunResult } from "./train_run.ts";
-import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
+import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
 export const TRAIN_RUN = decodeURIComponent(new URL("./train_run.ts", import.meta.url).pathname);
 
@@ -47,6 +47,11 @@ export function ourTrainRun(args: string[]): TrainRunResult {
   return JSON.parse(text.decode(stdout));
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** The run whose `key` is the median (the upper one of an even count). */
 function medianRun<R>(runs: R[], key: (r: R) => number): R {
   return [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)];
@@ -79,7 +84,7 @@ function measure(ctx: MacroContext): MacroOutcome {
   }
   const n = threads();
   const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
-  const figures: MacroFigure[] = [];
+  const rows: MacroRow[] = [];
   const verdicts: Verdict[] = [];
   const notes: string[] = [];
   for (const size of sizes(ctx.trainSize)) {
@@ -101,24 +106,35 @@ function measure(ctx: MacroContext): MacroOutcome {
     const theirs = medianRun(theirRuns, (r) => r.median_step_ms);
     const mine = combine(myRuns);
     const ratio = mine.median_step_ms / theirs.median_step_ms;
-    const memory = mine.peak_rss_mb === null ? null : mine.peak_rss_mb / theirs.peak_rss_mb;
-    ctx.log(
-      `  ${size.name}: PyTorch ${theirs.median_step_ms.toFixed(1)} ms, deno-torch ${
-        mine.median_step_ms.toFixed(1)
-      } ms; ` +
-        `peak RSS ${theirs.peak_rss_mb.toFixed(0)} / ${mine.peak_rss_mb?.toFixed(0)} MB`,
+    // Peak memory: each side's median over its processes, on its own (not the fastest process's).
+    const theirRss = median(theirRuns.map((r) => r.peak_rss_mb));
+    const myRss = myRuns.every((r) => r.peak_rss_mb !== null) ? median(myRuns.map((r) => r.peak_rss_mb!)) : null;
+    const memory = myRss === null ? null : myRss / theirRss;
+    const row = (id: string, label: string, runs: number[], value = median(runs), unit: MacroRow["unit"] = "count") =>
+      rows.push({ id: `${size.name}_${id}`, label: `${size.name}: ${label}`, value, unit, runs });
+    row("torch_ms", "PyTorch eager median step (ms)", theirRuns.map((r) => r.median_step_ms));
+    row("ours_ms", "deno-torch median step (ms)", myRuns.map((r) => r.median_step_ms));
+    row(
+      "ratio",
+      "step time ratio (ours / PyTorch)",
+      myRuns.map((r, i) => r.median_step_ms / theirRuns[i].median_step_ms),
+      ratio,
     );
-    const f = (id: string, label: string, value: number, unit: MacroFigure["unit"] = "count") =>
-      figures.push({ id: `${size.name}_${id}`, label: `${size.name}: ${label}`, value, unit });
-    f("torch_ms", "PyTorch eager median step (ms)", theirs.median_step_ms);
-    f("ours_ms", "deno-torch median step (ms)", mine.median_step_ms);
-    f("ratio", "step time ratio (ours / PyTorch)", ratio);
-    f("torch_rss_mb", "PyTorch peak RSS (MB)", theirs.peak_rss_mb);
-    if (mine.peak_rss_mb !== null) f("ours_rss_mb", "deno-torch peak RSS (MB)", mine.peak_rss_mb);
-    if (memory !== null) f("rss_ratio", "peak RSS ratio (ours / PyTorch)", memory);
-    f("matmul_gflops", "step matmul GFLOP/s (ours)", mine.matmul_gflops);
-    if (mine.sgemm_gflops !== undefined) f("sgemm_gflops", "best 2048² sgemm GFLOP/s", mine.sgemm_gflops);
-    if (mine.efficiency_pct !== undefined) f("efficiency", "hardware efficiency", mine.efficiency_pct, "%");
+    row("torch_rss_mb", "PyTorch peak RSS (MB)", theirRuns.map((r) => r.peak_rss_mb));
+    if (myRss !== null) {
+      row("ours_rss_mb", "deno-torch peak RSS (MB)", myRuns.map((r) => r.peak_rss_mb!));
+      row(
+        "rss_ratio",
+        "peak RSS ratio (ours / PyTorch)",
+        myRuns.map((r, i) => r.peak_rss_mb! / theirRuns[i].peak_rss_mb),
+        memory!,
+      );
+    }
+    row("matmul_gflops", "step matmul GFLOP/s (ours)", myRuns.map((r) => r.matmul_gflops), mine.matmul_gflops);
+    if (mine.sgemm_gflops !== undefined) row("sgemm_gflops", "best 2048² sgemm GFLOP/s", [mine.sgemm_gflops]);
+    if (mine.efficiency_pct !== undefined) {
+      row("efficiency", "hardware efficiency", [mine.efficiency_pct], mine.efficiency_pct, "%");
+    }
 
     const shape = `d_model ${size.flags["d-model"]}, ${size.flags.layers} layers`;
     const detail = `${ratio.toFixed(3)}× (ours ${mine.median_step_ms.toFixed(1)} ms, PyTorch ${
@@ -139,9 +155,9 @@ function measure(ctx: MacroContext): MacroOutcome {
         : {
           target: `peak memory, ${size.name} (${shape}): ≤ ${MEMORY_TARGET}× PyTorch`,
           status: memory <= MEMORY_TARGET ? "PASS" : "FAIL",
-          detail: `${memory.toFixed(3)}× (ours ${mine.peak_rss_mb!.toFixed(0)} MB, PyTorch ${
-            theirs.peak_rss_mb.toFixed(0)
-          } MB, whole processes)`,
+          detail: `${memory.toFixed(3)}× (ours ${myRss!.toFixed(0)} MB, PyTorch ${
+            theirRss.toFixed(0)
+          } MB, whole processes, medians of ${ctx.shots})`,
         },
     );
     if (mine.efficiency_pct !== undefined) {
@@ -154,7 +170,6 @@ function measure(ctx: MacroContext): MacroOutcome {
     }
     if (mine.profile) notes.push(`Profile of one ${size.name} step (deno-torch):`, formatProfile(mine.profile), "");
   }
-  const rows = figures.map((f) => ({ ...f, runs: [f.value] }));
   notes.push(
     `Flags as transformer_ref.py bench-train (--steps ${steps} --warmup ${WARMUP} --threads ${n}); each side in its own ` +
       "process. Efficiency counts forward matmul FLOPs × 3 (backward does two of each).",
