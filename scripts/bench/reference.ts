@@ -39,16 +39,19 @@ export interface ReferenceTrainResult {
   peak_rss_mb: number;
 }
 
-// Runs the reference's main() as a script would, then reports ru_maxrss (KiB on Linux) as a second line.
+// Runs the reference's main() as a script would, then reports its peak RSS as a second line: VmHWM, the
+// high-water mark of this process's own memory. (ru_maxrss would not do: Linux carries it across exec, so
+// it can report the RSS of the Deno process that spawned this one.)
 const WITH_PEAK_RSS = [
-  "import json, resource, runpy, sys",
+  "import json, re, runpy, sys",
   "path = sys.argv[1]",
   "sys.argv = [path] + sys.argv[2:]",
   "try:",
   "    runpy.run_path(path, run_name='__main__')",
   "except SystemExit as e:",
   "    if e.code not in (None, 0): raise",
-  "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))",
+  "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())",
+  "print(json.dumps({'peak_rss_mb': int(hwm.group(1)) / 1024}))",
 ].join("\n");
 
 /** `transformer_ref.py bench-train` with these flags (e.g. ["--d-model", "512", ...]), and its peak RSS. */
