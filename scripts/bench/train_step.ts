@@ -85,6 +85,7 @@ function measure(ctx: MacroContext): MacroOutcome {
   const n = threads();
   const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
   const rows: MacroRow[] = [];
+  const raw: Record<string, { pytorch: ReferenceTrainResult[]; ours: Omit<TrainRunResult, "profile">[] }> = {};
   const verdicts: Verdict[] = [];
   const notes: string[] = [];
   for (const size of sizes(ctx.trainSize)) {
@@ -103,6 +104,8 @@ function measure(ctx: MacroContext): MacroOutcome {
           `deno-torch ${myRuns[shot].median_step_ms.toFixed(1)} ms`,
       );
     }
+    // Each process's own JSON (bench-train's fields, median_step_ms among them), profiles left out.
+    raw[size.name] = { pytorch: theirRuns, ours: myRuns.map(({ profile: _, ...rest }) => rest) };
     const theirs = medianRun(theirRuns, (r) => r.median_step_ms);
     const mine = combine(myRuns);
     const ratio = mine.median_step_ms / theirs.median_step_ms;
@@ -174,7 +177,7 @@ function measure(ctx: MacroContext): MacroOutcome {
     `Flags as transformer_ref.py bench-train (--steps ${steps} --warmup ${WARMUP} --threads ${n}); each side in its own ` +
       "process. Efficiency counts forward matmul FLOPs × 3 (backward does two of each).",
   );
-  return { rows, verdicts, notes };
+  return { rows, verdicts, notes, raw };
 }
 
 export const trainStepGroup: MacroGroup = {

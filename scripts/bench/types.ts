@@ -125,6 +125,8 @@ export interface MacroOutcome {
   verdicts: Verdict[];
   /** Lines printed under the group's table (what was read, what is not counted, ...). */
   notes: string[];
+  /** Whatever else the group reports as JSON (e.g. each side's own output), kept in --json and results.json. */
+  raw?: unknown;
 }
 
 export interface MacroGroup {
