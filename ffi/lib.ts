@@ -1,19 +1,20 @@
 /**
- * Finds and opens the native library: `DENO_TORCH_LIB` if set, else the project's `build/` folder
- * next to this module. Exposes the raw symbols plus `lastError()`; nothing here knows about tensors.
+ * Finds and opens the native library (see paths.ts for where it may live). Exposes the raw symbols
+ * plus `lastError()`; nothing here knows about tensors.
  */
 import { LibraryError, TorchError } from "./errors.ts";
 import { symbols } from "./symbols.ts";
 import { envVar } from "./env.ts";
-
-const fileName = Deno.build.os === "darwin" ? "libdeno_torch.dylib" : "libdeno_torch.so";
+import { buildCommand, cacheDir, LIBRARY_FILE } from "./paths.ts";
 
 function candidates(): string[] {
   const found: string[] = [];
   const fromEnv = envVar("DENO_TORCH_LIB");
   if (fromEnv) found.push(fromEnv);
-  const local = new URL(`../build/${fileName}`, import.meta.url);
+  const local = new URL(`../build/${LIBRARY_FILE}`, import.meta.url);
   if (local.protocol === "file:") found.push(decodeURIComponent(local.pathname));
+  const cache = cacheDir();
+  if (cache) found.push(`${cache}/${LIBRARY_FILE}`);
   return found;
 }
 
@@ -49,7 +50,8 @@ function open(): Deno.DynamicLibrary<typeof symbols> {
   if (!path) {
     throw new LibraryError(
       `deno-torch: native library not found (looked at: ${paths.join(", ") || "nothing"}).\n` +
-        `Build it with scripts/setup.sh from the project root, or point DENO_TORCH_LIB at a built ${fileName}.`,
+        `Build it once (a minute or two; needs g++ and a libtorch) with:\n  ${buildCommand()}\n` +
+        `or, in a checkout of the project, run scripts/setup.sh; or point DENO_TORCH_LIB at a built ${LIBRARY_FILE}.`,
     );
   }
   try {

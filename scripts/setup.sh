@@ -32,6 +32,7 @@ of native/*, the libtorch path and version, the compiler version) no longer matc
 Environment:
   LIBTORCH, LIBTORCH_FROM_PIP, PYTHON   see above
   CXX                                   compiler (default g++)
+  DENO_TORCH_BUILD=/dir                 build there instead of build/ (scripts/build_native.ts uses it)
   FORCE_BUILD=1                         rebuild the native library even when up to date
 EOF
 }
@@ -43,7 +44,7 @@ case "${1:-}" in
 esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="$ROOT/build"
+BUILD="${DENO_TORCH_BUILD:-$ROOT/build}" # scripts/build_native.ts builds into the per-user cache
 STAMP="$BUILD/native.stamp"
 LIBFILE="$BUILD/libdeno_torch.so"
 CXX="${CXX:-g++}"
