@@ -9,12 +9,12 @@
  */
 export { DeviceError, DTypeError, FreedTensorError, LibraryError, ShapeError, TorchError } from "./ffi/errors.ts";
 export * from "./src/shape.ts";
-export { assume, Tensor } from "./src/tensor.ts";
+export { assume, type Handle, Tensor } from "./src/tensor.ts";
 export type { DType, FloatDType } from "./src/dtype.ts";
 export { canonicalDevice, type Device } from "./src/device.ts";
 export * from "./src/create.ts";
 export * from "./src/transfer.ts";
-export { forEachTensor, free, keep, memory, type MemoryReport, scope } from "./src/scope.ts";
+export { forEachTensor, free, keep, memory, type MemoryReport, type Scope, scope } from "./src/scope.ts";
 export * from "./src/rng.ts";
 export * from "./src/ops/elementwise.ts";
 export * from "./src/ops/shape.ts";
@@ -26,9 +26,26 @@ export * from "./src/tree.ts";
 export * from "./src/runtime.ts";
 
 // The Transformer (layers as pure functions: transformer.encode, transformer.decodeStep, ...).
+/**
+ * The Transformer's layers as pure functions of (params, inputs, mode): `transformer.encode`,
+ * `transformer.decode`, `transformer.project`, `transformer.decodeStep` (KV cache) and the blocks.
+ *
+ * @example
+ * ```ts
+ * import { initTransformer, rng, transformer } from "@deno-torch/nmt";
+ * const model = initTransformer(config, rng(0));
+ * const memory = transformer.encode(model, src, srcMask, transformer.evalMode);
+ * ```
+ */
 export * as transformer from "./src/nn/transformer.ts";
 export type {
+  AttentionParams,
+  DecoderLayerParams,
+  EncoderLayerParams,
+  FeedForwardParams,
+  LayerNormParams,
   Mode,
+  ResidualParams,
   Transformer,
   TransformerBuffers,
   TransformerConfig,
@@ -44,7 +61,9 @@ export * from "./src/tokenize/tokenizer.ts";
 // Data and decoding.
 export { padBatch } from "./src/data/pad.ts";
 export { greedyDecode, type GreedyOptions } from "./src/decode/greedy.ts";
-export { sourceIds, translate, type TranslateOptions, type Translation } from "./src/decode/translate.ts";
+export { type MaxLen, sourceIds, translate, type TranslateOptions, type Translation } from "./src/decode/translate.ts";
+export type { LengthPenalty } from "./src/decode/beam.ts";
+export type { AttentionMaps } from "./src/decode/attention.ts";
 // Data: the generated corpus, splits, tokenized examples, length-bucketed batches.
 export { type GeneratedPair, syntheticCorpus } from "./src/data/synthetic.ts";
 export { splitBySource, type SplitOptions, type Splits, type SplitSize } from "./src/data/split.ts";
@@ -76,12 +95,19 @@ export { type ChrfOrderStats, type ChrfScore, corpusChrf } from "./src/metrics/c
 export { tokenize13a } from "./src/metrics/tokenize13a.ts";
 export { detokenize } from "./src/tokenize/detokenize.ts";
 // Optimization and training: pure Adam/AdamW, clipping, schedules, the training step and loop.
-export { type AdamConfig, adamInit, type AdamState, adamUpdate } from "./src/optim/adam.ts";
+export { type AdamConfig, adamInit, type AdamState, adamUpdate, type UpdateOptions } from "./src/optim/adam.ts";
 export { clipGradNorm } from "./src/optim/clip.ts";
 export { constant, type Schedule, warmupInverseSqrt } from "./src/optim/schedule.ts";
 export { type StepConfig, type StepResult, trainStep } from "./src/train/step.ts";
 export { exactMatch, greedyOutputs, validationLoss } from "./src/train/evaluate.ts";
-export { type PresetName, PRESETS, type TrainOptions, validateOptions } from "./src/train/options.ts";
+export {
+  type PresetName,
+  PRESETS,
+  type ScheduleKind,
+  type TokenizerKind,
+  type TrainOptions,
+  validateOptions,
+} from "./src/train/options.ts";
 export { type RunRequest, type RunSummary, runTraining } from "./src/train/run.ts";
 export { averageModels } from "./src/train/average.ts";
 export {

@@ -2,6 +2,8 @@
  * Gradients through libtorch's autograd, JAX style: `valueAndGrad(f)(params, ...args)` returns the
  * loss and a gradient tree shaped like `params`. The caller's tensors are never marked or mutated:
  * `f` sees fresh leaf aliases of the parameters, and the graph is released before returning.
+ *
+ * @module
  */
 import { fail, sym } from "../ffi/lib.ts";
 import { TorchError } from "../ffi/errors.ts";
@@ -10,20 +12,52 @@ import { scope } from "./scope.ts";
 import { h, type Tensor, wrap, wrapDescribed } from "./tensor.ts";
 import { detach } from "./transfer.ts";
 
+/** A gradient tree: the structure of the parameter tree `P` with a gradient tensor at each leaf. */
 export type Grads<P> = MapLeaves<P, Tensor>;
 
+/** What a function made by `valueAndGrad` returns: the loss (with aux, if asked for) and the gradients. */
 export interface ValueAndGrad<P, V> {
+  /** The loss as a detached scalar tensor, or `[loss, aux]` when `hasAux` is set. */
   value: V;
+  /** The gradient of the loss for each parameter leaf, in the same structure as the parameters. */
   grads: Grads<P>;
 }
 
 /**
- * `f(params, ...args)` must return a scalar loss tensor, or `[loss, aux]` with `{ hasAux: true }`
- * (aux comes back detached in `value`'s place alongside: `{ value: [loss, aux], grads }`).
+ * Turns a loss function into one that returns the loss and its gradients for every tensor in `params`.
+ * `f(params, ...args)` must return a scalar loss tensor (a `TorchError` otherwise). The gradients
+ * have the shapes of the parameters; the parameters themselves are left untouched.
+ *
+ * @example
+ * ```ts
+ * import { mul, randn, rng, scope, sum, valueAndGrad } from "@deno-torch/nmt";
+ * scope(() => {
+ *   const params = { w: randn([3], rng(0)) };
+ *   const lossAndGrads = valueAndGrad((p: typeof params) => sum(mul(p.w, p.w)));
+ *   const { value, grads } = lossAndGrads(params); // value: Tensor<[]>, grads.w = 2 * w
+ * });
+ * ```
  */
 export function valueAndGrad<P, A extends unknown[]>(
   f: (params: P, ...args: A) => Tensor,
 ): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]>>;
+/**
+ * With `{ hasAux: true }`, `f` returns `[loss, aux]`: the gradients are of `loss` only, and `aux` (any
+ * tree, e.g. logits or counts) comes back detached beside it, as `{ value: [loss, aux], grads }`.
+ *
+ * @example
+ * ```ts
+ * import { mean, mul, randn, rng, scope, sum, valueAndGrad } from "@deno-torch/nmt";
+ * scope(() => {
+ *   const params = { w: randn([3], rng(0)) };
+ *   const f = valueAndGrad((p: typeof params) => {
+ *     const sq = mul(p.w, p.w);
+ *     return [sum(sq), mean(sq)];
+ *   }, { hasAux: true });
+ *   const { value: [loss, meanSq], grads } = f(params);
+ * });
+ * ```
+ */
 export function valueAndGrad<P, A extends unknown[], X>(
   f: (params: P, ...args: A) => [Tensor, X],
   options: { hasAux: true },

@@ -8,13 +8,20 @@ import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
 import { h, type Tensor, wrap } from "./tensor.ts";
 import { sizesArg } from "./scratch.ts";
 
+/** Element type and device of a newly created tensor. */
 export interface TensorOptions {
+  /** Element type; when omitted, each creator picks its own default (usually f32). */
   dtype?: DType;
+  /** Where to allocate the tensor; default "cpu". */
   device?: Device;
 }
 
 /** Nested JS arrays of numbers or booleans. */
 export type NestedArray = number | boolean | readonly NestedArray[];
+/**
+ * Typed arrays accepted as flat data by `tensor`; each gives its own dtype by default (f32, f64, i32,
+ * i64, and bool for Uint8Array).
+ */
 export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 function device(opts: TensorOptions | undefined, op: string): [number, number] {
@@ -57,7 +64,9 @@ export function tensor<const S extends Shape = number[]>(
   );
 }
 
+/** Options for `fromBytes`. */
 export interface FromBytesOptions {
+  /** Device the tensor is moved to after it is built on the CPU; default "cpu". */
   device?: Device;
   /** The result's dtype, when it should differ from the bytes' (converted on the CPU copy, before the move). */
   castTo?: DType;
@@ -162,6 +171,16 @@ function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: st
   return dtype === "f32" ? [new Float32Array(out), 0] : [out, 1];
 }
 
+/**
+ * A tensor of `shape` with every element equal to `value`, f32 on the CPU unless `opts` says otherwise.
+ * Throws a `DTypeError` when `value` is NaN or infinite and the dtype is not floating point.
+ *
+ * @example
+ * ```ts
+ * const sevens = full([2, 3], 7); // Tensor<[2, 3]>
+ * const ids = full([4], -1, { dtype: "i64" }); // Tensor<[4]> of i64
+ * ```
+ */
 export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts?: TensorOptions): Tensor<Writable<S>> {
   const op = "full";
   const dtype = opts?.dtype ?? "f32";
@@ -173,10 +192,26 @@ export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts
   );
 }
 
+/**
+ * A tensor of `shape` filled with 0, f32 on the CPU unless `opts` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const z = zeros([2, 3]); // Tensor<[2, 3]>
+ * ```
+ */
 export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
   return full(shape, 0, opts);
 }
 
+/**
+ * A tensor of `shape` filled with 1, f32 on the CPU unless `opts` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const mask = ones([4, 4], { dtype: "bool" }); // Tensor<[4, 4]>, all true
+ * ```
+ */
 export function ones<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
   return full(shape, 1, opts);
 }
@@ -186,10 +221,26 @@ export function fullLike<S extends Shape>(like: Tensor<S>, value: number, opts?:
   return full(like.shape as Sizes<S>, value, { dtype: like.dtype, device: like.device, ...opts });
 }
 
+/**
+ * Zeros with the shape, dtype and device of `like`; `opts` overrides the dtype or device.
+ *
+ * @example
+ * ```ts
+ * const grad = zerosLike(weight); // same shape, dtype and device as weight
+ * ```
+ */
 export function zerosLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
   return fullLike(like, 0, opts);
 }
 
+/**
+ * Ones with the shape, dtype and device of `like`; `opts` overrides the dtype or device.
+ *
+ * @example
+ * ```ts
+ * const keep = onesLike(x, { dtype: "bool" }); // x's shape, all true
+ * ```
+ */
 export function onesLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
   return fullLike(like, 1, opts);
 }
@@ -205,6 +256,14 @@ export function arange(start: number, end?: number, step = 1, opts?: TensorOptio
   return wrap(sym.dt_arange(start, end, step, dtypeCode(dtype, op), dev, idx), op);
 }
 
+/**
+ * The n × n identity matrix, f32 on the CPU unless `opts` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const i = eye(3); // Tensor<[3, 3]>
+ * ```
+ */
 export function eye<const N extends number>(n: N, opts?: TensorOptions): Tensor<[N, N]> {
   const op = "eye";
   const [dev, idx] = device(opts, op);

@@ -1,7 +1,15 @@
-/** Devices: "cpu", "cuda" (= "cuda:0") or "cuda:N". CUDA availability is asked of the loaded libtorch. */
+/**
+ * Devices: "cpu", "cuda" (= "cuda:0") or "cuda:N". CUDA availability is asked of the loaded libtorch.
+ *
+ * @module
+ */
 import { DeviceError } from "../ffi/errors.ts";
 import { sym } from "../ffi/lib.ts";
 
+/**
+ * Where a tensor's data lives: `"cpu"`, `"cuda"` (the first GPU, the same as `"cuda:0"`) or `"cuda:N"`.
+ * Tensors report their device in the `"cuda:N"` form.
+ */
 export type Device = "cpu" | "cuda" | `cuda:${number}`;
 
 /** Native (type, index) codes, shared with native/core.cpp (`dt::device`). */
@@ -26,16 +34,43 @@ export function deviceName(type: number, index: number): Device {
 }
 
 let cudaCount: number | undefined;
-/** Number of CUDA devices libtorch can use (0 on CPU-only builds). */
+/**
+ * Number of CUDA devices libtorch can use (0 on CPU-only builds). Asked once, then remembered.
+ *
+ * @example
+ * ```ts
+ * import { cudaDeviceCount } from "@deno-torch/nmt";
+ * console.log(`${cudaDeviceCount()} GPU(s)`);
+ * ```
+ */
 export function cudaDeviceCount(): number {
   return cudaCount ??= sym.dt_cuda_device_count();
 }
 
+/**
+ * Whether the loaded libtorch was built with CUDA and sees at least one GPU, i.e. whether `"cuda"` is a
+ * usable device.
+ *
+ * @example
+ * ```ts
+ * import { cudaAvailable, type Device } from "@deno-torch/nmt";
+ * const device: Device = cudaAvailable() ? "cuda" : "cpu";
+ * ```
+ */
 export function cudaAvailable(): boolean {
   return cudaDeviceCount() > 0;
 }
 
-/** Normalizes "cuda" to "cuda:0" so devices compare as strings. */
+/**
+ * Normalizes "cuda" to "cuda:0" so devices compare as strings.
+ *
+ * @example
+ * ```ts
+ * import { canonicalDevice } from "@deno-torch/nmt";
+ * canonicalDevice("cuda"); // "cuda:0"
+ * canonicalDevice("cpu"); // "cpu"
+ * ```
+ */
 export function canonicalDevice(device: Device): Device {
   return device === "cuda" ? "cuda:0" : device;
 }

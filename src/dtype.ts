@@ -1,7 +1,16 @@
-/** Element types. The codes are shared with native/core.cpp (`dt::scalar_type`). */
+/**
+ * Element types. The codes are shared with native/core.cpp (`dt::scalar_type`).
+ *
+ * @module
+ */
 import { DTypeError } from "../ffi/errors.ts";
 
+/**
+ * The element type of a tensor: 32/64-bit, bfloat16 and half floats, 64/32-bit signed integers, or
+ * booleans. Creation functions default to `"f32"` for numbers and `"bool"` for booleans.
+ */
 export type DType = "f32" | "f64" | "bf16" | "f16" | "i64" | "i32" | "bool";
+/** The floating-point dtypes: the ones gradients flow through and that casts on load may target. */
 export type FloatDType = "f32" | "f64" | "bf16" | "f16";
 
 /** Index = native code. "u8" (code 7) is only used internally for bool data transfer. */

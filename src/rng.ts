@@ -3,14 +3,41 @@
  * Functions that draw random numbers take a key and are deterministic in it; `split` derives
  * independent keys, so the same seed replays a run exactly and nothing hides in global state.
  * Each draw seeds a fresh libtorch generator from the key, on the tensor's device.
+ *
+ * @module
+ */
+
+/**
+ * A random key: an immutable 64-bit value that every random function takes explicitly. Make one with
+ * `rng(seed)`, derive more with `split` or `fold`, and never reuse one key for two draws that should
+ * differ. It survives JSON (`toJSON` / `keyFromJSON`), so checkpoints can resume a run's randomness.
+ *
+ * @example
+ * ```ts
+ * import { rand, rng, scope, split } from "@deno-torch/nmt";
+ * const [k1, k2] = split(rng(42));
+ * scope(() => {
+ *   const a = rand([3], k1);
+ *   const b = rand([3], k2); // independent of a; rand([3], k1) again would equal a
+ * });
+ * ```
  */
 export class Key {
+  /**
+   * A key from its two halves. Prefer `rng`, `split` and `fold`, which mix the bits; a hand-made key
+   * from small numbers gives a poorly mixed stream.
+   *
+   * @param hi the upper 32 bits, an unsigned integer
+   * @param lo the lower 32 bits, an unsigned integer
+   */
   constructor(readonly hi: number, readonly lo: number) {}
 
+  /** The key as `[hi, lo]`, which is what `JSON.stringify` writes; `keyFromJSON` reads it back. */
   toJSON(): [number, number] {
     return [this.hi, this.lo];
   }
 
+  /** A readable form for logs, `Key(hi, lo)`. */
   toString(): string {
     return `Key(${this.hi}, ${this.lo})`;
   }

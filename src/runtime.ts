@@ -1,4 +1,8 @@
-/** Process-wide runtime settings of the loaded libtorch: threads, version, CUDA. */
+/**
+ * Process-wide runtime settings of the loaded libtorch: threads, version, CUDA.
+ *
+ * @module
+ */
 import { fail, sym } from "../ffi/lib.ts";
 import { envVar } from "../ffi/env.ts";
 import { cudaAvailable, cudaDeviceCount, type Device, deviceCodes } from "./device.ts";
@@ -11,6 +15,18 @@ export function setThreads(n: number): number {
   return got;
 }
 
+/**
+ * libtorch's intra-op thread count now in force: every core at load time (or `DENO_TORCH_THREADS`),
+ * until `setThreads` changes it.
+ *
+ * @example
+ * ```ts
+ * import { setThreads, threads } from "@deno-torch/nmt";
+ * const before = threads();
+ * setThreads(1); // e.g. for a reproducible timing
+ * setThreads(before);
+ * ```
+ */
 export function threads(): number {
   return sym.dt_get_threads();
 }

@@ -3,12 +3,24 @@
  * what `fn` created except the tensors reachable from its result, which move to the enclosing scope.
  * Outside any scope a tensor is "kept": freed by `free()`/`using`, or at last by the GC safety net.
  * `memory()` counts live native tensors, so tests can prove a loop leaks nothing.
+ *
+ * @module
  */
 import { sym } from "../ffi/lib.ts";
 import { Tensor } from "./tensor.ts";
 
+/**
+ * One open `scope(fn)` call: the tensors created while it runs, which it frees (or hands on) when it
+ * ends. `Tensor.owner` points at the scope that will free a tensor; user code never makes one.
+ */
 export class Scope {
+  /** The tensors registered while this scope was innermost, in creation order (some may be freed or kept since). */
   readonly tensors: Tensor[] = [];
+  /**
+   * Opens a scope nested in `parent`; `scope(fn)` does this, user code has no need to.
+   *
+   * @param parent the enclosing scope, which receives the survivors, or null at the outermost level
+   */
   constructor(readonly parent: Scope | null) {}
 }
 
@@ -104,6 +116,7 @@ export function forEachTensor(tree: unknown, fn: (t: Tensor) => void): void {
   }
 }
 
+/** Counts of the native tensors alive right now, as `memory()` returns them. */
 export interface MemoryReport {
   /** Live native tensor handles (all of them, whoever owns them). */
   tensors: number;
@@ -111,6 +124,20 @@ export interface MemoryReport {
   bytes: number;
 }
 
+/**
+ * Counts the native tensors alive in the process and the bytes they address, whoever owns them
+ * (scopes, kept tensors, the GC net). Compare two reports to check that code frees what it makes.
+ *
+ * @example
+ * ```ts
+ * import { matmul, memory, randn, rng, scope } from "@deno-torch/nmt";
+ * const before = memory().tensors;
+ * scope(() => {
+ *   matmul(randn([8, 8], rng(0)), randn([8, 8], rng(1))); // result unused: not returned
+ * });
+ * console.log(memory().tensors === before); // true: the scope freed all three tensors
+ * ```
+ */
 export function memory(): MemoryReport {
   return { tensors: sym.dt_live_tensors(), bytes: sym.dt_live_bytes() };
 }

@@ -8,18 +8,29 @@
  *
  * Names match only the same name; `number` matches anything (the escape hatch). The runtime checks in
  * the ops follow the same rules on the concrete sizes.
+ *
+ * @module
  */
 
+/**
+ * One dimension of a compile-time shape: a size literal such as `512`, a name such as `"batch"`,
+ * or plain `number` when the size is not known to the type checker.
+ */
 export type Dim = number | string;
+/**
+ * A compile-time shape: a tuple of dimensions, outermost first, as in `Tensor<["batch", 512]>`.
+ * `number[]` (or `Shape` itself) stands for a shape whose rank is unknown.
+ */
 export type Shape = readonly Dim[];
 
 /** A compile-time error: intersected into a parameter type, it makes the argument unassignable. */
-export type ShapeError<Message extends string> = { readonly "shape error": Message };
+export type ShapeCheckFailed<Message extends string> = { readonly "shape error": Message };
 
-/** `unknown` (no constraint) when `R` is a shape, a `ShapeError` when `R` is an error message. */
-export type Check<R> = R extends string ? ShapeError<R> : unknown;
+/** `unknown` (no constraint) when `R` is a shape, a `ShapeCheckFailed` when `R` is an error message. */
+export type Check<R> = R extends string ? ShapeCheckFailed<R> : unknown;
 
-type Known<D> = number extends D ? false : string extends D ? false : true;
+/** `true` when `D` is a fixed size or name, `false` when it is plain `number` or `string`. */
+export type Known<D> = number extends D ? false : string extends D ? false : true;
 
 /** Whether two dimensions may be the same size. */
 export type SameDim<A, B> = Known<A> extends false ? true
@@ -28,7 +39,8 @@ export type SameDim<A, B> = Known<A> extends false ? true
   : false;
 
 // ---- index arithmetic for ranks up to a few dozen ----
-type Tuple<N extends number, Acc extends unknown[] = []> = Acc["length"] extends N ? Acc
+/** A tuple of `N` `unknown`s; its length is how the index helpers count at the type level. */
+export type Tuple<N extends number, Acc extends unknown[] = []> = Acc["length"] extends N ? Acc
   : Tuple<N, [...Acc, unknown]>;
 
 /** A possibly negative dimension index, made non-negative for a shape of this rank. */
@@ -56,7 +68,8 @@ export type SetDim<S extends Shape, D extends number, To extends Dim> = number e
 /** `S` without dimension `D`. */
 export type DropDim<S extends Shape, D extends number> = number extends S["length"] ? Shape
   : DropAt<S, Axis<S, D>>;
-type DropAt<S extends Shape, I, Acc extends Dim[] = []> = S extends
+/** `S` without the element at non-negative index `I` (the worker behind `DropDim`). */
+export type DropAt<S extends Shape, I, Acc extends Dim[] = []> = S extends
   readonly [infer H extends Dim, ...infer R extends Shape]
   ? Acc["length"] extends I ? [...Acc, ...R] : DropAt<R, I, [...Acc, H]>
   : Acc;
@@ -64,7 +77,8 @@ type DropAt<S extends Shape, I, Acc extends Dim[] = []> = S extends
 /** `S` with a new dimension `To` inserted at `D`. */
 export type InsertDim<S extends Shape, D extends number, To extends Dim = 1> = number extends S["length"] ? Shape
   : InsertAt<S, D extends number ? (`${D}` extends `-${string}` ? Axis<[...S, To], D> : D) : never, To>;
-type InsertAt<S extends Shape, I, To, Acc extends Dim[] = []> = Acc["length"] extends I ? [...Acc, To, ...S]
+/** `S` with `To` inserted before non-negative index `I` (the worker behind `InsertDim`). */
+export type InsertAt<S extends Shape, I, To, Acc extends Dim[] = []> = Acc["length"] extends I ? [...Acc, To, ...S]
   : S extends readonly [infer H extends Dim, ...infer R extends Shape] ? InsertAt<R, I, To, [...Acc, H]>
   : [...Acc, To];
 
@@ -85,7 +99,8 @@ export type Reduce<S extends Shape, D extends number, Keep extends boolean> = Ke
   : DropDim<S, D>;
 
 // ---- broadcasting ----
-type BroadcastDim<A, B> = A extends 1 ? B : B extends 1 ? A : Known<A> extends false ? B : A;
+/** The size two broadcast-compatible dimensions give: the one that is not 1, or the better-known one. */
+export type BroadcastDim<A, B> = A extends 1 ? B : B extends 1 ? A : Known<A> extends false ? B : A;
 
 /** The broadcast of two shapes (aligned on the right), or an error message. */
 export type BroadcastOrError<A extends Shape, B extends Shape> = number extends A["length"] ? Shape
@@ -100,13 +115,21 @@ export type BroadcastOrError<A extends Shape, B extends Shape> = number extends 
       : `cannot broadcast ${FormatShape<A>} with ${FormatShape<B>}`
     : never
   : never;
-type Join<Prefix, Last, A extends Shape, B extends Shape> = Prefix extends string ? Prefix
+/**
+ * Appends `Last` to a broadcast prefix, or passes an error message through (reworded for the full
+ * shapes `A` and `B`, so the message names the operands rather than their tails).
+ */
+export type Join<Prefix, Last, A extends Shape, B extends Shape> = Prefix extends string ? Prefix
   : Prefix extends Shape ? [...Prefix, Last]
   : `cannot broadcast ${FormatShape<A>} with ${FormatShape<B>}`;
 
 /** The shape two operands broadcast to (`Shape` if they cannot, alongside a `BroadcastCheck` error). */
 export type Broadcast<A extends Shape, B extends Shape> = BroadcastOrError<A, B> extends infer R extends Shape ? R
   : Shape;
+/**
+ * Intersected into an operand's type, rejects at compile time a shape `B` that cannot broadcast with
+ * `A`, with the reason in the error text (no constraint when they broadcast).
+ */
 export type BroadcastCheck<A extends Shape, B extends Shape> = Check<BroadcastOrError<A, B>>;
 
 // ---- matmul ----
@@ -130,7 +153,12 @@ export type MatmulOrError<A extends Shape, B extends Shape> = number extends A["
         : `matmul: inner dimensions ${Fmt<K>} and ${Fmt<K2>} differ`)
     : `matmul: the second operand has rank 0`
   : `matmul: the first operand has rank 0`;
+/** The shape `matmul(a, b)` returns for operand shapes `A` and `B` (`Shape` when they do not fit). */
 export type Matmul<A extends Shape, B extends Shape> = MatmulOrError<A, B> extends infer R extends Shape ? R : Shape;
+/**
+ * Intersected into `matmul`'s second operand, rejects at compile time shapes whose inner dimensions
+ * differ (or a rank-0 operand), with the reason in the error text.
+ */
 export type MatmulCheck<A extends Shape, B extends Shape> = Check<MatmulOrError<A, B>>;
 
 // ---- linear layers ----
@@ -142,17 +170,33 @@ export type LinearOrError<X extends Shape, W extends Shape> = number extends X["
     : "linear: x has rank 0"
   : number extends W["length"] ? Shape
   : "linear: the weight must be [out, in]";
+/** The shape `linear(x, weight)` returns for `x: X` and `weight: W` (`Shape` when they do not fit). */
 export type Linear<X extends Shape, W extends Shape> = LinearOrError<X, W> extends infer R extends Shape ? R : Shape;
+/**
+ * Intersected into `linear`'s weight, rejects at compile time a weight that is not `[out, in]` with
+ * `in` equal to the last dimension of `X`, with the reason in the error text.
+ */
 export type LinearCheck<X extends Shape, W extends Shape> = Check<LinearOrError<X, W>>;
 
 // ---- formatting for messages ----
-type Fmt<D> = D extends string ? `"${D}"` : D extends number ? `${D}` : "?";
-type FormatDims<S> = S extends readonly [infer H] ? Fmt<H>
+/** One dimension as error-message text: a name in quotes, a size as digits, `?` when unknown. */
+export type Fmt<D> = D extends string ? `"${D}"` : D extends number ? `${D}` : "?";
+/** The dimensions of `S` as comma-separated error-message text, without brackets. */
+export type FormatDims<S> = S extends readonly [infer H] ? Fmt<H>
   : S extends readonly [infer H, ...infer R] ? `${Fmt<H>}, ${FormatDims<R>}`
   : "";
+/** A shape as error-message text, e.g. `FormatShape<["batch", 3]>` is `'["batch", 3]'`. */
 export type FormatShape<S extends Shape> = `[${FormatDims<S>}]`;
 
-/** Formats a concrete shape for runtime messages, the way `FormatShape` does for types. */
+/**
+ * Formats a concrete shape for runtime messages, the way `FormatShape` does for types.
+ *
+ * @example
+ * ```ts
+ * import { formatShape } from "@deno-torch/nmt";
+ * formatShape([2, 3]); // "[2, 3]"
+ * ```
+ */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }

@@ -10,8 +10,24 @@ import { type Device, deviceName } from "./device.ts";
 import { adopt, release, type Scope } from "./scope.ts";
 import { formatShape, type Shape } from "./shape.ts";
 
+/** The opaque native pointer to a libtorch tensor, as handed back by the FFI binding. */
 export type Handle = Deno.PointerObject;
 
+/**
+ * An immutable tensor: a native libtorch tensor plus its concrete shape, dtype, device and whether
+ * autograd tracks it. The type parameter `S` is the shape as the type checker sees it; `shape` is the
+ * real one. Tensors are made by the creation functions and ops (never with `new` by user code), belong
+ * to the innermost open `scope`, and are freed when it ends unless returned from it or `keep`-ed.
+ *
+ * @example
+ * ```ts
+ * import { randn, rng, scope } from "@deno-torch/nmt";
+ * scope(() => {
+ *   const x = randn([2, 3], rng(0)); // Tensor<[2, 3]>
+ *   console.log(x.shape, x.dtype, x.device, x.rank, x.size); // [2, 3] f32 cpu 2 6
+ * });
+ * ```
+ */
 export class Tensor<S extends Shape = Shape> {
   /** Compile-time shape only; never set at run time. */
   declare readonly __shape: S;
@@ -20,6 +36,16 @@ export class Tensor<S extends Shape = Shape> {
   /** The scope that will free this tensor, or null when it is kept (freed by hand or the GC net). */
   owner: Scope | null = null;
 
+  /**
+   * Wraps a native handle with its metadata. Internal: ops build tensors through `wrap`, which also
+   * registers them with the current scope; a tensor made directly with `new` is owned by nobody.
+   *
+   * @param handle the live native tensor
+   * @param shape the concrete sizes, outermost first
+   * @param dtype the element type
+   * @param device where the data lives
+   * @param requiresGrad whether autograd records operations on it
+   */
   constructor(
     handle: Handle,
     readonly shape: readonly number[],
@@ -30,6 +56,7 @@ export class Tensor<S extends Shape = Shape> {
     this.handle = handle;
   }
 
+  /** The number of dimensions (0 for a scalar). */
   get rank(): number {
     return this.shape.length;
   }
@@ -41,6 +68,7 @@ export class Tensor<S extends Shape = Shape> {
     return n;
   }
 
+  /** Whether the native tensor has been freed; any op on a freed tensor throws `FreedTensorError`. */
   get freed(): boolean {
     return this.handle === null;
   }
@@ -50,14 +78,17 @@ export class Tensor<S extends Shape = Shape> {
     release(this);
   }
 
+  /** Frees the native tensor when a `using` declaration goes out of scope (same as `free()`). */
   [Symbol.dispose](): void {
     release(this);
   }
 
+  /** A one-line summary such as `Tensor([2, 3], f32, cpu)`; it never reads the elements. */
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype}, ${this.device}${this.freed ? ", freed" : ""})`;
   }
 
+  /** Makes `console.log` print the same summary as `toString()` rather than the object's fields. */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
@@ -105,6 +136,13 @@ function fromMeta<S extends Shape>(p: Handle): Tensor<S> {
 /**
  * Names the shape of a tensor for the type checker where inference cannot follow (inside generic
  * layers, after ops typed with `number[]`). A claim only: nothing is checked at run time.
+ *
+ * @example
+ * ```ts
+ * import { assume, randn, rng, type Tensor } from "@deno-torch/nmt";
+ * const x: Tensor = randn([4, 8], rng(0));
+ * const typed = assume<["batch", 8]>(x); // Tensor<["batch", 8]>, the same tensor
+ * ```
  */
 export function assume<S extends Shape>(t: Tensor): Tensor<S> {
   return t as unknown as Tensor<S>;

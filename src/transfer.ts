@@ -1,4 +1,8 @@
-/** Moving data out of tensors (copies and zero-copy views) and between dtypes and devices. */
+/**
+ * Moving data out of tensors (copies and zero-copy views) and between dtypes and devices.
+ *
+ * @module
+ */
 import { DTypeError } from "../ffi/errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
 import { canonicalDevice, type Device, deviceCodes } from "./device.ts";
@@ -8,6 +12,10 @@ import { h, type Tensor, wrap } from "./tensor.ts";
 import { scope } from "./scope.ts";
 import { scalarOut } from "./scratch.ts";
 
+/**
+ * The typed array that holds elements of dtype `D` once read out: Float64Array for f64, BigInt64Array
+ * for i64, Int32Array for i32, Uint8Array (0/1) for bool, and Float32Array for f32, bf16 and f16.
+ */
 export type DataOf<D extends DType> = D extends "f64" ? Float64Array
   : D extends "i64" ? BigInt64Array
   : D extends "i32" ? Int32Array
@@ -61,6 +69,7 @@ export function values(t: Tensor): number[] {
   return flat instanceof BigInt64Array ? Array.from(flat, Number) : Array.from(flat);
 }
 
+/** A tensor's elements as nested JS arrays, one level per dimension (a bare number for a scalar). */
 export type Nested = number | Nested[];
 
 /** The elements as nested JS arrays of numbers (i64 beyond 2^53 loses precision; bool gives 0/1). */

@@ -15,10 +15,13 @@ import { InvalidUtf8, openParquet } from "./parquet.ts";
 
 export { CorpusError } from "./corpus_error.ts";
 
+/** One sentence and its translation, both trimmed. */
 export type SentencePair = { src: string; tgt: string };
 
+/** The corpus file formats the readers understand (see {@link detectCorpus} for how one is chosen). */
 export type CorpusFormat = "jsonl" | "tsv" | "moses" | "parquet";
 
+/** Settings shared by the corpus readers: language keys, format, TSV columns, and a stats counter. */
 export interface ReadOptions {
   /** The source language key (JSONL/parquet field, TSV column, Moses extension). Default "en". */
   src?: string;
@@ -34,19 +37,36 @@ export interface ReadOptions {
 
 /** Counts of a read. `skipped.empty`: pairs left out because a side was empty once trimmed. */
 export interface CorpusStats {
+  /** Pairs yielded. */
   pairs: number;
+  /** Pairs left out, by reason. */
   skipped: { empty: number };
 }
 
 /** What loadPairs returns: the pairs, the skipped counts, and what was read. */
 export interface Corpus {
+  /** The pairs, in file order. */
   pairs: SentencePair[];
+  /** Pairs left out, by reason. */
   skipped: { empty: number };
+  /** The format the files were read as. */
   format: CorpusFormat;
   /** The files read: one, or the source then the target file for Moses. */
   files: string[];
 }
 
+/**
+ * A zeroed counter to pass as `stats` in {@link ReadOptions}, so a streaming read reports how many
+ * pairs it yielded and skipped.
+ *
+ * @example
+ * ```ts
+ * import { corpusStats, readPairs } from "@deno-torch/nmt";
+ * const stats = corpusStats();
+ * for await (const _pair of readPairs("data/pairs.tsv", { stats })) {}
+ * console.log(stats.pairs, stats.skipped.empty);
+ * ```
+ */
 export function corpusStats(): CorpusStats {
   return { pairs: 0, skipped: { empty: 0 } };
 }
@@ -132,7 +152,17 @@ export function readParquetPairs(path: string, opts: ReadOptions = {}): AsyncGen
   return readPairs(path, { ...opts, format: "parquet" });
 }
 
-/** Every pair of a corpus file in memory, with the count of pairs skipped for an empty side. */
+/**
+ * Every pair of a corpus file in memory, with the count of pairs skipped for an empty side. Throws a
+ * CorpusError naming the file and line for anything unreadable.
+ *
+ * @example
+ * ```ts
+ * import { loadPairs } from "@deno-torch/nmt";
+ * const { pairs, skipped } = await loadPairs("data/tatoeba-en-it.jsonl");
+ * const reversed = await loadPairs("data/train", { src: "it", tgt: "en" }); // Moses: train.it + train.en
+ * ```
+ */
 export async function loadPairs(path: string, opts: ReadOptions = {}): Promise<Corpus> {
   const { format, files } = await detectCorpus(path, opts);
   const stats = corpusStats();

@@ -1,7 +1,23 @@
 /** The one error type of the corpus readers: every problem names the file and, where one applies, the line. */
 
+/**
+ * The error the corpus readers throw. Its message starts with the location (`file:line: `, or
+ * `file: row N: ` for parquet), and `file`, `line` and `problem` give the parts separately.
+ *
+ * @example
+ * ```ts
+ * import { CorpusError, loadPairs } from "@deno-torch/nmt";
+ * try {
+ *   await loadPairs("data/pairs.jsonl");
+ * } catch (e) {
+ *   if (e instanceof CorpusError) console.error(e.file, e.line, e.problem);
+ * }
+ * ```
+ */
 export class CorpusError extends Error {
   /**
+   * An error located in `file` (and `line`, when given); the message is the location followed by `problem`.
+   *
    * @param file the file at fault (or the corpus path when no single file is)
    * @param line 1-based line number; for parquet files, the 1-based row number; undefined for whole-file problems
    * @param problem what is wrong, without the location (the message adds it)

@@ -4,11 +4,15 @@
  */
 import type { TextTokenizer } from "../tokenize/tokenizer.ts";
 
+/** One tokenized sentence pair: token ids of each side, without specials. */
 export interface Example {
+  /** Source token ids (batching adds [SOS] and [EOS]). */
   src: number[];
+  /** Target token ids (batching adds [SOS] to the decoder input and [EOS] to the label). */
   tgt: number[];
 }
 
+/** The model's sequence lengths, which decide which pairs {@link tokenizePairs} keeps. */
 export interface LengthLimits {
   /** Most encoder positions: the source plus [SOS] and [EOS] must fit. */
   srcSeqLen: number;
@@ -16,7 +20,9 @@ export interface LengthLimits {
   tgtSeqLen: number;
 }
 
+/** What {@link tokenizePairs} returns: the kept examples, where each came from, and what was dropped. */
 export interface TokenizedCorpus {
+  /** The pairs that fit, in corpus order. */
   examples: Example[];
   /** For each example, the index of the pair it came from. */
   kept: number[];
@@ -26,7 +32,19 @@ export interface TokenizedCorpus {
 
 const CHUNK = 2048;
 
-/** Tokenizes both sides (in chunks, through the tokenizers library) and drops what does not fit. */
+/**
+ * Tokenizes both sides (in chunks, through the tokenizers library) and drops what does not fit:
+ * pairs with a side that encodes to no tokens, and pairs too long for `limits`.
+ *
+ * @example
+ * ```ts
+ * import { syntheticCorpus, tokenizePairs, trainWordLevel } from "@deno-torch/nmt";
+ * const pairs = syntheticCorpus(500);
+ * const en = await trainWordLevel(pairs.map((p) => p.src));
+ * const it = await trainWordLevel(pairs.map((p) => p.tgt));
+ * const { examples, dropped } = await tokenizePairs(pairs, en, it, { srcSeqLen: 32, tgtSeqLen: 32 });
+ * ```
+ */
 export async function tokenizePairs(
   pairs: readonly { src: string; tgt: string }[],
   srcTokenizer: TextTokenizer,

@@ -11,8 +11,18 @@
 import { type Corpus, loadPairs, type ReadOptions } from "./corpus.ts";
 import { DownloadError, downloadFile } from "../io/download.ts";
 
+/**
+ * The Hugging Face dataset id of opus_books, the seed's training data.
+ *
+ * @example
+ * ```ts
+ * import { OPUS_BOOKS_REPO } from "@deno-torch/nmt";
+ * console.log(`https://huggingface.co/datasets/${OPUS_BOOKS_REPO}`);
+ * ```
+ */
 export const OPUS_BOOKS_REPO = "Helsinki-NLP/opus_books";
 
+/** Settings for fetching and reading opus_books; every field is optional. */
 export interface OpusBooksOptions {
   /** Source language. Default "en". */
   src?: string;
@@ -93,7 +103,15 @@ export async function fetchOpusBooks(opts: OpusBooksOptions = {}): Promise<strin
   return path;
 }
 
-/** opus_books as sentence pairs (downloaded on first use); `src`/`tgt` pick the direction. */
+/**
+ * opus_books as sentence pairs (downloaded on first use); `src`/`tgt` pick the direction.
+ *
+ * @example
+ * ```ts
+ * import { loadOpusBooks } from "@deno-torch/nmt";
+ * const { pairs } = await loadOpusBooks({ src: "it", tgt: "en" }); // Italian → English
+ * ```
+ */
 export async function loadOpusBooks(opts: OpusBooksOptions = {}): Promise<Corpus> {
   const path = await fetchOpusBooks(opts);
   const read: ReadOptions = { src: opts.src, tgt: opts.tgt, format: "parquet" };

@@ -4,10 +4,22 @@
  * exactly reproducible across machines.
  */
 
-/** mulberry32: 32-bit state, uniform in [0, 1), deterministic for a seed. */
+/**
+ * A seeded random number generator (mulberry32, 32-bit state) for shuffles and sampling: uniform
+ * in [0, 1), and the same sequence for the same seed on every machine.
+ *
+ * @example
+ * ```ts
+ * import { Prng } from "@deno-torch/nmt";
+ * const rng = new Prng(42);
+ * rng.int(6); // a die roll, 0..5
+ * rng.shuffle([1, 2, 3, 4]);
+ * ```
+ */
 export class Prng {
   #state: number;
 
+  /** A generator for `seed`, any safe integer; throws a RangeError for anything else. */
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Prng: seed must be an integer, got ${seed}`);
     // Fold the high bits in too, so seeds above 2^32 still differ.
@@ -27,6 +39,7 @@ export class Prng {
     return Math.floor(this.next() * n);
   }
 
+  /** One element of `items`, uniformly at random (undefined when `items` is empty). */
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
@@ -41,7 +54,15 @@ export class Prng {
   }
 }
 
-/** A seed derived from a base seed and a purpose (e.g. an epoch number), spread over 32 bits. */
+/**
+ * A seed derived from a base seed and a purpose (e.g. an epoch number), spread over 32 bits.
+ *
+ * @example
+ * ```ts
+ * import { deriveSeed, Prng } from "@deno-torch/nmt";
+ * const epochRng = new Prng(deriveSeed(1234, 3)); // seed 1234, epoch 3
+ * ```
+ */
 export function deriveSeed(seed: number, ...parts: number[]): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (const p of [Math.floor(seed / 0x1_0000_0000), ...parts]) {

@@ -9,15 +9,23 @@ import { Prng } from "./prng.ts";
 /** A split size: a fraction of the distinct source sentences (< 1) or a count of them (≥ 1). */
 export type SplitSize = number;
 
+/** Settings for {@link splitBySource}: the validation and test sizes and the shuffle seed. */
 export interface SplitOptions {
+  /** Size of the validation split: a fraction of the distinct sources, or a count of them. */
   valid: SplitSize;
+  /** Size of the test split, in the same units. */
   test: SplitSize;
+  /** Seed of the shuffle that assigns sources to splits. */
   seed: number;
 }
 
+/** The three splits of a corpus, each holding whole groups of pairs that share a source sentence. */
 export interface Splits<P> {
+  /** Every pair whose source went to neither validation nor test. */
   train: P[];
+  /** The validation pairs. */
   valid: P[];
+  /** The test pairs. */
   test: P[];
 }
 
@@ -30,7 +38,18 @@ function groups(size: SplitSize, total: number, name: string): number {
   return size;
 }
 
-/** Splits pairs by their source sentence; within each split, pairs keep their corpus order. */
+/**
+ * Splits pairs by their source sentence; within each split, pairs keep their corpus order.
+ *
+ * @throws {RangeError} If a size is negative, a count is fractional, or the two sizes together exceed
+ * the number of distinct sources.
+ *
+ * @example
+ * ```ts
+ * import { splitBySource, syntheticCorpus } from "@deno-torch/nmt";
+ * const { train, valid, test } = splitBySource(syntheticCorpus(1000), { valid: 0.05, test: 50, seed: 1 });
+ * ```
+ */
 export function splitBySource<P extends { src: string }>(pairs: readonly P[], opts: SplitOptions): Splits<P> {
   const sources = [...new Set(pairs.map((p) => p.src))];
   const nValid = groups(opts.valid, sources.length, "valid");

@@ -7,8 +7,11 @@
  */
 import { Prng } from "./prng.ts";
 
+/** One generated sentence pair. */
 export interface GeneratedPair {
+  /** The English sentence. */
   src: string;
+  /** Its Italian translation. */
   tgt: string;
 }
 
@@ -155,8 +158,15 @@ const TEMPLATES: Template[] = [
 ];
 
 /**
- * `size` distinct sentence pairs, deterministic in `seed`. Throws if the templates cannot produce
- * that many distinct English sentences.
+ * `size` distinct sentence pairs, deterministic in `seed`. Throws a RangeError if `size` is not a
+ * non-negative integer or the templates cannot produce that many distinct English sentences.
+ *
+ * @example
+ * ```ts
+ * import { syntheticCorpus } from "@deno-torch/nmt";
+ * const pairs = syntheticCorpus(3, 7);
+ * console.log(pairs[0].src, "→", pairs[0].tgt);
+ * ```
  */
 export function syntheticCorpus(size: number, seed = 0): GeneratedPair[] {
   if (!Number.isInteger(size) || size < 0) {

@@ -11,14 +11,32 @@ import { assume, type Tensor } from "../tensor.ts";
 import { values } from "../transfer.ts";
 import { decoderContext, decodeStep, emptyCache, encode, evalMode, type Transformer } from "../nn/transformer.ts";
 
+/** Settings for {@link greedyDecode}: the length limit and the ids that start and end a sequence. */
 export interface GreedyOptions {
   /** Most ids per output sequence, [SOS] and [EOS] included (the seed's max_len). */
   maxLen: number;
+  /** The [SOS] id every output starts with (the target tokenizer's `special.sos`). */
   sos: number;
+  /** The [EOS] id that ends a sequence (the target tokenizer's `special.eos`). */
   eos: number;
 }
 
-/** Output id sequences, each starting with [SOS] and ending with [EOS] unless `maxLen` cut it short. */
+/**
+ * Decodes a padded source batch greedily and returns one output id sequence per row, each starting
+ * with [SOS] and ending with [EOS] unless `maxLen` cut it short. Throws a RangeError when `maxLen` is
+ * not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { greedyDecode, loadModelFolder, padBatch, transformer } from "@deno-torch/nmt";
+ * const { model, srcTokenizer, tgtTokenizer } = loadModelFolder("runs/en-it");
+ * const { pad, sos: srcSos, eos: srcEos } = srcTokenizer.special;
+ * const src = padBatch<"src">([[srcSos, ...await srcTokenizer.encode("Hello."), srcEos]], pad);
+ * const { sos, eos } = tgtTokenizer.special;
+ * const [ids] = greedyDecode(model, src, transformer.paddingMask(src, pad), { maxLen: 50, sos, eos });
+ * console.log(await tgtTokenizer.decode(ids));
+ * ```
+ */
 export function greedyDecode(
   model: Transformer,
   src: Tensor<["batch", "src"]>,

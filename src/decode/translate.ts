@@ -14,41 +14,60 @@ import type { Device } from "../device.ts";
 /** Most output ids: a fixed number, or `scale × source tokens + offset`. */
 export type MaxLen = number | { scale: number; offset: number };
 
+/** One translated sentence, as {@link translate} returns it: the text, its tokens and ids, and scores. */
 export interface Translation {
+  /** The input sentence, unchanged. */
   source: string;
   /** Target tokens joined by single spaces, specials removed (the seed's form). */
   translation: string;
   /** Running text: words rebuilt by the tokenizer's decoder, punctuation and apostrophes attached. */
   text: string;
+  /** Target token strings of the best hypothesis, specials removed. */
   tokens: string[];
   /** Output ids as decoded: [SOS], the tokens, and [EOS] when the model produced it. */
   ids: number[];
   /** Sum of token log-probabilities, and the score after the length penalty. */
   logProb: number;
+  /** The ranking score: `logProb` after the length penalty (equal to it without one). */
   score: number;
   /** Further hypotheses (beam search with nbest > 1), best first, as {text, tokens, score}. */
   alternatives?: { text: string; tokens: string[]; score: number }[];
   /** Cross-attention maps, when asked for. */
   attention?: AttentionMaps;
+  /** Source token strings the model saw, specials removed (after any truncation). */
   sourceTokens: string[];
   /** Source tokens dropped because the sentence was longer than the model's src_seq_len. */
   truncated: number;
 }
 
+/** Settings for {@link translate}; every field is optional. */
 export interface TranslateOptions {
-  /** Default: the model's tgt_seq_len. */
+  /** Most output ids per sentence, [SOS] and [EOS] included. Default: the model's tgt_seq_len. */
   maxLen?: MaxLen;
-  /** Sentences decoded together. */
+  /** Sentences decoded together. Default 32. */
   batchSize?: number;
-  /** 1 = greedy. */
+  /** Beam width; 1 (the default) is greedy decoding. */
   beam?: number;
+  /** How hypotheses of different lengths are ranked. Default: no penalty (parseLengthPenalty gives the CLI's defaults). */
   lengthPenalty?: LengthPenalty;
+  /** Hypotheses kept per sentence, 1 (default) to `beam`, else a RangeError; those after the best go to `alternatives`. */
   nbest?: number;
+  /** Also compute the cross-attention maps of the best hypothesis (one more decoder pass). Default false. */
   attention?: boolean;
+  /** The device the source batches are created on; it must hold the model too. Default "cpu". */
   device?: Device;
 }
 
-/** Source ids as the seed builds them: [SOS] tokens [EOS], cut to fit the model's src_seq_len. */
+/**
+ * Source ids as the seed builds them: [SOS] tokens [EOS], cut to fit the model's src_seq_len.
+ * `truncated` counts the tokens dropped to make it fit.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder, sourceIds } from "@deno-torch/nmt";
+ * const { ids, truncated } = await sourceIds(loadModelFolder("runs/en-it"), "Hello.");
+ * ```
+ */
 export async function sourceIds(folder: ModelFolder, sentence: string): Promise<{ ids: number[]; truncated: number }> {
   const { sos, eos } = folder.srcTokenizer.special;
   const tokens = await folder.srcTokenizer.encode(sentence);
@@ -57,6 +76,17 @@ export async function sourceIds(folder: ModelFolder, sentence: string): Promise<
   return { ids: [sos, ...kept, eos], truncated: tokens.length - kept.length };
 }
 
+/**
+ * The concrete output limit for a source of `sourceTokens` tokens: a fixed `maxLen` as is, a relative
+ * one as `ceil(scale × sourceTokens + offset)`, never below 2 (room for [SOS] and [EOS]).
+ *
+ * @example
+ * ```ts
+ * import { resolveMaxLen } from "./translate.ts";
+ * resolveMaxLen(50, 12); // 50
+ * resolveMaxLen({ scale: 1.5, offset: 10 }, 12); // 28
+ * ```
+ */
 export function resolveMaxLen(maxLen: MaxLen, sourceTokens: number): number {
   return typeof maxLen === "number" ? maxLen : Math.max(2, Math.ceil(maxLen.scale * sourceTokens + maxLen.offset));
 }
@@ -65,6 +95,19 @@ async function text(folder: ModelFolder, ids: readonly number[]): Promise<string
   return detokenize((await folder.tgtTokenizer.decode(ids)).split(" ").filter((w) => w !== ""));
 }
 
+/**
+ * Translates sentences with a loaded model folder: tokenizes them, decodes batches of similar length
+ * (greedy, or beam search with `opts.beam` > 1), detokenizes, and returns one {@link Translation} per
+ * sentence in input order. Sources longer than the model's src_seq_len are truncated (see `truncated`).
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder, translate } from "@deno-torch/nmt";
+ * const folder = loadModelFolder("runs/en-it");
+ * const [t] = await translate(folder, ["Hello."], { beam: 4 });
+ * console.log(t.text, t.score);
+ * ```
+ */
 export async function translate(
   folder: ModelFolder,
   sentences: string[],

@@ -2,10 +2,29 @@
  * Downloading one file atomically: the body streams into a temporary file beside the destination,
  * which is renamed into place only once complete (and validated), so an interrupted download never
  * leaves a truncated file that a later run would take for the real one.
+ *
+ * @module
  */
 
+/**
+ * A download that failed: the server could not be reached, answered with an error status, stalled, or
+ * sent fewer bytes than it announced. `url`, `status` and `reason` say which, for callers that retry.
+ *
+ * @example
+ * ```ts
+ * import { DownloadError, downloadFile } from "@deno-torch/nmt";
+ * try {
+ *   await downloadFile("https://example.com/missing.parquet", "data/missing.parquet");
+ * } catch (e) {
+ *   if (e instanceof DownloadError && e.status === 404) console.error(`not there: ${e.url}`);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class DownloadError extends Error {
   /**
+   * Makes the error; unless `options.message` replaces it, the message names the URL and the reason.
+   *
    * @param url what was fetched
    * @param status the HTTP status when the server answered; undefined when it could not be reached
    * @param reason what went wrong, without the URL (the message adds it)
@@ -21,6 +40,7 @@ export class DownloadError extends Error {
   }
 }
 
+/** Options for `downloadFile`: progress output, the stall timeout, and a check before the file is kept. */
 export interface DownloadOptions {
   /** Shown before the byte counts on stderr; no progress is printed when undefined. */
   label?: string;

@@ -14,15 +14,43 @@ import { matchState, parseSafetensors, parseSafetensorsHeader, writeSafetensors 
 import type { Device } from "../device.ts";
 import type { Tensor } from "../tensor.ts";
 
+/** Everything a model folder holds: the Transformer, its language pair and one tokenizer per side. */
 export interface ModelFolder {
+  /** The configuration, parameters and positional buffers, as `loadModelFolder` built them. */
   model: Transformer;
+  /** The source language code from config.json (e.g. `"en"`). */
   srcLang: string;
+  /** The target language code from config.json (e.g. `"it"`). */
   tgtLang: string;
+  /** The tokenizer for source sentences (`tokenizer_<srcLang>.json`). */
   srcTokenizer: TextTokenizer;
+  /** The tokenizer for target sentences (`tokenizer_<tgtLang>.json`). */
   tgtTokenizer: TextTokenizer;
 }
 
+/**
+ * A model folder that cannot be loaded: config.json or model.safetensors missing or unreadable, a
+ * config.json field absent or invalid (named in the message), or a tokenizer with more tokens than the
+ * config's vocabulary. Weights that do not fit the config raise `StateMismatchError` instead.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder, ModelFolderError } from "@deno-torch/nmt";
+ * try {
+ *   loadModelFolder("models/en-it");
+ * } catch (e) {
+ *   if (e instanceof ModelFolderError) console.error(e.message); // e.g. "models/en-it/config.json is missing"
+ *   else throw e;
+ * }
+ * ```
+ */
 export class ModelFolderError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message what is wrong, naming the file (and field) concerned
+   * @param options the underlying error as `cause`, where there is one
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ModelFolderError";

@@ -19,6 +19,8 @@
  *
  * Dtypes: F32, F64, F16, BF16, I64, I32, BOOL (our f32, f64, f16, bf16, i64, i32, bool). Other safetensors
  * dtypes (U8, I8, I16, F8_E4M3, ...) are rejected by name rather than silently widened.
+ *
+ * @module
  */
 import { DTypeError } from "../../ffi/errors.ts";
 import { fromBytes } from "../create.ts";
@@ -31,6 +33,10 @@ import { bytes } from "../transfer.ts";
 
 /** A malformed or unsupported safetensors file (or a write that cannot be done), naming the file and tensor. */
 export class SafetensorsError extends Error {
+  /**
+   * Makes the error; the message reads `"<source>: tensor "<name>": <detail>"`, without the tensor part
+   * when `tensor` is undefined.
+   */
   constructor(
     /** The file (or "<buffer>") the problem is in. */
     readonly source: string,
@@ -47,18 +53,28 @@ export class SafetensorsError extends Error {
 
 /** One shape that differs between a file and a model. */
 export interface ShapeMismatch {
+  /** The tensor's state-dict name. */
   name: string;
   /** The shape in the file. */
   got: readonly number[];
+  /** The shape the model expects. */
   expected: readonly number[];
 }
 
 /** A state (file) whose keys or shapes differ from what a model expects; every difference is listed. */
 export class StateMismatchError extends SafetensorsError {
+  /**
+   * Makes the error; the message lists the differences (the first 25 of each kind, then a count).
+   *
+   * @param source the file the state came from
+   */
   constructor(
     source: string,
+    /** Names the model expects that the file lacks. */
     readonly missing: readonly string[],
+    /** Names in the file that the model does not expect. */
     readonly unexpected: readonly string[],
+    /** Names present in both with different shapes. */
     readonly shapeMismatches: readonly ShapeMismatch[],
   ) {
     const parts: string[] = [];
@@ -123,9 +139,11 @@ const UNSUPPORTED = new Set([
 
 /** One tensor as the header describes it (offsets are absolute: into the whole file). */
 export interface SafetensorsEntry {
+  /** The tensor's name as written in the header. */
   name: string;
   /** Our dtype for the file's dtype. */
   dtype: DType;
+  /** The tensor's sizes, outermost first (`[]` for a scalar). */
   shape: number[];
   /** Offset of the first byte in the whole file (8 + header length + data_offsets[0]). */
   begin: number;
@@ -133,14 +151,17 @@ export interface SafetensorsEntry {
   end: number;
 }
 
+/** A parsed and validated safetensors header: where every tensor's bytes are, and the file's metadata. */
 export interface SafetensorsHeader {
   /** The tensors in the order of their data in the file (the order they were written in). */
   entries: SafetensorsEntry[];
+  /** The `__metadata__` strings (`{}` when the file has none). */
   metadata: Record<string, string>;
   /** Offset of the data buffer in the file (8 + header length). */
   dataStart: number;
 }
 
+/** Options for reading safetensors: which device the tensors go to and an optional float cast. */
 export interface ReadSafetensorsOptions {
   /** Where to put the tensors (default "cpu"). They are copied from the file buffer straight to the device. */
   device?: Device;
@@ -148,9 +169,11 @@ export interface ReadSafetensorsOptions {
   dtype?: FloatDType;
 }
 
+/** What reading a safetensors file gives: its tensors by name, and its metadata. */
 export interface SafetensorsContents {
   /** In the order of their data in the file, i.e. the order the writer gave (ours, the reference's). */
   tensors: Map<string, Tensor>;
+  /** The `__metadata__` strings (`{}` when the file has none). */
   metadata: Record<string, string>;
 }
 

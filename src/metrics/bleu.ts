@@ -20,6 +20,7 @@ const MAX_ORDER = 4;
 // sacreBLEU's my_log(0): a floor rather than -Infinity, so a zero precision gives a score of exactly 0.
 const LOG_ZERO = -9999999999;
 
+/** A BLEU result with the statistics sacreBLEU reports alongside the score. */
 export interface BleuScore {
   /** BLEU on the 0–100 scale (a perfect match gives 100 up to rounding: 100.00000000000004). */
   score: number;
@@ -42,6 +43,15 @@ export interface BleuScore {
 
 /** sacreBLEU's BLEU tokenizers: "13a" (the default), "intl" (Unicode punctuation and symbols), "none". */
 export type BleuTokenizer = "13a" | "intl" | "none";
+/**
+ * Every {@link BleuTokenizer} name, for validating a command-line option.
+ *
+ * @example
+ * ```ts
+ * import { BLEU_TOKENIZERS } from "@deno-torch/nmt";
+ * BLEU_TOKENIZERS.includes("intl"); // true
+ * ```
+ */
 export const BLEU_TOKENIZERS: readonly BleuTokenizer[] = ["13a", "intl", "none"];
 
 /** sacreBLEU's `BLEU(tokenize=..., lowercase=...)`; every other setting stays at its default. */
@@ -195,6 +205,14 @@ export function corpusBleuMulti(
  * Corpus BLEU in sacreBLEU's layout: `references[k][i]` is the k-th reference stream's line for
  * sentence i, every stream as long as `hypotheses`. A `null` line means "no k-th reference for this
  * sentence", like sacreBLEU's `None`; each sentence needs at least one.
+ *
+ * @example
+ * ```ts
+ * import { corpusBleu } from "@deno-torch/nmt";
+ * const hyps = ["Il gatto dorme.", "Ho due cani."];
+ * const refs = [["Il gatto dorme.", "Ho due cani."], ["Il gatto sta dormendo.", null]];
+ * corpusBleu(hyps, refs).score; // 0–100
+ * ```
  */
 export function corpusBleu(
   hypotheses: readonly string[],

@@ -17,6 +17,7 @@ import { pySplit } from "./whitespace.ts";
 const CHAR_ORDER = 6;
 const BETA = 2;
 
+/** Settings for {@link corpusChrf}: word n-grams (chrF++) and lowercasing. */
 export interface ChrfOptions {
   /**
    * Word n-gram orders added to the 6 character orders, each counting as much as one character
@@ -37,6 +38,7 @@ export interface ChrfOrderStats {
   match: number;
 }
 
+/** A chrF (or chrF++) result: the score, its precision and recall, and per-order counts. */
 export interface ChrfScore {
   /** chrF2 (chrF2++ with wordOrder 2) on the 0–100 scale. */
   score: number;

@@ -21,6 +21,7 @@ import { pyLower } from "./lowercase.ts";
 import { checkSentences } from "./references.ts";
 import { pySplit } from "./whitespace.ts";
 
+/** A CER or WER result: the rate and the totals it comes from. */
 export interface ErrorRateScore {
   /** Error rate on the 0–100 scale (lower is better). */
   score: number;
@@ -30,6 +31,7 @@ export interface ErrorRateScore {
   refLen: number;
 }
 
+/** Settings for {@link corpusCer} and {@link corpusWer}. */
 export interface ErrorRateOptions {
   /** Compare lowercased text. Default false. */
   lowercase?: boolean;

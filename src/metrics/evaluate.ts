@@ -10,20 +10,36 @@ import { bleuSignature, chrfName, chrfSignature, errorRateSignature, nrefsOf, te
 import { pyFixed } from "./pyformat.ts";
 import { corpusTer } from "./ter.ts";
 
+/** The metrics {@link evaluate} can compute, by their command-line names. */
 export type MetricName = "bleu" | "chrf" | "chrf++" | "ter" | "cer" | "wer";
+/**
+ * Every {@link MetricName}, in the order {@link evaluate} reports them.
+ *
+ * @example
+ * ```ts
+ * import { METRIC_NAMES } from "@deno-torch/nmt";
+ * METRIC_NAMES.join(","); // "bleu,chrf,chrf++,ter,cer,wer"
+ * ```
+ */
 export const METRIC_NAMES: readonly MetricName[] = ["bleu", "chrf", "chrf++", "ter", "cer", "wer"];
 
 /** One metric's result: printed name, signature, score, and the metric's own statistics (JSON-ready, snake_case as sacreBLEU's). */
 export interface MetricResult {
+  /** Which metric this is. */
   metric: MetricName;
+  /** The name sacreBLEU prints, e.g. "BLEU", "chrF2++", "TER". */
   name: string;
+  /** The settings signature that makes the score reproducible, e.g. "nrefs:1|case:mixed|...". */
   signature: string;
+  /** The score on the 0–100 scale. */
   score: number;
+  /** The metric's own statistics (BLEU counts, chrF precision/recall, edit totals), keyed in snake_case. */
   details: Record<string, number | number[]>;
 }
 
 /** Settings shared by the metrics. `tokenize` is BLEU's only; `lowercase` applies to all (TER is always lowercase). */
 export interface EvaluateOptions extends BleuOptions {
+  /** The metrics to compute; default all of METRIC_NAMES. Results come in METRIC_NAMES order regardless. */
   metrics?: readonly MetricName[];
 }
 
@@ -48,7 +64,19 @@ function bleuResult(
   };
 }
 
-/** The chosen metrics (default: all, in METRIC_NAMES order) on hypotheses with per-sentence references. */
+/**
+ * The chosen metrics (default: all, in METRIC_NAMES order) on hypotheses with per-sentence references;
+ * `refsPerSentence[i]` holds every reference of sentence i.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, formatResult } from "@deno-torch/nmt";
+ * const results = evaluate(["Il gatto dorme."], [["Il gatto dorme.", "Il gatto sta dormendo."]], {
+ *   metrics: ["bleu", "chrf"],
+ * });
+ * for (const r of results) console.log(formatResult(r));
+ * ```
+ */
 export function evaluate(
   hypotheses: readonly string[],
   refsPerSentence: readonly (readonly string[])[],

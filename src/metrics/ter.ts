@@ -12,6 +12,7 @@ import { checkSentences } from "./references.ts";
 import { terEdits } from "./tercom.ts";
 import { pyRstrip, pySplit } from "./whitespace.ts";
 
+/** A TER (translation edit rate) result: the score and the totals it comes from. */
 export interface TerScore {
   /** TER on the 0–100 scale (100 · edits / reference length). */
   score: number;

@@ -18,9 +18,11 @@ export interface TranslationBatch {
   tgtMask: Tensor;
 }
 
+/** Options for `translationLoss`. */
 export interface LossOptions {
   /** Label id that adds nothing to the loss ([PAD]). */
   pad: number;
+  /** Share ε of each target's probability spread evenly over the vocabulary; default 0.1, as in the seed. */
   labelSmoothing?: number;
 }
 

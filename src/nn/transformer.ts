@@ -22,42 +22,62 @@ import { fold, type Key } from "../rng.ts";
 
 /** The seed's config.json fields that define the architecture. */
 export interface TransformerConfig {
+  /** Number of source-language token ids: the rows of the source embedding. */
   src_vocab_size: number;
+  /** Number of target-language token ids: the rows of the target embedding and the width of the output logits. */
   tgt_vocab_size: number;
+  /** Longest source sequence in tokens; sets the length of the source positional table. */
   src_seq_len: number;
+  /** Longest target sequence in tokens; sets the length of the target positional table. */
   tgt_seq_len: number;
+  /** Width of every token representation; must be even and divisible by `h`. */
   d_model: number;
   /** Number of encoder layers, and of decoder layers. */
   N: number;
   /** Attention heads. */
   h: number;
+  /** Dropout probability in [0, 1) used throughout the network in training mode. */
   dropout: number;
+  /** Hidden width of each feed-forward block. */
   d_ff: number;
 }
 
+/** Learned scale (`alpha`) and shift (`bias`), each [d_model], of one layer normalization. */
 export type LayerNormParams = { alpha: Tensor<["d_model"]>; bias: Tensor<["d_model"]> };
+/** The bias-free query, key, value and output projections, each [d_model, d_model], of one multi-head attention block. */
 export type AttentionParams = {
   w_q: { weight: Tensor<["d_model", "d_model"]> };
   w_k: { weight: Tensor<["d_model", "d_model"]> };
   w_v: { weight: Tensor<["d_model", "d_model"]> };
   w_o: { weight: Tensor<["d_model", "d_model"]> };
 };
+/** The two linear layers of a position-wise feed-forward block, d_model → d_ff → d_model. */
 export type FeedForwardParams = {
   linear_1: { weight: Tensor<["d_ff", "d_model"]>; bias: Tensor<["d_ff"]> };
   linear_2: { weight: Tensor<["d_model", "d_ff"]>; bias: Tensor<["d_model"]> };
 };
+/** The layer norm applied to the input of the sublayer in one pre-norm residual connection. */
 export type ResidualParams = { norm: LayerNormParams };
+/** Weights of one encoder layer: self-attention, feed-forward, and the norms of its two residual connections. */
 export type EncoderLayerParams = {
   self_attention_block: AttentionParams;
   feed_forward_block: FeedForwardParams;
   residual_connections: ResidualParams[]; // [attention, feed-forward]
 };
+/**
+ * Weights of one decoder layer: masked self-attention, cross-attention over the encoder output,
+ * feed-forward, and the norms of its three residual connections.
+ */
 export type DecoderLayerParams = {
   self_attention_block: AttentionParams;
   cross_attention_block: AttentionParams;
   feed_forward_block: FeedForwardParams;
   residual_connections: ResidualParams[]; // [self-attention, cross-attention, feed-forward]
 };
+/**
+ * All trainable weights of the model, nested like the seed's state dict so that `flatten(params)`
+ * yields its safetensors keys.
+ */
 export type TransformerParams = {
   encoder: { layers: EncoderLayerParams[]; norm: LayerNormParams };
   decoder: { layers: DecoderLayerParams[]; norm: LayerNormParams };
@@ -70,9 +90,16 @@ export type TransformerBuffers = {
   src_pos: { pe: Tensor<[1, "src_seq_len", "d_model"]> };
   tgt_pos: { pe: Tensor<[1, "tgt_seq_len", "d_model"]> };
 };
+/**
+ * A complete model: its architecture, trainable weights and fixed positional tables, as returned by
+ * `initTransformer` or loaded from a checkpoint.
+ */
 export interface Transformer {
+  /** The architecture the weights were built for. */
   config: TransformerConfig;
+  /** The trainable weights. */
   params: TransformerParams;
+  /** The sinusoidal position tables, which are not trained. */
   buffers: TransformerBuffers;
 }
 
@@ -80,15 +107,43 @@ export interface Transformer {
 
 /** Training draws dropout masks from `key`; evaluation uses none. */
 export type Mode = { train: false } | { train: true; key: Key };
+/**
+ * Evaluation mode: no dropout, so a forward pass always gives the same result.
+ *
+ * @example
+ * ```ts
+ * const memory = transformer.encode(model, src, srcMask, evalMode); // src: Tensor<["batch", "src"]>
+ * ```
+ */
 export const evalMode: Mode = { train: false };
+/**
+ * Training mode whose dropout masks are drawn from `key`; the same key gives the same masks, so a
+ * step can be replayed exactly.
+ *
+ * @example
+ * ```ts
+ * const loss = translationLoss(model, batch, trainMode(rng(step)), { pad });
+ * ```
+ */
 export const trainMode = (key: Key): Mode => ({ train: true, key });
 
 /** Dropout at one place in the network: a rate, and the key its masks come from (null = off). */
 export interface Dropout {
+  /** Probability of zeroing each element; 0 means no dropout. */
   rate: number;
+  /** Key the masks are drawn from; null turns dropout off. */
   key: Key | null;
 }
 
+/**
+ * The dropout for a model in `mode`: the configured rate and the mode's key while training, and no
+ * dropout in evaluation mode.
+ *
+ * @example
+ * ```ts
+ * const d = transformer.dropoutOf(model.config, trainMode(rng(0))); // { rate: config.dropout, key }
+ * ```
+ */
 export function dropoutOf(config: TransformerConfig, mode: Mode): Dropout {
   return mode.train ? { rate: config.dropout, key: mode.key } : { rate: 0, key: null };
 }
@@ -207,6 +262,19 @@ function residual<T extends Tensor>(p: ResidualParams, x: T, d: Dropout, sublaye
   return add(x, drop(sublayer(layerNorm(p.norm, x)), d, 0)) as Tensor as T;
 }
 
+/**
+ * One encoder layer: self-attention over the source, then the feed-forward block, each in a pre-norm
+ * residual connection. `srcMask` is bool and broadcasts to [batch, heads, src, src] (true = may
+ * attend); `heads` is the number of attention heads. The output has the input's shape.
+ *
+ * @example
+ * ```ts
+ * const x = transformer.embed(model.params.src_embed, src); // [batch, src, d_model]
+ * const mask = transformer.paddingMask(src, pad);
+ * const d = transformer.dropoutOf(model.config, evalMode);
+ * const y = transformer.encoderBlock(model.params.encoder.layers[0], x, mask, model.config.h, d);
+ * ```
+ */
 export function encoderBlock(
   p: EncoderLayerParams,
   x: Tensor<["batch", "src", "d_model"]>,
@@ -219,6 +287,20 @@ export function encoderBlock(
   return residual(r1, x, part(d, 2), (y) => feedForward(p.feed_forward_block, y, part(d, 3)));
 }
 
+/**
+ * One decoder layer: masked self-attention over the target, cross-attention over the encoder output
+ * `memory`, then the feed-forward block, each in a pre-norm residual connection. `tgtMask` hides
+ * padding and future positions (see `decoderMask`), `srcMask` hides source padding; `observeCross`,
+ * if given, receives this layer's cross-attention probabilities [batch, heads, tgt, src].
+ *
+ * @example
+ * ```ts
+ * const d = transformer.dropoutOf(model.config, evalMode);
+ * const tgtMask = transformer.decoderMask(tgt, pad); // tgt: Tensor<["batch", "tgt"]>
+ * const x = transformer.embed(model.params.tgt_embed, tgt);
+ * const y = transformer.decoderBlock(model.params.decoder.layers[0], x, memory, srcMask, tgtMask, model.config.h, d);
+ * ```
+ */
 export function decoderBlock(
   p: DecoderLayerParams,
   x: Tensor<["batch", "tgt", "d_model"]>,
@@ -289,13 +371,17 @@ export function project<S extends Tensor>(
 
 /** Per decoder layer: keys/values of the tokens decoded so far, and of the encoder output. */
 export interface LayerCache {
+  /** Keys and values of the tokens decoded so far, [batch, heads, decoded, d_k]; null before the first step. */
   self: { k: Tensor; v: Tensor } | null;
+  /** Keys and values of the encoder output, [batch, heads, src, d_k]. */
   cross: { k: Tensor; v: Tensor };
 }
 
 /** Everything decoding needs besides the growing self-attention cache. */
 export interface DecoderContext {
+  /** The encoder output that cross-attention reads. */
   memory: Tensor<["batch", "src", "d_model"]>;
+  /** The source padding mask used by cross-attention, as made by `paddingMask`. */
   srcMask: Tensor;
   /** Cross-attention keys/values per layer, [batch, heads, src, d_k], computed once. */
   cross: { k: Tensor; v: Tensor }[];
@@ -318,6 +404,18 @@ export function decoderContext(
 /** Self-attention keys/values per decoder layer, [batch, heads, decoded, d_k]; empty at the start. */
 export type SelfCache = ({ k: Tensor; v: Tensor } | null)[];
 
+/**
+ * An empty self-attention cache (one null slot per decoder layer) to start incremental decoding with
+ * `decodeStep`.
+ *
+ * @example
+ * ```ts
+ * const ctx = transformer.decoderContext(model, memory, srcMask);
+ * let cache = transformer.emptyCache(model);
+ * const step = transformer.decodeStep(model, ctx, cache, tokens, 0); // tokens: Tensor<["batch", 1]>
+ * cache = step.cache;
+ * ```
+ */
 export function emptyCache(model: Transformer): SelfCache {
   return model.params.decoder.layers.map(() => null);
 }

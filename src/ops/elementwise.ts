@@ -8,10 +8,15 @@ import { broadcastShapes, sameDevice } from "./check.ts";
 /** A tensor that broadcasts with `A`, or a number. */
 export type Operand<A extends Shape, B extends Shape> = number | (Tensor<B> & BroadcastCheck<A, B>);
 
+/**
+ * The signature shared by the broadcasting binary ops (`add`, `mul`, `eq`, ...): a tensor and either a
+ * tensor whose shape broadcasts with it or a number; the result has the broadcast shape.
+ */
 export type BinaryOp = <A extends Shape, B extends Shape = []>(
   a: Tensor<A>,
   b: Operand<A, B>,
 ) => Tensor<Broadcast<A, B>>;
+/** The signature shared by the elementwise unary ops (`exp`, `relu`, ...): the result has the input's shape. */
 export type UnaryOp = <S extends Shape>(x: Tensor<S>) => Tensor<S>;
 
 type Native2 = (a: Handle, b: Handle) => Handle | null;
@@ -31,22 +36,153 @@ function unary(op: string, fn: Native1): UnaryOp {
   return (<S extends Shape>(x: Tensor<S>) => wrap<S>(fn(h(x, op)), op)) as UnaryOp;
 }
 
+/**
+ * Elementwise a + b, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const y = add(x, 1); // Tensor<[2, 3]>
+ * const z = add(x, randn([3], rng(1))); // the [3] row is added to each row of x
+ * ```
+ */
 export const add: BinaryOp = binary("add", sym.dt_add, sym.dt_add_scalar);
+/**
+ * Elementwise a − b, with `b` a number or a tensor broadcast against `a` (use `rsub` for s − x).
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const centered = sub(x, mean(x, -1, true)); // x: Tensor<[2, 3]>
+ * ```
+ */
 export const sub: BinaryOp = binary("sub", sym.dt_sub, sym.dt_sub_scalar);
+/**
+ * Elementwise product a · b, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const scaled = mul(x, 0.5); // x: Tensor<[2, 3]> → Tensor<[2, 3]>
+ * ```
+ */
 export const mul: BinaryOp = binary("mul", sym.dt_mul, sym.dt_mul_scalar);
+/**
+ * Elementwise quotient a / b, with `b` a number or a tensor broadcast against `a` (use `rdiv` for s / x).
+ * Integer inputs give a floating-point result, as in PyTorch's true division.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const probs = div(counts, sum(counts)); // counts: Tensor<[5]>
+ * ```
+ */
 export const div: BinaryOp = binary("div", sym.dt_div, sym.dt_div_scalar);
+/**
+ * Elementwise power: `a` raised to `b`, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const squares = pow(x, 2); // x: Tensor<[2, 3]>
+ * ```
+ */
 export const pow: BinaryOp = binary("pow", sym.dt_pow, sym.dt_pow_scalar);
 /** Elementwise maximum; with a number, max(x, s). */
 export const maximum: BinaryOp = binary("maximum", sym.dt_maximum, (x, s) => sym.dt_clamp(x, 1, s, 0, 0));
+/**
+ * Elementwise minimum of `a` and `b`; with a number, min(x, s).
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const capped = minimum(x, 1); // every element at most 1
+ * ```
+ */
 export const minimum: BinaryOp = binary("minimum", sym.dt_minimum, (x, s) => sym.dt_clamp(x, 0, 0, 1, s));
 // Comparisons give bool tensors.
+/**
+ * Elementwise a == b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const isPad = eq(ids, 0); // ids: Tensor<["batch", "src"]> → bool Tensor<["batch", "src"]>
+ * ```
+ */
 export const eq: BinaryOp = binary("eq", sym.dt_eq, sym.dt_eq_scalar);
+/**
+ * Elementwise a != b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const notPad = ne(ids, 0); // true where the token is not padding
+ * ```
+ */
 export const ne: BinaryOp = binary("ne", sym.dt_ne, sym.dt_ne_scalar);
+/**
+ * Elementwise a < b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const negative = lt(x, 0);
+ * ```
+ */
 export const lt: BinaryOp = binary("lt", sym.dt_lt, sym.dt_lt_scalar);
+/**
+ * Elementwise a ≤ b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const inRange = le(x, 1);
+ * ```
+ */
 export const le: BinaryOp = binary("le", sym.dt_le, sym.dt_le_scalar);
+/**
+ * Elementwise a > b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const positive = gt(x, 0);
+ * ```
+ */
 export const gt: BinaryOp = binary("gt", sym.dt_gt, sym.dt_gt_scalar);
+/**
+ * Elementwise a ≥ b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const kept = ge(scores, threshold); // scores: Tensor<[n]>, threshold: Tensor<[]>
+ * ```
+ */
 export const ge: BinaryOp = binary("ge", sym.dt_ge, sym.dt_ge_scalar);
+/**
+ * Elementwise logical AND as a bool tensor (non-zero counts as true); `b` may be a number or a
+ * tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const allowed = logicalAnd(notPad, causal); // [batch, 1, 1, tgt] and [1, tgt, tgt] → [batch, 1, tgt, tgt]
+ * ```
+ */
 export const logicalAnd: BinaryOp = binary("logicalAnd", sym.dt_logical_and, withScalarTensor(sym.dt_logical_and));
+/**
+ * Elementwise logical OR as a bool tensor (non-zero counts as true); `b` may be a number or a
+ * tensor broadcast against `a`.
+ * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ *
+ * @example
+ * ```ts
+ * const finished = logicalOr(finished0, eq(next, eos)); // both Tensor<["batch"]>
+ * ```
+ */
 export const logicalOr: BinaryOp = binary("logicalOr", sym.dt_logical_or, withScalarTensor(sym.dt_logical_or));
 
 /** For ops libtorch only has in a tensor form: the number becomes a temporary 0-dim tensor. */
@@ -73,20 +209,140 @@ export function rdiv<S extends Shape>(s: number, x: Tensor<S>): Tensor<S> {
   return wrap(sym.dt_rdiv_scalar(h(x, "rdiv"), s), "rdiv");
 }
 
+/**
+ * Elementwise negation, −x.
+ *
+ * @example
+ * ```ts
+ * const y = neg(x); // x: Tensor<[2, 3]> → Tensor<[2, 3]>
+ * ```
+ */
 export const neg: UnaryOp = unary("neg", sym.dt_neg);
+/**
+ * Elementwise absolute value.
+ *
+ * @example
+ * ```ts
+ * const err = abs(sub(a, b));
+ * ```
+ */
 export const abs: UnaryOp = unary("abs", sym.dt_abs);
+/**
+ * Elementwise exponential, eˣ.
+ *
+ * @example
+ * ```ts
+ * const y = exp(tensor([0, 1])); // [1, 2.718…]
+ * ```
+ */
 export const exp: UnaryOp = unary("exp", sym.dt_exp);
+/**
+ * Elementwise natural logarithm: NaN for negative inputs and −Infinity at 0.
+ *
+ * @example
+ * ```ts
+ * const y = log(tensor([1, Math.E])); // [0, 1]
+ * ```
+ */
 export const log: UnaryOp = unary("log", sym.dt_log);
+/**
+ * Elementwise square root; NaN for negative inputs.
+ *
+ * @example
+ * ```ts
+ * const y = sqrt(tensor([4, 9])); // [2, 3]
+ * ```
+ */
 export const sqrt: UnaryOp = unary("sqrt", sym.dt_sqrt);
+/**
+ * Elementwise reciprocal square root, 1/√x.
+ *
+ * @example
+ * ```ts
+ * const y = rsqrt(tensor([4, 16])); // [0.5, 0.25]
+ * ```
+ */
 export const rsqrt: UnaryOp = unary("rsqrt", sym.dt_rsqrt);
+/**
+ * Elementwise hyperbolic tangent, in (−1, 1).
+ *
+ * @example
+ * ```ts
+ * const y = tanh(x); // x: Tensor<[2, 3]>
+ * ```
+ */
 export const tanh: UnaryOp = unary("tanh", sym.dt_tanh);
+/**
+ * Elementwise logistic sigmoid, 1 / (1 + e⁻ˣ), in (0, 1).
+ *
+ * @example
+ * ```ts
+ * const gate = sigmoid(x); // x: Tensor<[2, 3]>
+ * ```
+ */
 export const sigmoid: UnaryOp = unary("sigmoid", sym.dt_sigmoid);
+/**
+ * Elementwise rectified linear unit, max(x, 0).
+ *
+ * @example
+ * ```ts
+ * const y = relu(tensor([-1, 2])); // [0, 2]
+ * ```
+ */
 export const relu: UnaryOp = unary("relu", sym.dt_relu);
+/**
+ * Elementwise sine of angles in radians.
+ *
+ * @example
+ * ```ts
+ * const y = sin(tensor([0, Math.PI / 2])); // [0, 1]
+ * ```
+ */
 export const sin: UnaryOp = unary("sin", sym.dt_sin);
+/**
+ * Elementwise cosine of angles in radians.
+ *
+ * @example
+ * ```ts
+ * const y = cos(tensor([0, Math.PI])); // [1, -1]
+ * ```
+ */
 export const cos: UnaryOp = unary("cos", sym.dt_cos);
+/**
+ * Elementwise reciprocal, 1/x (Infinity at 0 for floating-point tensors).
+ *
+ * @example
+ * ```ts
+ * const y = reciprocal(tensor([2, 4])); // [0.5, 0.25]
+ * ```
+ */
 export const reciprocal: UnaryOp = unary("reciprocal", sym.dt_reciprocal);
+/**
+ * Elementwise logical NOT as a bool tensor: true where `x` is zero or false.
+ *
+ * @example
+ * ```ts
+ * const blocked = logicalNot(mask); // mask: bool, true = may attend
+ * ```
+ */
 export const logicalNot: UnaryOp = unary("logicalNot", sym.dt_logical_not);
+/**
+ * A bool tensor that is true where `x` is NaN.
+ *
+ * @example
+ * ```ts
+ * const bad = isNaN(tensor([1, NaN])); // [false, true]
+ * ```
+ */
 export const isNaN: UnaryOp = unary("isNaN", sym.dt_isnan);
+/**
+ * A bool tensor that is true where `x` is neither NaN nor ±Infinity.
+ *
+ * @example
+ * ```ts
+ * const ok = isFinite(tensor([1, Infinity, NaN])); // [true, false, false]
+ * ```
+ */
 export const isFinite: UnaryOp = unary("isFinite", sym.dt_isfinite);
 
 /** GELU, exact (erf) by default or with the tanh approximation. */

@@ -50,11 +50,16 @@ export function layerNorm<S extends Shape>(x: Tensor<S>, weight?: Tensor, bias?:
   return wrap(sym.dt_layer_norm(h(x, op), 1, weight ? h(weight, op) : null, bias ? h(bias, op) : null, eps), op);
 }
 
+/** Options for `crossEntropy`. */
 export interface CrossEntropyOptions {
   /** Targets equal to this index add nothing to the loss (and to the mean's count). Default -100. */
   ignoreIndex?: number;
   /** Mixes the one-hot target with the uniform distribution: (1-ε)·onehot + ε/C. Default 0. */
   labelSmoothing?: number;
+  /**
+   * How the per-target losses combine: "mean" over the targets not ignored (the default), "sum", or
+   * "none" for one loss per target, shaped [n].
+   */
   reduction?: "mean" | "sum" | "none";
 }
 
@@ -85,11 +90,13 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
   return wrap(sym.dt_cross_entropy(h(logits, op), h(target, op), code, ignoreIndex, labelSmoothing), op);
 }
 
+/** Options for `scaledDotProductAttention`. */
 export interface AttentionOptions {
   /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 on both paths (as in the reference), so a fully masked row averages the values. */
   mask?: Tensor;
   /** Dropout on the attention probabilities (needs `key`). */
   dropout?: number;
+  /** Key the dropout masks are drawn from; required when `dropout` is above 0 (a `TypeError` otherwise). */
   key?: Key;
   /** Use libtorch's fused kernel when possible (no dropout). Default true. */
   fused?: boolean;

@@ -20,6 +20,18 @@ function reduceDim(op: string, fn: DimsNative, x: Tensor, dim: number, keepDim: 
 
 /** Sum of all elements, or along `dim` (kept as size 1 with `keepDim`). */
 export function sum<S extends Shape>(x: Tensor<S>): Tensor<[]>;
+/**
+ * Sum along `dim`: the dimension is dropped, or kept with size 1 when `keepDim` is true.
+ * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const total = sum(x); // Tensor<[]>
+ * const rows = sum(x, 1); // Tensor<[2]>
+ * const cols = sum(x, 0, true); // Tensor<[1, 3]>
+ * ```
+ */
 export function sum<S extends Shape, const D extends number, const K extends boolean = false>(
   x: Tensor<S>,
   dim: D,
@@ -31,6 +43,16 @@ export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
 
 /** Mean of all elements, or along `dim`. */
 export function mean<S extends Shape>(x: Tensor<S>): Tensor<[]>;
+/**
+ * Mean along `dim`: the dimension is dropped, or kept with size 1 when `keepDim` is true.
+ * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const mu = mean(x, -1, true); // Tensor<[2, 1]>, broadcasts back against x
+ * ```
+ */
 export function mean<S extends Shape, const D extends number, const K extends boolean = false>(
   x: Tensor<S>,
   dim: D,
@@ -40,9 +62,11 @@ export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
   return dim === undefined ? reduceAll("mean", sym.dt_mean_all, x) : reduceDim("mean", sym.dt_mean, x, dim, keepDim);
 }
 
+/** Options for `std` and `var_`. */
 export interface VarianceOptions<K extends boolean> {
   /** Divide by n - 1 (Bessel's correction, PyTorch's default) rather than n. */
   unbiased?: boolean;
+  /** Keep the reduced dimension with size 1 instead of dropping it; default false. */
   keepDim?: K;
 }
 
@@ -58,6 +82,16 @@ export function std<S extends Shape, const D extends number, const K extends boo
   dim: D,
   options?: VarianceOptions<K>,
 ): Tensor<Reduce<S, D, K>>;
+/**
+ * Standard deviation of all elements, as a scalar tensor (unbiased unless `{ unbiased: false }`).
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const s = std(x); // Tensor<[]>
+ * const perRow = std(x, -1, { keepDim: true }); // Tensor<[2, 1]>
+ * ```
+ */
 export function std<S extends Shape>(x: Tensor<S>, dim?: undefined, options?: VarianceOptions<false>): Tensor<[]>;
 export function std(x: Tensor, dim?: number, options: VarianceOptions<boolean> = {}): Tensor {
   return variance("std", sym.dt_std, x, dim, options);
@@ -69,6 +103,16 @@ export function variance_<S extends Shape, const D extends number, const K exten
   dim: D,
   options?: VarianceOptions<K>,
 ): Tensor<Reduce<S, D, K>>;
+/**
+ * Variance of all elements, as a scalar tensor (unbiased unless `{ unbiased: false }`); exported as `var_`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const v = var_(x); // Tensor<[]>
+ * const popVar = var_(x, 0, { unbiased: false }); // Tensor<[3]>
+ * ```
+ */
 export function variance_<S extends Shape>(x: Tensor<S>, dim?: undefined, options?: VarianceOptions<false>): Tensor<[]>;
 export function variance_(x: Tensor, dim?: number, options: VarianceOptions<boolean> = {}): Tensor {
   return variance("var", sym.dt_var, x, dim, options);
@@ -77,6 +121,17 @@ export { variance_ as var_ };
 
 /** Largest element, or largest along `dim`. */
 export function max<S extends Shape>(x: Tensor<S>): Tensor<[]>;
+/**
+ * Largest values along `dim` (values only; use `argmax` for positions): the dimension is dropped,
+ * or kept with size 1 when `keepDim` is true. A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const top = max(x); // Tensor<[]>
+ * const rowMax = max(x, 1); // Tensor<[2]>
+ * ```
+ */
 export function max<S extends Shape, const D extends number, const K extends boolean = false>(
   x: Tensor<S>,
   dim: D,
@@ -88,6 +143,17 @@ export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
 
 /** Smallest element, or smallest along `dim`. */
 export function min<S extends Shape>(x: Tensor<S>): Tensor<[]>;
+/**
+ * Smallest values along `dim` (values only; use `argmin` for positions): the dimension is dropped,
+ * or kept with size 1 when `keepDim` is true. A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3], rng(0));
+ * const low = min(x); // Tensor<[]>
+ * const colMin = min(x, 0, true); // Tensor<[1, 3]>
+ * ```
+ */
 export function min<S extends Shape, const D extends number, const K extends boolean = false>(
   x: Tensor<S>,
   dim: D,
@@ -131,17 +197,42 @@ function floatOnly(x: Tensor, op: string): void {
   if (!isFloat(x.dtype)) throw new DTypeError(op, `needs a floating-point tensor, got ${x.dtype}`);
 }
 
+/**
+ * Softmax along `dim`: exponentiates and normalizes so that every slice along `dim` sums to 1; the
+ * shape is unchanged. Needs a floating-point tensor (throws a `DTypeError` otherwise).
+ * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const probs = softmax(randn([2, 5], rng(0)), -1); // Tensor<[2, 5]>, each row sums to 1
+ * ```
+ */
 export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "softmax");
   return wrap(sym.dt_softmax(h(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
 }
 
+/**
+ * log(softmax(x)) along `dim`, computed without the overflow or underflow of taking the two steps
+ * separately; the shape is unchanged. Needs a floating-point tensor (throws a `DTypeError` otherwise).
+ * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const logProbs = logSoftmax(logits, -1); // logits: Tensor<["batch", "vocab"]>
+ * ```
+ */
 export function logSoftmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "logSoftmax");
   return wrap(sym.dt_log_softmax(h(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
 }
 
+/**
+ * The result of `topk`: the selected values and their positions, both shaped like the input with
+ * `dim` resized to k.
+ */
 export interface TopK<S extends Shape> {
+  /** The selected entries, best first unless `sorted: false` was passed. */
   values: Tensor<S>;
   /** i64 positions of the values along `dim`. */
   indices: Tensor<S>;

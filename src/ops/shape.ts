@@ -74,6 +74,17 @@ export function expand<const To extends Shape>(x: Tensor, shape: Sizes<To>): Ten
   return wrap(sym.dt_expand(h(x, "expand"), dimsArg(sizes, "expand"), sizes.length), "expand");
 }
 
+/**
+ * Swaps dimensions `i` and `j` (negative indices count from the end), as a view that shares the
+ * input's storage. An out-of-range dimension throws a `ShapeError`.
+ *
+ * @example
+ * ```ts
+ * const x = randn([2, 3, 4], rng(0));
+ * const y = transpose(x, 1, 2); // Tensor<[2, 4, 3]>
+ * const kT = transpose(k, -2, -1); // swap the last two dimensions
+ * ```
+ */
 export function transpose<S extends Shape, const I extends number, const J extends number>(
   x: Tensor<S>,
   i: I,

@@ -14,17 +14,26 @@ import { flatten, type MapLeaves, mapTree } from "../tree.ts";
 import { h, type Tensor } from "../tensor.ts";
 import { wrapAll } from "./handles.ts";
 
+/** Hyperparameters of one Adam/AdamW step; the defaults are PyTorch's. */
 export interface AdamConfig {
   /** Learning rate of this step (schedules pass the current value). */
   lr: number;
+  /** Decay rate of the first-moment (mean) estimate; default 0.9. */
   beta1?: number;
+  /** Decay rate of the second-moment (uncentered variance) estimate; default 0.999. */
   beta2?: number;
+  /** Added to the denominator for numerical stability; default 1e-8. */
   eps?: number;
+  /** L2 penalty (Adam) or decoupled decay rate (AdamW); default 0 (none). */
   weightDecay?: number;
   /** AdamW: decay the weights directly instead of adding weight_decay·param to the gradient. */
   decoupled?: boolean;
 }
 
+/**
+ * What Adam carries from one step to the next for a parameter tree `P`: the step count and the two
+ * moment trees. Create it with {@linkcode adamInit}; each {@linkcode adamUpdate} returns a new one.
+ */
 export interface AdamState<P> {
   /** Updates done so far. */
   step: number;
@@ -34,15 +43,47 @@ export interface AdamState<P> {
   v: MapLeaves<P, Tensor>;
 }
 
+/**
+ * The starting optimizer state for `params`: step 0 and zero moments shaped like each parameter
+ * (new tensors in the current scope).
+ *
+ * @example
+ * ```ts
+ * import { adamInit, tensor } from "@deno-torch/nmt";
+ * const state = adamInit({ w: tensor([1, 2, 3], [3]) });
+ * state.step; // 0
+ * ```
+ */
 export function adamInit<P>(params: P): AdamState<P> {
   return { step: 0, m: mapTree(params, (t) => zerosLike(t)), v: mapTree(params, (t) => zerosLike(t)) };
 }
 
+/** Options of {@linkcode adamUpdate}. */
 export interface UpdateOptions {
   /** The input parameters and moments are given up to the update (see above). */
   donate?: boolean;
 }
 
+/**
+ * One Adam (or AdamW, with `decoupled`) step: returns the updated parameters and the next state.
+ * `grads` must have a gradient for every parameter path. Unless `donate` is set the inputs are left
+ * untouched and the results are new tensors.
+ *
+ * @throws {RangeError} If `config.lr` is negative or NaN.
+ * @throws {TypeError} If a parameter has no gradient or moment, or `donate` is set on a tree that
+ * shares one tensor between paths.
+ *
+ * @example
+ * ```ts
+ * import { adamInit, adamUpdate, scope, tensor } from "@deno-torch/nmt";
+ * scope(() => {
+ *   let params = { w: tensor([1, -2, 0.5], [3]) };
+ *   let state = adamInit(params);
+ *   const grads = { w: tensor([0.3, -0.1, 2], [3]) };
+ *   ({ params, state } = adamUpdate(params, grads, state, { lr: 1e-3, weightDecay: 0.01, decoupled: true }));
+ * });
+ * ```
+ */
 export function adamUpdate<P>(
   params: P,
   grads: MapLeaves<P, Tensor>,

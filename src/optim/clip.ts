@@ -8,6 +8,17 @@ import { handleList, wrapAll } from "./handles.ts";
  * Gradients scaled to a global L2 norm of at most `maxNorm`, and the norm before clipping (0-dim).
  * `{ donate: true }`: the caller gives up `grads` (never reads them again), so they are scaled in
  * place, without a copy; the results are the same bits.
+ *
+ * @throws {RangeError} If `maxNorm` is not positive.
+ *
+ * @example
+ * ```ts
+ * import { clipGradNorm, item, scope, tensor } from "@deno-torch/nmt";
+ * scope(() => {
+ *   const { grads, norm } = clipGradNorm({ w: tensor([3, 4], [2]) }, 1);
+ *   item(norm); // 5; grads.w is now [0.6, 0.8] (approximately)
+ * });
+ * ```
  */
 export function clipGradNorm<G>(
   grads: G,

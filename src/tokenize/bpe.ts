@@ -16,6 +16,7 @@ export const END_OF_WORD = "</w>";
 /** Pair keys pack two symbol ids into one number (a · 2²¹ + b), so vocabularies are capped at 2²¹. */
 const SHIFT = 2 ** 21;
 
+/** Training settings for BPE tokenizers: the vocabulary size is required, the rest have defaults. */
 export type BpeOptions = {
   /** The most tokens the vocabulary may hold, specials and initial alphabet included (e.g. 8000). */
   vocabSize: number;

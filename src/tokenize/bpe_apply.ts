@@ -6,11 +6,27 @@ import { END_OF_WORD } from "./bpe.ts";
 import { splitWords } from "./pretokenize.ts";
 import { SPECIAL_TOKENS } from "./tokenizer.ts";
 
+/**
+ * Applies a learned BPE (vocabulary plus ranked merges) to words and texts in plain TypeScript, without
+ * the tokenizers library: a readable reference for how a BPE tokenizer splits text.
+ *
+ * @example
+ * ```ts
+ * import { BpeMerges } from "@deno-torch/nmt";
+ * const bpe = new BpeMerges(["l", "o", "w</w>", "lo", "low</w>"], [["l", "o"], ["lo", "w</w>"]]);
+ * bpe.word("low"); // ["low</w>"]
+ * bpe.tokens("low low"); // ["low</w>", "low</w>"]
+ * ```
+ */
 export class BpeMerges {
   /** left → right → rank (the merge's position in the list: lower merges first). */
   readonly #ranks = new Map<string, Map<string, number>>();
   readonly #vocab: ReadonlySet<string>;
 
+  /**
+   * Takes the vocabulary (symbols outside it become [UNK]) and the merges in learned order, so a
+   * merge's index is its rank; only the first occurrence of a repeated merge counts.
+   */
   constructor(vocab: readonly string[], merges: readonly (readonly [string, string])[]) {
     this.#vocab = new Set(vocab);
     merges.forEach(([left, right], rank) => {

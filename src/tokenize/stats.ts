@@ -2,6 +2,7 @@
 import type { TextSource } from "./pretokenize.ts";
 import type { TextTokenizer } from "./tokenizer.ts";
 
+/** How many tokens of a text set encode as [UNK], as {@link unknownRate} returns it. */
 export type UnknownRate = {
   /** Tokens over all texts (no specials added). */
   tokens: number;

@@ -7,21 +7,74 @@
 // deno-lint-ignore no-import-prefix
 import { Tokenizer as HfTokenizer } from "npm:tokenizers@0.23.2";
 
+/**
+ * The special token strings every tokenizer here must have: unknown word, padding, start and end of
+ * sequence. Their ids are looked up per tokenizer ({@link TextTokenizer.special}).
+ *
+ * @example
+ * ```ts
+ * import { SPECIAL_TOKENS } from "@deno-torch/nmt";
+ * SPECIAL_TOKENS.eos; // "[EOS]"
+ * ```
+ */
 export const SPECIAL_TOKENS = { unk: "[UNK]", pad: "[PAD]", sos: "[SOS]", eos: "[EOS]" } as const;
+/** The ids of the four special tokens in one tokenizer's vocabulary. */
 export type SpecialIds = { unk: number; pad: number; sos: number; eos: number };
 
+/**
+ * The error thrown for tokenizer problems: an unreadable or malformed `tokenizer.json`, a missing
+ * special token, invalid training options. The message names the file or setting at fault.
+ *
+ * @example
+ * ```ts
+ * import { TextTokenizer, TokenizerError } from "@deno-torch/nmt";
+ * try {
+ *   TextTokenizer.fromFile("missing/tokenizer.json");
+ * } catch (e) {
+ *   if (e instanceof TokenizerError) console.error(e.message);
+ * }
+ * ```
+ */
 export class TokenizerError extends Error {
+  /** A TokenizerError with the given message (its `name` is "TokenizerError"). */
   constructor(message: string) {
     super(message);
     this.name = "TokenizerError";
   }
 }
 
+/**
+ * A loaded `tokenizer.json` (word-level or BPE): encodes text to ids and decodes ids back, through
+ * Hugging Face's `tokenizers` library so ids match the Python side. Create one with
+ * {@link TextTokenizer.fromFile} or {@link TextTokenizer.fromJSON}; loading throws a TokenizerError
+ * when the file is unreadable, invalid, or lacks one of the {@link SPECIAL_TOKENS}.
+ *
+ * @example
+ * ```ts
+ * import { TextTokenizer } from "@deno-torch/nmt";
+ * const tok = TextTokenizer.fromFile("runs/en-it/tokenizer_en.json");
+ * const ids = await tok.encode("Hello, world.");
+ * console.log(tok.tokens(ids), await tok.decode(ids));
+ * ```
+ */
 export class TextTokenizer {
+  /** The ids of [UNK], [PAD], [SOS] and [EOS] in this tokenizer's vocabulary. */
   readonly special: SpecialIds;
   readonly #specialSet: Set<number>;
 
-  private constructor(readonly hf: HfTokenizer, readonly source: string, readonly json: string) {
+  private constructor(
+    /**
+     * The underlying `tokenizers` library object, for what this class does not wrap. Its type is the
+     * npm package's, so it is left out of the documented API.
+     *
+     * @internal
+     */
+    readonly hf: HfTokenizer,
+    /** The file (or label) the tokenizer was loaded from, as error messages name it. */
+    readonly source: string,
+    /** The full `tokenizer.json` text, written back unchanged by {@link TextTokenizer.save}. */
+    readonly json: string,
+  ) {
     const id = (token: string): number => {
       const v = hf.tokenToId(token);
       if (v === null || v === undefined) {
@@ -65,6 +118,7 @@ export class TextTokenizer {
     return new TextTokenizer(hf, source, json);
   }
 
+  /** Number of tokens in the vocabulary, specials included (so ids run from 0 to vocabSize − 1). */
   get vocabSize(): number {
     return this.hf.getVocabSize(true);
   }
@@ -74,6 +128,7 @@ export class TextTokenizer {
     return (await this.hf.encode(text)).getIds();
   }
 
+  /** Token ids of each text, in order (no specials added); faster than encoding one at a time. */
   async encodeBatch(texts: string[]): Promise<number[][]> {
     return (await this.hf.encodeBatch(texts)).map((e) => e.getIds());
   }
@@ -83,10 +138,12 @@ export class TextTokenizer {
     return this.hf.idToToken(id) ?? undefined;
   }
 
+  /** The id of a token string (undefined when it is not in the vocabulary). */
   id(token: string): number | undefined {
     return this.hf.tokenToId(token) ?? undefined;
   }
 
+  /** Whether `id` is one of the four special tokens ([UNK] included). */
   isSpecial(id: number): boolean {
     return this.#specialSet.has(id);
   }

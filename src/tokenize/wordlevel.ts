@@ -7,6 +7,7 @@ import { countWords, type TextSource } from "./pretokenize.ts";
 import { SPECIAL_TOKENS, TextTokenizer } from "./tokenizer.ts";
 import { checkMinFrequency, checkSpecials, tokenizerJson } from "./tokenizer_json.ts";
 
+/** Training settings for word-level tokenizers ({@link trainWordLevel}, {@link wordLevelVocab}). */
 export type WordLevelOptions = {
   /** Words seen fewer times are left out (they encode as [UNK]). Default 2, like the seed. */
   minFrequency?: number;

@@ -11,7 +11,21 @@ import { stack } from "../ops/shape.ts";
 import { zipTree } from "../tree.ts";
 import type { TransformerParams } from "../nn/transformer.ts";
 
-/** The model whose every weight is the mean of that weight over `folders`. Tensors go to the current scope. */
+/**
+ * The model whose every weight is the mean of that weight over `folders`, with the first folder's
+ * languages and tokenizers. Tensors go to the current scope. `names` label the models in errors.
+ *
+ * @throws {ModelFolderError} If `folders` is empty or the models differ in config, languages or
+ * tokenizers.
+ *
+ * @example
+ * ```ts
+ * import { averageModels, loadModelFolder, saveModelFolder } from "@deno-torch/nmt";
+ * const dirs = ["runs/en-it/checkpoints/step-00009000", "runs/en-it/checkpoints/step-00010000"];
+ * const folders = dirs.map((d) => loadModelFolder(d));
+ * await saveModelFolder("runs/en-it-avg", averageModels(folders, dirs));
+ * ```
+ */
 export function averageModels(folders: readonly ModelFolder[], names: readonly string[] = []): ModelFolder {
   if (folders.length === 0) throw new ModelFolderError("averaging needs at least one model");
   const [first] = folders;

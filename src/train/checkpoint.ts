@@ -13,28 +13,38 @@ import type { TransformerParams } from "../nn/transformer.ts";
 import type { TrainOptions } from "./options.ts";
 import type { Device } from "../device.ts";
 
+/** A run's progress as saved in a checkpoint's `state.json`: enough to resume it exactly. */
 export interface TrainState {
+  /** Format version of `state.json`; only 1 exists. */
   version: 1;
   /** Optimizer steps done. */
   step: number;
   /** The epoch in progress, and how many of its batches are done. */
   epoch: number;
+  /** Batches of the current epoch already trained on. */
   position: number;
+  /** Lowest validation loss seen so far; null before the first validation. */
   bestValidLoss: number | null;
   /** Training time so far, across resumes. */
   elapsedSeconds: number;
+  /** The run's complete settings, so a resumed run trains with the same recipe. */
   options: TrainOptions;
   /** What the run trained on, to refuse resuming on other data. */
   data: { description: string; fingerprint: string };
 }
 
+/** Everything one checkpoint holds, in memory. */
 export interface Checkpoint {
+  /** The model with its languages and tokenizers. */
   folder: ModelFolder;
+  /** Adam's step count and moments for the model's parameters. */
   optState: AdamState<TransformerParams>;
+  /** Where the run stood when the checkpoint was taken. */
   state: TrainState;
 }
 
 const PREFIX = "step-";
+/** The folder name of the checkpoint taken after `step` steps (`step-00001234`), which sorts by step. */
 export const checkpointName = (step: number) => `${PREFIX}${String(step).padStart(8, "0")}`;
 
 async function writeTextAtomic(path: string, text: string): Promise<void> {
@@ -61,7 +71,17 @@ export async function writeModelFiles(dir: string, folder: ModelFolder): Promise
   await writeTextAtomic(`${dir}/tokenizer_${tgtLang}.json`, folder.tgtTokenizer.json);
 }
 
-/** Writes a checkpoint under `runDir/checkpoints`, refreshes the top-level model, keeps the newest `keep`. */
+/**
+ * Writes a checkpoint under `runDir/checkpoints`, refreshes the top-level model, keeps the newest `keep`.
+ * The checkpoint appears only once complete. Resolves to the checkpoint's folder.
+ *
+ * @example
+ * ```ts
+ * import { type Checkpoint, saveCheckpoint } from "@deno-torch/nmt";
+ * declare const ckpt: Checkpoint;
+ * const dir = await saveCheckpoint("runs/en-it", ckpt, 3); // "runs/en-it/checkpoints/step-…"
+ * ```
+ */
 export async function saveCheckpoint(runDir: string, ckpt: Checkpoint, keep: number): Promise<string> {
   const dir = `${runDir}/checkpoints`;
   await Deno.mkdir(dir, { recursive: true });
@@ -111,13 +131,33 @@ export async function listCheckpoints(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-/** The newest complete checkpoint of a run folder, or null. */
+/**
+ * The path of the newest complete checkpoint of a run folder, or null when it has none.
+ *
+ * @example
+ * ```ts
+ * import { latestCheckpoint, loadCheckpoint } from "@deno-torch/nmt";
+ * const dir = await latestCheckpoint("runs/en-it");
+ * if (dir !== null) console.log(loadCheckpoint(dir).state.step);
+ * ```
+ */
 export async function latestCheckpoint(runDir: string): Promise<string | null> {
   const all = await listCheckpoints(`${runDir}/checkpoints`);
   return all.length === 0 ? null : `${runDir}/checkpoints/${all[all.length - 1]}`;
 }
 
-/** Loads a checkpoint folder (model, tokenizers, optimizer moments, state). */
+/**
+ * Loads a checkpoint folder (model, tokenizers, optimizer moments, state), onto `device` when one
+ * is given; the tensors go to the current scope.
+ *
+ * @throws {Error} If `state.json` has an unknown version or disagrees with the optimizer's step.
+ *
+ * @example
+ * ```ts
+ * import { loadCheckpoint } from "@deno-torch/nmt";
+ * const { folder, optState, state } = loadCheckpoint("runs/en-it/checkpoints/step-00001000");
+ * ```
+ */
 export function loadCheckpoint(dir: string, device?: Device): Checkpoint {
   const folder = loadModelFolder(dir, { device });
   const state = JSON.parse(Deno.readTextFileSync(`${dir}/state.json`)) as TrainState;

@@ -11,7 +11,17 @@ import { padBatch } from "../data/pad.ts";
 import type { SpecialIds } from "../tokenize/tokenizer.ts";
 import type { Device } from "../device.ts";
 
-/** Mean per-token loss (label-smoothed, as in training) over every example, in eval mode. */
+/**
+ * Mean per-token loss (label-smoothed, as in training) over every example, in eval mode; NaN for
+ * no examples. Batches hold at most `opts.maxTokens` padded tokens.
+ *
+ * @example
+ * ```ts
+ * import { type Example, type SpecialIds, type Transformer, validationLoss } from "@deno-torch/nmt";
+ * declare const model: Transformer, valid: Example[], special: SpecialIds;
+ * const loss = validationLoss(model, valid, special, { maxTokens: 1500, labelSmoothing: 0.1 });
+ * ```
+ */
 export function validationLoss(
   model: Transformer,
   examples: readonly Example[],
@@ -36,7 +46,17 @@ export function validationLoss(
   return total / tokens;
 }
 
-/** Greedy output ids (without [SOS]/[EOS]) for each example's source. */
+/**
+ * Greedy output ids (without [SOS]/[EOS]) for each example's source, decoded `batchSize` (default
+ * 64) at a time up to `maxLen` tokens (default: the model's target length).
+ *
+ * @example
+ * ```ts
+ * import { exactMatch, type Example, greedyOutputs, type SpecialIds, type Transformer } from "@deno-torch/nmt";
+ * declare const model: Transformer, valid: Example[], special: SpecialIds;
+ * const accuracy = exactMatch(greedyOutputs(model, valid, special), valid);
+ * ```
+ */
 export function greedyOutputs(
   model: Transformer,
   examples: readonly Example[],
@@ -62,7 +82,16 @@ export function greedyOutputs(
   return out;
 }
 
-/** Share of examples whose greedy output equals the reference target exactly. */
+/**
+ * Share of examples (0 to 1) whose output ids equal the reference target exactly; NaN for no
+ * examples. `outputs[i]` is the output for `examples[i]`.
+ *
+ * @example
+ * ```ts
+ * import { exactMatch } from "@deno-torch/nmt";
+ * exactMatch([[5, 6], [7]], [{ src: [1], tgt: [5, 6] }, { src: [2], tgt: [8] }]); // 0.5
+ * ```
+ */
 export function exactMatch(outputs: readonly number[][], examples: readonly Example[]): number {
   let hits = 0;
   outputs.forEach((ids, i) => {

@@ -36,8 +36,11 @@ import { renderReport } from "./report.ts";
 import { formatDuration, Progress } from "./progress.ts";
 import type { TrainOptions } from "./options.ts";
 
+/** What {@linkcode runTraining} should do. */
 export interface RunRequest {
+  /** The run's settings; when resuming, only run length, saving, evaluation, device and threads are taken from here. */
   options: TrainOptions;
+  /** The run folder: checkpoints, metrics, report and the latest model are written there. */
   out: string;
   /** A run folder or checkpoint folder to continue from. */
   resume?: string;
@@ -45,19 +48,29 @@ export interface RunRequest {
   handleSignals?: boolean;
 }
 
+/** The outcome of {@linkcode runTraining}. */
 export interface RunSummary {
+  /** The run folder. */
   out: string;
+  /** Optimizer steps done in total, including those before a resume. */
   steps: number;
+  /** Epochs completed. */
   epochs: number;
   /** Why the run ended. */
   stopped: "finished" | "max-steps" | "max-minutes" | "signal" | "non-finite";
+  /** Training loss of each step this call ran. */
   losses: number[];
+  /** Loss of the last validation; null when none ran. */
   validLoss: number | null;
+  /** Share of validation examples translated exactly right at the last validation; null when none ran. */
   exactMatch: number | null;
   /** BLEU and chrF of the last validation (greedy, on up to 500 validation sentences). */
   bleu: number | null;
+  /** chrF of the last validation, as for `bleu`. */
   chrf: number | null;
+  /** Training time in seconds, across resumes. */
   elapsedSeconds: number;
+  /** Mean training throughput of this call, in target tokens per second. */
   tokensPerSecond: number;
 }
 
@@ -158,6 +171,18 @@ async function resolveResume(path: string): Promise<string> {
   return latest;
 }
 
+/**
+ * Runs a whole training run (or resumes one) and resolves when it stops: after the last epoch, at a
+ * step or time limit, on SIGINT/SIGTERM, or when the loss stops being finite. Progress goes to the
+ * console; checkpoints, `metrics.jsonl`, `report.html` and the latest model go to `req.out`.
+ *
+ * @example
+ * ```ts
+ * import { PRESETS, runTraining } from "@deno-torch/nmt";
+ * const summary = await runTraining({ options: { ...PRESETS.tiny, epochs: 2 }, out: "runs/tiny" });
+ * console.log(summary.stopped, summary.validLoss, summary.bleu);
+ * ```
+ */
 export async function runTraining(req: RunRequest): Promise<RunSummary> {
   const out = req.out;
   await Deno.mkdir(out, { recursive: true });

@@ -13,11 +13,15 @@ import { clipGradNorm } from "../optim/clip.ts";
 import { type TranslationBatch, translationLoss } from "../nn/loss.ts";
 import { trainMode, type Transformer, type TransformerParams } from "../nn/transformer.ts";
 
+/** Settings of one {@linkcode trainStep}. */
 export interface StepConfig {
+  /** Optimizer hyperparameters, including this step's learning rate. */
   adam: AdamConfig;
   /** Global gradient-norm bound; 0 = none. */
   clip: number;
+  /** Label-smoothing factor of the cross entropy, in [0, 1); 0 = plain cross entropy. */
   labelSmoothing: number;
+  /** The target vocabulary's [PAD] id: labels equal to it add nothing to the loss. */
   pad: number;
   /**
    * The caller gives up `model.params` and `optState` to the step (it only frees them afterwards),
@@ -28,14 +32,41 @@ export interface StepConfig {
   donate?: boolean;
 }
 
+/** What one {@linkcode trainStep} produces; the tensors belong to the caller's scope. */
 export interface StepResult {
+  /** The updated model parameters. */
   params: TransformerParams;
+  /** The optimizer state after this step. */
   optState: AdamState<TransformerParams>;
+  /** Mean per-token training loss of the batch, before the update. */
   loss: number;
   /** Gradient norm before clipping (NaN when clipping is off: computing it would cost a pass). */
   gradNorm: number;
 }
 
+/**
+ * One optimizer step on one batch: forward and backward pass in training mode (dropout drawn from
+ * `key`), optional gradient clipping, then Adam/AdamW. Returns the new parameters and state with the
+ * batch loss; `model.params` and `optState` stay valid unless `config.donate` is set.
+ *
+ * @example
+ * ```ts
+ * import { adamInit, initTransformer, rng, scope, trainStep } from "@deno-torch/nmt";
+ * import type { TranslationBatch } from "@deno-torch/nmt";
+ * declare const batch: TranslationBatch; // e.g. from makeBatch
+ * scope(() => {
+ *   const config = { src_vocab_size: 100, tgt_vocab_size: 100, src_seq_len: 32, tgt_seq_len: 32,
+ *     d_model: 64, N: 2, h: 4, dropout: 0.1, d_ff: 128 };
+ *   const model = initTransformer(config, rng(0));
+ *   const { params, optState, loss } = trainStep(model, adamInit(model.params), batch, rng(1), {
+ *     adam: { lr: 1e-3 },
+ *     clip: 1,
+ *     labelSmoothing: 0.1,
+ *     pad: 0,
+ *   });
+ * });
+ * ```
+ */
 export function trainStep(
   model: Transformer,
   optState: AdamState<TransformerParams>,

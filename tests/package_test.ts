@@ -1,0 +1,30 @@
+/**
+ * The package as other projects see it: every export of mod.ts documented (`deno doc --lint`), and
+ * `deno publish --dry-run` accepting deno.json's name, version, license, exports and file list.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
+
+async function deno(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout) + text.decode(stderr) };
+}
+
+Deno.test("deno doc --lint mod.ts: every public symbol is documented, no private type leaks", async () => {
+  const r = await deno("doc", "--lint", "mod.ts");
+  assert.equal(r.code, 0, r.out);
+});
+
+Deno.test("deno publish --dry-run: the package is complete", async () => {
+  const r = await deno("publish", "--dry-run", "--allow-dirty");
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Dry run complete/);
+  for (
+    const needed of ["mod.ts", "native/core.cpp", "native/Makefile", "scripts/build_native.ts", "scripts/setup.sh"]
+  ) {
+    assert.ok(r.out.includes(`/${needed}`), `${needed} is published`);
+  }
+  assert.ok(!r.out.includes("/tests/"), "tests are not published");
+});
