@@ -1,0 +1,69 @@
+/** `deno task serve`: the translation app and its JSON API for a model folder. */
+import { parseArgs } from "node:util";
+import { loadModelFolder } from "../src/io/folder.ts";
+import { createApp } from "../src/serve/server.ts";
+import { DEFAULT_LIMITS } from "../src/serve/api.ts";
+
+const HELP = `Usage: deno task serve --model DIR [--port 8000] [--host 127.0.0.1]
+
+Serves a page where English is translated as you type (greedy or beam search, the n-best list with
+scores, the cross-attention heatmap), and a JSON API beside it:
+
+  POST /api/translate   {"text": "..."} or {"texts": ["...", ...]}; options: "beam" (1-${DEFAULT_LIMITS.maxBeam}),
+                        "nbest" (≤ beam), "lengthPenalty" (none, average, gnmt:ALPHA), "attention" (one text)
+  GET  /api/model       config, vocabulary sizes, parameter count, limits
+  GET  /api/health      status and batching counts
+
+Requests that arrive within a few milliseconds of each other are decoded together. Limits: at most
+${DEFAULT_LIMITS.maxChars} characters per text and ${DEFAULT_LIMITS.maxTexts} texts per request; bad requests get a 4xx JSON error.
+
+Options:
+  --model DIR      model folder (a training run, or the seed's Hugging Face layout)
+  --port N         port (default 8000; 0 picks a free one)
+  --host ADDR      address to bind (default 127.0.0.1: this machine only)
+  --window-ms N    how long a request waits to be batched with others (default 5)
+  -h, --help       this text`;
+
+function fail(message: string): never {
+  console.error(`serve: ${message}\n(deno task serve --help)`);
+  Deno.exit(2);
+}
+
+function main(): void {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: Deno.args,
+      options: {
+        model: { type: "string" },
+        port: { type: "string", default: "8000" },
+        host: { type: "string", default: "127.0.0.1" },
+        "window-ms": { type: "string", default: "5" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (flags.help) return console.log(HELP);
+  if (!flags.model) fail("--model DIR is required");
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0-65535, got ${flags.port}`);
+  const windowMs = Number(flags["window-ms"]);
+  if (!Number.isFinite(windowMs) || windowMs < 0) fail(`--window-ms must be ≥ 0, got ${flags["window-ms"]}`);
+  let folder;
+  try {
+    folder = loadModelFolder(flags.model);
+  } catch (e) {
+    console.error(`serve: cannot load the model: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+  const { handler } = createApp(folder, { windowMs });
+  Deno.serve({
+    hostname: flags.host,
+    port,
+    onListen: ({ hostname, port }) => console.log(`serving ${flags.model} on http://${hostname}:${port}/`),
+  }, handler);
+}
+
+main();
