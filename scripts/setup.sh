@@ -33,6 +33,7 @@ Environment:
   LIBTORCH, LIBTORCH_FROM_PIP, PYTHON   see above
   CXX                                   compiler (default g++)
   DENO_TORCH_BUILD=/dir                 build there instead of build/ (scripts/build_native.ts uses it)
+  WITH_BROWSER=1                        also install Chromium, for the app's browser test (CI sets it)
   FORCE_BUILD=1                         rebuild the native library even when up to date
 EOF
 }
@@ -142,6 +143,11 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
   APT_PACKAGES+=(g++)
 fi
 command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
+
+# The browser test of `deno task serve` (tests/browser_test.ts) drives Debian's Chromium; CI asks for it.
+if [ "${WITH_BROWSER:-0}" = 1 ] && ! [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  APT_PACKAGES+=(chromium)
+fi
 
 NEED_DENO=0
 major="$(deno_major)"

@@ -11,6 +11,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>deno-torch translate</title>
 <link rel="stylesheet" href="/app.css">
+<link rel="icon" href="data:,">
 <script src="/app.js" defer></script>
 </head>
 <body>
