@@ -89,6 +89,7 @@ export * from "./src/tokenize/stats.ts";
 export * from "./src/data/corpus.ts";
 export * from "./src/data/opus_books.ts";
 export { DownloadError, downloadFile, type DownloadOptions } from "./src/io/download.ts";
+export { hubCacheDir, hubEndpoint, HubError, type HubRef, parseHubRef, resolveModelFolder } from "./src/io/hub.ts";
 // Metrics: corpus BLEU and chrF with sacreBLEU's default settings and numbers.
 export { type BleuScore, corpusBleu, corpusBleuMulti } from "./src/metrics/bleu.ts";
 export { type ChrfOrderStats, type ChrfScore, corpusChrf } from "./src/metrics/chrf.ts";

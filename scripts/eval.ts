@@ -211,7 +211,15 @@ async function main(): Promise<void> {
   const { splitBySource } = await import("../src/data/split.ts");
   const { PRESETS } = await import("../src/train/options.ts");
   const { formatDuration } = await import("../src/train/progress.ts");
-  const run = await runOptions(f.model);
+  const { resolveModelFolder } = await import("../src/io/hub.ts");
+  let modelDir: string;
+  try {
+    modelDir = await resolveModelFolder(f.model);
+  } catch (e) {
+    console.error(`eval: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+  const run = await runOptions(modelDir);
   const base: TrainOptions = run ?? { ...PRESETS.tiny };
   const o: TrainOptions = {
     ...base,
@@ -240,7 +248,7 @@ async function main(): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const folder = loadModelFolder(f.model, { device: f.device as Device });
+  const folder = loadModelFolder(modelDir, { device: f.device as Device });
   const started = performance.now();
   const batchSize = num("batch-size", f["batch-size"]) ?? 64;
   const hyps: string[] = [];

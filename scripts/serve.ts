@@ -1,6 +1,7 @@
 /** `deno task serve`: the translation app and its JSON API for a model folder. */
 import { parseArgs } from "node:util";
 import { loadModelFolder } from "../src/io/folder.ts";
+import { resolveModelFolder } from "../src/io/hub.ts";
 import { createApp } from "../src/serve/server.ts";
 import { DEFAULT_LIMITS } from "../src/serve/api.ts";
 
@@ -18,7 +19,7 @@ Requests that arrive within a few milliseconds of each other are decoded togethe
 ${DEFAULT_LIMITS.maxChars} characters per text and ${DEFAULT_LIMITS.maxTexts} texts per request; bad requests get a 4xx JSON error.
 
 Options:
-  --model DIR      model folder (a training run, or the seed's Hugging Face layout)
+  --model DIR      model folder (a training run, or the seed's Hugging Face layout), or hf:user/name
   --port N         port (default 8000; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1: this machine only)
   --window-ms N    how long a request waits to be batched with others (default 5)
@@ -29,7 +30,7 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let flags;
   try {
     flags = parseArgs({
@@ -53,7 +54,7 @@ function main(): void {
   if (!Number.isFinite(windowMs) || windowMs < 0) fail(`--window-ms must be ≥ 0, got ${flags["window-ms"]}`);
   let folder;
   try {
-    folder = loadModelFolder(flags.model);
+    folder = loadModelFolder(await resolveModelFolder(flags.model));
   } catch (e) {
     console.error(`serve: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);
@@ -66,4 +67,4 @@ function main(): void {
   }, handler);
 }
 
-main();
+await main();

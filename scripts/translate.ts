@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { loadModelFolder, type ModelFolder } from "../src/io/folder.ts";
 import { type MaxLen, translate, type TranslateOptions, type Translation } from "../src/decode/translate.ts";
 import { type LengthPenalty, parseLengthPenalty } from "../src/decode/beam.ts";
+import { resolveModelFolder } from "../src/io/hub.ts";
 import { renderAttention } from "../src/decode/attention_html.ts";
 import type { Device } from "../src/device.ts";
 
@@ -17,7 +18,7 @@ tokenizer_<tgt>.json; this project's run folders and the seed's published layout
 Sentences come from the arguments, from --file, or one per line from standard input.
 
 Options:
-  --model DIR             model folder (required)
+  --model DIR             model folder (required), or hf:user/name[@revision] (downloaded once, cached)
   --file FILE             read sentences from FILE, one per line
   --beam K                beam search with K hypotheses (default 1 = greedy)
   --length-penalty P      none, average, or gnmt:ALPHA (default gnmt:0.6 with --beam > 1)
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
 
   let folder: ModelFolder;
   try {
-    folder = loadModelFolder(flags.model, { device: opts.device });
+    folder = loadModelFolder(await resolveModelFolder(flags.model), { device: opts.device });
   } catch (e) {
     console.error(`translate: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);

@@ -48,6 +48,8 @@ export interface DownloadOptions {
   stallMs?: number;
   /** Checks the complete temporary file before it is renamed into place; throw to reject it. */
   validate?: (tmpPath: string) => Promise<void>;
+  /** Request headers (e.g. an authorization token). */
+  headers?: Record<string, string>;
 }
 
 /** Fetches `url` into `dest` (its folder is created). Throws DownloadError for network and HTTP failures. */
@@ -64,7 +66,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   try {
     let res: Response;
     try {
-      res = await fetch(url, { signal: abort.signal });
+      res = await fetch(url, { signal: abort.signal, headers: opts.headers });
     } catch (e) {
       if (e instanceof Deno.errors.NotCapable) throw e; // no --allow-net: not a network failure, say so as is
       const why = abort.signal.aborted ? `no answer in ${stallMs / 1000} s` : causeOf(e);
