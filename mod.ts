@@ -111,6 +111,19 @@ export {
 } from "./src/train/options.ts";
 export { type RunRequest, type RunSummary, runTraining } from "./src/train/run.ts";
 export { averageModels } from "./src/train/average.ts";
+// Data-parallel training across processes (c10d, Gloo).
+export {
+  allReduceMean,
+  allReduceSum,
+  barrier,
+  broadcast,
+  destroyDistributed,
+  type DistributedConfig,
+  distributedConfigFromEnv,
+  initDistributed,
+  rank,
+  worldSize,
+} from "./src/dist.ts";
 export {
   type Checkpoint,
   latestCheckpoint,

@@ -37,6 +37,14 @@ export const symbols = {
   dt_torch_version: { parameters: [], result: F },
   dt_synchronize: { parameters: [I], result: I },
   dt_set_grad_enabled: { parameters: [I], result: I },
+  // distributed (native/dist.cpp)
+  dt_dist_init: { parameters: [B, I, I, I, F], result: I },
+  dt_dist_rank: { parameters: [], result: I },
+  dt_dist_size: { parameters: [], result: I },
+  dt_dist_destroy: { parameters: [], result: I },
+  dt_dist_allreduce: { parameters: [B, I, I, B], result: I },
+  dt_dist_broadcast: { parameters: [B, I, I, B], result: I },
+  dt_dist_barrier: { parameters: [], result: I },
   // profiling (native/profile.cpp)
   dt_profile: { parameters: [I], result: I },
   dt_profile_entry: { parameters: [I, B], result: P },

@@ -14,7 +14,7 @@ builds build/libdeno_torch.so when its sources, the libtorch or the compiler cha
 Installs when missing:
   deno 2.x      npm install -g deno (global; never into the project's node_modules)
   g++, make     apt-get install -y g++ make
-  libtorch      apt-get install -y libtorch-dev libopenblas0-pthread   (Debian's CPU build)
+  libtorch      apt-get install -y libtorch-dev libopenblas0-pthread libgloo-dev   (Debian's CPU build)
                 (`apt-get update` runs once, and only when something must be installed)
 
 Which libtorch is used, first match wins:
@@ -134,6 +134,10 @@ else
 fi
 if [ "$TORCH_KIND" = system ] && command -v dpkg-query >/dev/null 2>&1 && ! dpkg_installed libopenblas0-pthread; then
   APT_PACKAGES+=(libopenblas0-pthread)
+fi
+# Debian's libtorch-dev leaves out the Gloo headers that its distributed headers include (native/dist.cpp).
+if [ "$TORCH_KIND" = system ] && command -v dpkg-query >/dev/null 2>&1 && ! dpkg_installed libgloo-dev; then
+  APT_PACKAGES+=(libgloo-dev)
 fi
 
 # ---- compiler, make, deno ---------------------------------------------------------------------------

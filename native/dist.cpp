@@ -1,0 +1,119 @@
+// Data-parallel training on libtorch's own distributed engine (c10d): a TCPStore rendezvous and a
+// Gloo process group (CPU). One process group per process, made by dt_dist_init and released by
+// dt_dist_destroy; collectives block until every rank has joined them, or fail after the timeout.
+// The c10d headers declare the Gloo backend only when told that libtorch was built with it (its own
+// build defines these); a libtorch without it fails to link here, which setup.sh reports.
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO
+#endif
+#include "shim.h"
+
+#include <ATen/core/grad_mode.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <chrono>
+#include <memory>
+
+using dt::T;
+
+namespace {
+
+// The Gloo backend itself: a ProcessGroup in libtorch 1.x, a Backend under one in 2.x; both offer the collectives.
+c10::intrusive_ptr<c10d::ProcessGroupGloo> g_group;
+int g_rank = -1, g_size = 0;
+
+c10d::ProcessGroupGloo& group(const char* op) {
+  TORCH_CHECK(g_group, op, ": the distributed process group is not initialized (call initDistributed first)");
+  return *g_group;
+}
+
+}  // namespace
+
+// Joins the group: rank 0 hosts the TCPStore at addr:port, the others connect to it. Returns 0.
+DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_t size, double timeout_ms) {
+  DT_TRY(-1, {
+    TORCH_CHECK(!g_group, "the distributed process group is already initialized");
+    TORCH_CHECK(size >= 1 && rank >= 0 && rank < size, "rank ", rank, " is not in a world of size ", size);
+    TORCH_CHECK(port > 0 && port < 65536, "port ", port, " is out of range");
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_ms));
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<uint16_t>(port);
+    opts.isServer = rank == 0;
+    opts.numWorkers = size;
+    opts.waitWorkers = true;
+    opts.timeout = timeout;
+    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(addr), opts);
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
+    g_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
+    g_rank = rank;
+    g_size = size;
+    return 0;
+  })
+}
+
+DT_API int32_t dt_dist_rank() { return g_rank; }
+DT_API int32_t dt_dist_size() { return g_size; }
+
+// Leaves the group (the other ranks should too). Returns 0.
+DT_API int32_t dt_dist_destroy() {
+  DT_TRY(-1, {
+    g_group.reset();
+    g_rank = -1;
+    g_size = 0;
+    return 0;
+  })
+}
+
+// Sums (average = 1: then divides by the world size) n tensors across ranks, in one collective over
+// a flat buffer of all of them (small gradients would each pay a round trip otherwise). out[i] =
+// the reduced tensor i, fresh.
+DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
+  DT_TRY(-1, {
+    auto& pg = group("allReduce");
+    TORCH_CHECK(n > 0, "allReduce: no tensors");
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> flat;
+    flat.reserve(n);
+    for (int32_t i = 0; i < n; i++) {
+      TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), "allReduce: tensors of one dtype, got ",
+                  xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
+      flat.push_back(xs[i]->detach().reshape({-1}));
+    }
+    std::vector<at::Tensor> bucket{at::cat(flat)};
+    pg.allreduce(bucket)->wait();
+    if (average) bucket[0].div_(g_size);
+    int64_t at = 0;
+    for (int32_t i = 0; i < n; i++) {
+      const auto count = xs[i]->numel();
+      out[i] = dt::out(bucket[0].narrow(0, at, count).view(xs[i]->sizes()).clone());
+      at += count;
+    }
+    return 0;
+  })
+}
+
+// Rank `root`'s values of n tensors, on every rank: out[i] = a fresh tensor shaped like xs[i].
+DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
+  DT_TRY(-1, {
+    auto& pg = group("broadcast");
+    TORCH_CHECK(root >= 0 && root < g_size, "broadcast: root ", root, " is not in a world of size ", g_size);
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> copies;
+    for (int32_t i = 0; i < n; i++) copies.push_back(xs[i]->detach().contiguous().clone());
+    c10d::BroadcastOptions opts;
+    opts.rootRank = root;
+    pg.broadcast(copies, opts)->wait();
+    for (int32_t i = 0; i < n; i++) out[i] = dt::out(copies[i]);
+    return 0;
+  })
+}
+
+// Waits until every rank has reached it. Returns 0.
+DT_API int32_t dt_dist_barrier() {
+  DT_TRY(-1, {
+    group("barrier").barrier()->wait();
+    return 0;
+  })
+}

@@ -1,0 +1,58 @@
+/**
+ * Distributed collectives on loopback: 2 processes (Gloo over a TCPStore rendezvous, torchrun's
+ * variables) average gradient trees and broadcast rank 0's parameters, matching values computed by
+ * hand; a rank that leaves makes the other fail with an error after the timeout instead of hanging.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
+
+/** A free TCP port on loopback. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
+async function ranks(n: number, scenario: string, extraEnv: Record<string, string> = {}) {
+  const port = String(freePort());
+  return await Promise.all(Array.from({ length: n }, async (_, r) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "tests/dist_worker.ts", scenario],
+      cwd: ROOT,
+      env: {
+        MASTER_ADDR: "127.0.0.1",
+        MASTER_PORT: port,
+        RANK: String(r),
+        WORLD_SIZE: String(n),
+        DENO_TORCH_THREADS: "1",
+        ...extraEnv,
+      },
+    }).output();
+    const text = new TextDecoder();
+    return { code, stdout: text.decode(stdout).trim(), stderr: text.decode(stderr) };
+  }));
+}
+
+Deno.test("distributed: 2 ranks average gradient trees and broadcast rank 0's values", async () => {
+  const out = await ranks(2, "collectives");
+  for (const r of out) assert.equal(r.code, 0, r.stderr);
+  const results = out.map((r) => JSON.parse(r.stdout));
+  for (const [i, res] of results.entries()) {
+    assert.equal(res.rank, i);
+    assert.equal(res.size, 2);
+    assert.deepEqual(res.a, [1.5, 15]); // mean of [1, 10] and [2, 20]
+    assert.deepEqual(res.b, [0.5, -0.5, 1, 0.5]); // mean of [[0,0],[0,0.5]] and [[1,-1],[2,0.5]]
+    assert.deepEqual(res.p, [100, 200, 300]); // rank 0's
+  }
+});
+
+Deno.test("distributed: a rank that leaves makes the other fail after the timeout, not hang", async () => {
+  const started = performance.now();
+  const [zero] = await ranks(2, "die", { DIST_TIMEOUT_MS: "3000" });
+  assert.equal(zero.code, 0, zero.stderr);
+  const res = JSON.parse(zero.stdout);
+  assert.ok(res.error, "rank 0 got an error");
+  assert.ok(performance.now() - started < 30_000, "and did not hang");
+});
