@@ -48,6 +48,25 @@ Deno.test("distributed: 2 ranks average gradient trees and broadcast rank 0's va
   }
 });
 
+Deno.test("distributed: 2 ranks training on their own batches end with the parameters of 1 process on the union", async () => {
+  const two = await ranks(2, "train");
+  for (const r of two) assert.equal(r.code, 0, r.stderr);
+  const [a, b] = two.map((r) => JSON.parse(r.stdout));
+  assert.deepEqual(a.params, b.params, "the ranks agree exactly");
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "tests/dist_worker.ts", "train-union"],
+    cwd: ROOT,
+    env: { DENO_TORCH_THREADS: "1" },
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const one = JSON.parse(new TextDecoder().decode(stdout));
+  assert.equal(a.tokens, one.tokens, "the loss averages over the same targets");
+  assert.ok(Math.abs(a.loss - one.loss) < 1e-5, `loss ${a.loss} vs ${one.loss}`);
+  let worst = 0;
+  a.params.forEach((x: number, i: number) => worst = Math.max(worst, Math.abs(x - one.params[i])));
+  assert.ok(worst < 1e-6, `largest parameter difference ${worst}`);
+});
+
 Deno.test("distributed: a rank that leaves makes the other fail after the timeout, not hang", async () => {
   const started = performance.now();
   const [zero] = await ranks(2, "die", { DIST_TIMEOUT_MS: "3000" });

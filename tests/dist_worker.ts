@@ -9,12 +9,81 @@ import {
   rank,
   worldSize,
 } from "../src/dist.ts";
-import { tensor, values } from "../mod.ts";
+import {
+  adamInit,
+  flatten,
+  free,
+  initTransformer,
+  keep,
+  padBatch,
+  rng,
+  scope,
+  tensor,
+  trainStep,
+  values,
+} from "../mod.ts";
+import { decoderMask, paddingMask } from "../src/nn/transformer.ts";
 
-const config = distributedConfigFromEnv()!;
-initDistributed({ ...config, timeoutMs: Number(Deno.env.get("DIST_TIMEOUT_MS") ?? "20000") });
 const scenario = Deno.args[0];
-if (scenario === "collectives") {
+const config = distributedConfigFromEnv();
+if (config) initDistributed({ ...config, timeoutMs: Number(Deno.env.get("DIST_TIMEOUT_MS") ?? "20000") });
+
+/** Rows of ids for (step, rank): deterministic, of varied lengths, so batches pad differently. */
+function rows(step: number, r: number, count: number, vocab: number): number[][] {
+  let x = 12345 + 1000 * step + 17 * r;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return Array.from(
+    { length: count },
+    () => Array.from({ length: 3 + Math.floor(next() * 6) }, () => 4 + Math.floor(next() * (vocab - 4))),
+  );
+}
+
+/** 3 steps of a small Transformer; "train" is one rank of 2, "train-union" one process on the union. */
+function train(union: boolean) {
+  const cfg = {
+    src_vocab_size: 40,
+    tgt_vocab_size: 50,
+    src_seq_len: 16,
+    tgt_seq_len: 16,
+    d_model: 16,
+    N: 1,
+    h: 2,
+    dropout: 0,
+    d_ff: 32,
+  };
+  let model = keep(initTransformer(cfg, rng(0)));
+  let opt = keep(adamInit(model.params));
+  for (let step = 0; step < 3; step++) {
+    const ranks = union ? [0, 1] : [rank()];
+    const src = ranks.flatMap((r) => rows(step, r, 2 + r, cfg.src_vocab_size));
+    const tgtRows = ranks.flatMap((r) => rows(step + 100, r, 2 + r, cfg.tgt_vocab_size));
+    const next = scope(() => {
+      const s = padBatch<"src">(src.map((row) => [2, ...row, 3]), 1);
+      const t = padBatch<"tgt">(tgtRows.map((row) => [2, ...row]), 1);
+      const label = padBatch<"tgt">(tgtRows.map((row) => [...row, 3]), 1);
+      const batch = { src: s, tgt: t, label, srcMask: paddingMask(s, 1), tgtMask: decoderMask(t, 1) };
+      return trainStep(model, opt, batch, rng(step), {
+        adam: { lr: 1e-3 },
+        clip: 0.5,
+        labelSmoothing: 0.1,
+        pad: 1,
+        dataParallel: !union,
+      });
+    });
+    free([model.params, opt.m, opt.v]);
+    model = { ...model, params: keep(next.params) };
+    opt = keep(next.optState);
+    if (step === 2) {
+      const flat = flatten(model.params).flatMap(([, t]) => values(t));
+      console.log(JSON.stringify({ loss: next.loss, tokens: next.tokens, params: flat }));
+    }
+  }
+}
+
+if (scenario === "train" || scenario === "train-union") {
+  train(scenario === "train-union");
+  if (config) destroyDistributed();
+} else if (scenario === "collectives") {
   const r = rank();
   // Each rank holds different values; the mean and rank 0's values are known by hand.
   const grads = { a: tensor([r + 1, 10 * (r + 1)]), b: [tensor([[r, -r], [2 * r, 0.5]])] };

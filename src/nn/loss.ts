@@ -1,5 +1,6 @@
 /** The training objective: label-smoothed cross entropy of the next target token, padding ignored. */
 import { crossEntropy } from "../ops/nn.ts";
+import { div } from "../ops/elementwise.ts";
 import { reshape } from "../ops/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { decode, encode, type Mode, project, type Transformer } from "./transformer.ts";
@@ -24,6 +25,12 @@ export interface LossOptions {
   pad: number;
   /** Share ε of each target's probability spread evenly over the vocabulary; default 0.1, as in the seed. */
   labelSmoothing?: number;
+  /**
+   * Divide the summed token losses by this count instead of taking the mean over this batch's
+   * targets. Data-parallel training passes the target count of all ranks' batches, so that the
+   * ranks' gradients add up to the gradient of the mean over their union.
+   */
+  normalizer?: number;
 }
 
 /** Mean label-smoothed cross entropy over the non-padding labels of the batch. */
@@ -37,8 +44,9 @@ export function translationLoss(
   const out = decode(model, memory, batch.srcMask, batch.tgt, batch.tgtMask, mode);
   const logits = project(model.params, out); // [batch, tgt, tgt_vocab]
   const vocab = model.config.tgt_vocab_size;
-  return crossEntropy(reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]), reshape<["tokens"]>(batch.label, [-1]), {
-    ignoreIndex: opts.pad,
-    labelSmoothing: opts.labelSmoothing ?? 0.1,
-  });
+  const flatLogits = reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]);
+  const flatLabels = reshape<["tokens"]>(batch.label, [-1]);
+  const ce = { ignoreIndex: opts.pad, labelSmoothing: opts.labelSmoothing ?? 0.1 };
+  if (opts.normalizer === undefined) return crossEntropy(flatLogits, flatLabels, ce);
+  return div(crossEntropy(flatLogits, flatLabels, { ...ce, reduction: "sum" }), opts.normalizer);
 }

@@ -7,6 +7,10 @@ import { valueAndGrad } from "../autograd.ts";
 import { noGrad } from "../autograd.ts";
 import { scope } from "../scope.ts";
 import { item } from "../transfer.ts";
+import { tensor } from "../create.ts";
+import { sum } from "../ops/reduce.ts";
+import { ne } from "../ops/elementwise.ts";
+import { allReduceSum } from "../dist.ts";
 import type { Key } from "../rng.ts";
 import { type AdamConfig, type AdamState, adamUpdate } from "../optim/adam.ts";
 import { clipGradNorm } from "../optim/clip.ts";
@@ -30,6 +34,13 @@ export interface StepConfig {
    * good parameters.
    */
   donate?: boolean;
+  /**
+   * Data-parallel training (after `initDistributed`): each rank passes its own batch; the loss is
+   * normalized by the target count of all ranks' batches and the gradients are summed across ranks,
+   * so every rank applies the update the union of the batches would give, and the parameters stay
+   * identical everywhere. The reported loss is that of the union.
+   */
+  dataParallel?: boolean;
 }
 
 /** What one {@linkcode trainStep} produces; the tensors belong to the caller's scope. */
@@ -42,6 +53,8 @@ export interface StepResult {
   loss: number;
   /** Gradient norm before clipping (NaN when clipping is off: computing it would cost a pass). */
   gradNorm: number;
+  /** Target tokens the loss averaged over (all ranks' when data-parallel). */
+  tokens: number;
 }
 
 /**
@@ -74,14 +87,20 @@ export function trainStep(
   key: Key,
   config: StepConfig,
 ): StepResult {
-  const lossOf = (params: TransformerParams) =>
-    translationLoss({ ...model, params }, batch, trainMode(key), {
-      pad: config.pad,
-      labelSmoothing: config.labelSmoothing,
-    });
   return scope(() => {
-    const { value, grads } = valueAndGrad(lossOf)(model.params);
-    const loss = item(value);
+    // This batch's targets, and with data parallelism all ranks' (one small collective).
+    const local = item(sum(ne(batch.label, config.pad)));
+    const tokens = config.dataParallel ? item(allReduceSum({ n: tensor([local], [1], { dtype: "f64" }) }).n) : local;
+    const lossOf = (params: TransformerParams) =>
+      translationLoss({ ...model, params }, batch, trainMode(key), {
+        pad: config.pad,
+        labelSmoothing: config.labelSmoothing,
+        normalizer: config.dataParallel ? tokens : undefined,
+      });
+    const { value, grads: own } = valueAndGrad(lossOf)(model.params);
+    // Summed across ranks, the partial losses and gradients are those of the union of the batches.
+    const grads = config.dataParallel ? allReduceSum(own) : own;
+    const loss = config.dataParallel ? item(allReduceSum({ l: value }).l) : item(value);
     let gradNorm = NaN;
     let used = grads;
     if (config.clip > 0) {
@@ -92,6 +111,6 @@ export function trainStep(
     }
     const donate = (config.donate ?? false) && Number.isFinite(loss);
     const next = noGrad(() => adamUpdate(model.params, used, optState, config.adam, { donate }));
-    return { params: next.params, optState: next.state, loss, gradNorm };
+    return { params: next.params, optState: next.state, loss, gradNorm, tokens };
   });
 }
