@@ -94,18 +94,30 @@ DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
   })
 }
 
-// Rank `root`'s values of n tensors, on every rank: out[i] = a fresh tensor shaped like xs[i].
+// Rank `root`'s values of n tensors, on every rank, in one collective over a flat buffer (Gloo
+// broadcasts a list only of same-sized tensors, one per device). out[i] = a fresh tensor like xs[i].
 DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
   DT_TRY(-1, {
     auto& pg = group("broadcast");
+    TORCH_CHECK(n > 0, "broadcast: no tensors");
     TORCH_CHECK(root >= 0 && root < g_size, "broadcast: root ", root, " is not in a world of size ", g_size);
     at::NoGradGuard no_grad;
-    std::vector<at::Tensor> copies;
-    for (int32_t i = 0; i < n; i++) copies.push_back(xs[i]->detach().contiguous().clone());
+    std::vector<at::Tensor> flat;
+    for (int32_t i = 0; i < n; i++) {
+      TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), "broadcast: tensors of one dtype, got ",
+                  xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
+      flat.push_back(xs[i]->detach().reshape({-1}));
+    }
+    std::vector<at::Tensor> bucket{at::cat(flat)};
     c10d::BroadcastOptions opts;
     opts.rootRank = root;
-    pg.broadcast(copies, opts)->wait();
-    for (int32_t i = 0; i < n; i++) out[i] = dt::out(copies[i]);
+    pg.broadcast(bucket, opts)->wait();
+    int64_t at = 0;
+    for (int32_t i = 0; i < n; i++) {
+      const auto count = xs[i]->numel();
+      out[i] = dt::out(bucket[0].narrow(0, at, count).view(xs[i]->sizes()).clone());
+      at += count;
+    }
     return 0;
   })
 }

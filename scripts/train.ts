@@ -105,6 +105,7 @@ Trains the English→Italian Transformer and writes a run folder that is also a 
   --preset NAME          tiny (default: generated corpus, minutes), cpu-small (Tatoeba in an hour), seed (the seed's hyperparameters)
   --out DIR              run folder (default runs/<preset>-<date>)
   --resume DIR|latest    continue a run from its newest checkpoint (or a checkpoint folder)
+  --nproc N              data-parallel training with N processes on this machine (Gloo; cores shared out)
 ${rows.join("\n")}
   -h, --help             this text`;
 }
@@ -128,11 +129,59 @@ async function latestRun(): Promise<string> {
   return best.path;
 }
 
+/**
+ * `--nproc N`: runs N copies of this command as the ranks of one data-parallel run on this machine,
+ * with the variables torchrun sets (so a launcher across machines can set them instead), the same
+ * --out, and the cores shared out. Rank 0 prints; a failing rank makes the others fail too (their
+ * collectives lose a peer). Returns the exit status: the first failure's, else 0.
+ */
+async function launch(n: number, o: TrainOptions, out: string, resume: string | undefined): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const skip = new Set(["--nproc", "--out", "--resume"]);
+  const args: string[] = [];
+  for (let i = 0; i < Deno.args.length; i++) {
+    const [name] = Deno.args[i].split("=");
+    if (skip.has(name)) {
+      if (!Deno.args[i].includes("=")) i++; // its value
+      continue;
+    }
+    args.push(Deno.args[i]);
+  }
+  args.push("--out", out);
+  if (resume) args.push("--resume", resume);
+  if (o.threads === 0) args.push("--threads", String(Math.max(1, Math.floor(navigator.hardwareConcurrency / n))));
+  const script = decodeURIComponent(new URL(import.meta.url).pathname);
+  const permissions = ["--allow-ffi", "--allow-env", "--allow-read", "--allow-write", "--allow-net"];
+  console.log(`train: ${n} processes on this machine (rank 0 reports; MASTER_PORT ${port})`);
+  const children = Array.from({ length: n }, (_, rank) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", ...permissions, script, ...args],
+      env: {
+        MASTER_ADDR: "127.0.0.1",
+        MASTER_PORT: String(port),
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: String(n),
+      },
+      stdout: rank === 0 ? "inherit" : "null",
+      stderr: "inherit",
+    }).spawn());
+  const forward = (signal: Deno.Signal) => () => children.forEach((c) => c.kill(signal));
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  const codes = (await Promise.all(children.map((c) => c.status))).map((st) => st.code);
+  for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  return codes.find((c) => c !== 0) ?? 0;
+}
+
 async function main(): Promise<void> {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     preset: { type: "string" },
     out: { type: "string" },
     resume: { type: "string" },
+    nproc: { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   for (const k of [...NUMERIC, ...STRINGS]) options[flagName(k).slice(2)] = { type: "string" };
@@ -187,6 +236,17 @@ async function main(): Promise<void> {
   if (resume === "latest") resume = await latestRun();
   const stamp = new Date().toISOString().replace(/[:T]/g, "-").slice(0, 19);
   const out = (flags.out as string | undefined) ?? resume ?? `runs/${presetName}-${stamp}`;
+
+  const nproc = flags.nproc === undefined ? 1 : Number(flags.nproc);
+  if (!Number.isInteger(nproc) || nproc < 1) {
+    fail(`--nproc needs a positive integer, got ${JSON.stringify(flags.nproc)}`);
+  }
+  if (nproc > 1 && Deno.env.get("WORLD_SIZE") === undefined) {
+    if (o.device !== "cpu" && o.device !== "auto") {
+      fail("--nproc runs on CPU (Gloo) for now; NCCL on CUDA is not written yet");
+    }
+    Deno.exit(await launch(nproc, o, out, resume));
+  }
 
   const summary = await runTraining({ options: o, out, resume });
   const how = {

@@ -75,3 +75,42 @@ Deno.test("distributed: a rank that leaves makes the other fail after the timeou
   assert.ok(res.error, "rank 0 got an error");
   assert.ok(performance.now() - started < 30_000, "and did not hang");
 });
+
+/** `deno task train` with these arguments; its exit status and output. */
+async function train(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "train", "--synthetic-size", "8000", ...args],
+    cwd: ROOT,
+  }).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout) + text.decode(stderr) };
+}
+
+const trainLosses = (dir: string) =>
+  Deno.readTextFileSync(`${dir}/metrics.jsonl`).trim().split("\n").map((l) => JSON.parse(l))
+    .filter((e) => e.kind === "train").map((e) => [e.step, e.loss]);
+
+Deno.test("train --nproc 2: rank 0 writes the run; a resume with 2 processes repeats the losses exactly", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nproc_" });
+  try {
+    const whole = await train("--nproc", "2", "--max-steps", "8", "--out", `${dir}/whole`);
+    assert.equal(whole.code, 0, whole.out);
+    assert.match(whole.out, /train: 2 processes on this machine/);
+    assert.match(whole.out, /stopped at --max-steps after 8 steps/);
+    const state = JSON.parse(await Deno.readTextFile(`${dir}/whole/checkpoints/step-00000008/state.json`));
+    assert.equal(state.worldSize, 2);
+    assert.equal(state.position, 16, "each step took one batch per rank");
+
+    const half = await train("--nproc", "2", "--max-steps", "4", "--out", `${dir}/resumed`);
+    assert.equal(half.code, 0, half.out);
+    const rest = await train("--nproc", "2", "--max-steps", "8", "--resume", `${dir}/resumed`);
+    assert.equal(rest.code, 0, rest.out);
+    assert.deepEqual(trainLosses(`${dir}/resumed`), trainLosses(`${dir}/whole`));
+
+    const wrong = await train("--max-steps", "9", "--resume", `${dir}/resumed`);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.out, /was trained with 2 process\(es\); resume it with --nproc 2/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

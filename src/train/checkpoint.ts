@@ -29,6 +29,8 @@ export interface TrainState {
   elapsedSeconds: number;
   /** The run's complete settings, so a resumed run trains with the same recipe. */
   options: TrainOptions;
+  /** Processes that trained it (data parallel); a resume needs as many. Absent: 1. */
+  worldSize?: number;
   /** What the run trained on, to refuse resuming on other data. */
   data: { description: string; fingerprint: string };
 }

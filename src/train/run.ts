@@ -35,6 +35,18 @@ import { detokenize } from "../tokenize/detokenize.ts";
 import { renderReport } from "./report.ts";
 import { formatDuration, Progress } from "./progress.ts";
 import type { TrainOptions } from "./options.ts";
+import { allReduceSum, broadcast, destroyDistributed, distributedConfigFromEnv, initDistributed } from "../dist.ts";
+import { tensor } from "../create.ts";
+import { values } from "../transfer.ts";
+
+/** With several ranks, whether any rank raised each flag (one small collective); else the flags. */
+function agree(world: number, flags: boolean[]): boolean[] {
+  if (world === 1) return flags;
+  return scope(() => {
+    const sums = values(allReduceSum({ f: tensor(flags.map(Number), [flags.length], { dtype: "f64" }) }).f);
+    return sums.map((v) => v > 0);
+  });
+}
 
 /** What {@linkcode runTraining} should do. */
 export interface RunRequest {
@@ -184,10 +196,26 @@ async function resolveResume(path: string): Promise<string> {
  * ```
  */
 export async function runTraining(req: RunRequest): Promise<RunSummary> {
+  // Data parallelism: torchrun's variables (set by `deno task train --nproc N` or an external
+  // launcher) make this process one rank of several. Only rank 0 logs, validates and writes.
+  const dist = distributedConfigFromEnv();
+  if (dist) initDistributed({ ...dist, timeoutMs: DIST_TIMEOUT_MS });
+  try {
+    return await runRank(req, dist?.worldSize ?? 1, dist?.rank ?? 0);
+  } finally {
+    if (dist) destroyDistributed();
+  }
+}
+
+/** A collective would wait this long for a rank (rank 0 validating, say) before giving up. */
+const DIST_TIMEOUT_MS = 30 * 60_000;
+
+async function runRank(req: RunRequest, world: number, myRank: number): Promise<RunSummary> {
   const out = req.out;
+  const main = myRank === 0;
   await Deno.mkdir(out, { recursive: true });
-  const progress = new Progress();
-  const log = (line: string) => progress.log(line);
+  const progress = main ? new Progress() : null;
+  const log = (line: string) => progress?.log(line);
 
   // ---- state: fresh or resumed ----
   let resumed: Checkpoint | null = null;
@@ -195,6 +223,13 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   if (req.resume) {
     const dir = await resolveResume(req.resume);
     resumed = loadCheckpoint(dir, chooseDevice(o.device));
+    if ((resumed.state.worldSize ?? 1) !== world) {
+      throw new Error(
+        `${dir} was trained with ${resumed.state.worldSize ?? 1} process(es); resume it with --nproc ${
+          resumed.state.worldSize ?? 1
+        } (this is ${world})`,
+      );
+    }
     keep([resumed.folder.model, resumed.optState.m, resumed.optState.v]);
     // The run's recipe comes from the checkpoint; only how long and how it is observed may change.
     const r = req.options;
@@ -256,6 +291,12 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   let model: Transformer = resumed
     ? resumed.folder.model
     : keep(initTransformer(modelConfig(o, srcTok, tgtTok), initKey, device));
+  if (world > 1 && !resumed) {
+    // Every rank initializes from the same seed; taking rank 0's makes the agreement certain.
+    const own = model.params;
+    model = { ...model, params: keep(broadcast(own)) as typeof own };
+    free(own);
+  }
   let optState = resumed ? resumed.optState : keep(adamInit(model.params));
   const folderOf = (m: Transformer): ModelFolder => ({
     model: m,
@@ -271,6 +312,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     labelSmoothing: o.labelSmoothing,
     pad: tgtTok.special.pad,
     donate: true, // the loop frees the previous parameters and moments right after each step
+    dataParallel: world > 1,
   });
   const nParams = countParams(model.params);
   log(
@@ -281,7 +323,12 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   );
 
   // ---- bookkeeping ----
-  const metrics = new MetricsLog(`${out}/metrics.jsonl`);
+  const metricsLog = main ? new MetricsLog(`${out}/metrics.jsonl`) : null;
+  const metrics = {
+    append: (entry: Parameters<MetricsLog["append"]>[0]) => metricsLog?.append(entry),
+    truncateAfter: (step: number) => metricsLog?.truncateAfter(step),
+    read: () => metricsLog?.read() ?? [],
+  };
   let state: TrainState = resumed?.state ?? {
     version: 1,
     step: 0,
@@ -291,6 +338,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
     elapsedSeconds: 0,
     options: o,
     data: { description: data.description, fingerprint: data.fingerprint },
+    worldSize: world,
   };
   state = { ...state, options: o };
   if (resumed) metrics.truncateAfter(state.step);
@@ -312,12 +360,14 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   let tokens = 0, tokenSeconds = 0;
 
   const save = async () => {
+    if (!main) return;
     state = { ...state, elapsedSeconds: elapsed() };
     await saveCheckpoint(out, { folder: folderOf(model), optState, state }, o.keep);
     lastSave = performance.now();
   };
 
   const validate = async () => {
+    if (!main) return; // the other ranks go on, and wait for rank 0 at the next step's collectives
     const loss = validationLoss(model, data.valid, tgtTok.special, {
       maxTokens: o.maxTokens,
       labelSmoothing: o.labelSmoothing,
@@ -381,20 +431,26 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
           }%`,
         );
       }
-      while (state.position < plan.length) {
-        if (o.maxSteps > 0 && state.step >= o.maxSteps) {
+      // Each step takes `world` batches, one per rank; an epoch's last few (fewer than `world`) are left out.
+      while (state.position + world <= plan.length) {
+        const reasons = agree(world, [
+          o.maxSteps > 0 && state.step >= o.maxSteps,
+          o.maxMinutes > 0 && elapsed() >= o.maxMinutes * 60,
+          stopRequested,
+        ]);
+        if (reasons[0]) {
           stopped = "max-steps";
           break training;
         }
-        if (o.maxMinutes > 0 && elapsed() >= o.maxMinutes * 60) {
+        if (reasons[1]) {
           stopped = "max-minutes";
           break training;
         }
-        if (stopRequested) {
+        if (reasons[2]) {
           stopped = "signal";
           break training;
         }
-        const indices = plan[state.position];
+        const indices = plan[state.position + myRank];
         const t0 = performance.now();
         const lr = lrAt(state.step + 1);
         const result = scope(() =>
@@ -402,7 +458,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
             model,
             optState,
             makeBatch(data.train, indices, tgtTok.special, device),
-            fold(dropoutKey, state.step),
+            world > 1 ? fold(fold(dropoutKey, state.step), myRank) : fold(dropoutKey, state.step),
             stepConfig(lr),
           )
         );
@@ -416,10 +472,10 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
         model = { ...model, params: keep(result.params) };
         optState = keep(result.optState);
         free(previous);
-        state = { ...state, step: state.step + 1, position: state.position + 1 };
+        state = { ...state, step: state.step + 1, position: state.position + world };
         losses.push(result.loss);
         const seconds = (performance.now() - t0) / 1000;
-        const n = labelTokens(data.train, indices);
+        const n = world > 1 ? result.tokens : labelTokens(data.train, indices);
         tokens += n;
         tokenSeconds += seconds;
         const rate = tokens / tokenSeconds;
@@ -433,7 +489,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
           tokensPerSecond: n / seconds,
           elapsed: elapsed(),
         });
-        progress.update({
+        progress?.update({
           epoch: state.epoch,
           epochs: o.epochs,
           position: state.position,
