@@ -399,9 +399,10 @@ async function runRank(req: RunRequest, world: number, myRank: number): Promise<
       `validation at step ${state.step}: loss ${loss.toFixed(4)}, BLEU ${bleu.toFixed(2)}, chrF ${chrf.toFixed(2)}, ` +
         `exact match ${(100 * exact).toFixed(1)}% (${subset.length} sentences)`,
     );
+    // Samples as running text, as translate prints them: source, ours (→), the reference (=).
     for (let i = 0; i < Math.min(o.samples, subset.length); i++) {
-      const src = srcTok.tokens(subset[i].src).join(" ");
-      log(`  ${src}\n    → ${tgtTok.tokens(outputs[i]).join(" ")}\n    = ${tgtTok.tokens(subset[i].tgt).join(" ")}`);
+      const src = detokenize(srcTok.tokens(subset[i].src));
+      log(`  ${src}\n    → ${hyps[i]}\n    = ${detokenize(tgtTok.tokens(subset[i].tgt))}`);
     }
     if (state.bestValidLoss === null || loss < state.bestValidLoss) {
       state = { ...state, bestValidLoss: loss };
