@@ -2,21 +2,28 @@
 // Gloo process group (CPU). One process group per process, made by dt_dist_init and released by
 // dt_dist_destroy; collectives block until every rank has joined them, or fail after the timeout.
 // The c10d headers declare the Gloo backend only when told that libtorch was built with it (its own
-// build defines these); a libtorch without it fails to link here, which setup.sh reports.
+// build defines USE_C10D_GLOO). They include Gloo's headers, which Debian ships apart (libgloo-dev,
+// installed by setup.sh); where they are absent the library still builds, and every dt_dist_* call
+// fails with a message saying why.
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
 #include "shim.h"
 
+#if !defined(DT_NO_GLOO) && __has_include(<gloo/config.h>) && \
+    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
+#define DT_HAVE_GLOO 1
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
 
 #include <chrono>
 #include <memory>
 
 using dt::T;
 
+#if defined(DT_HAVE_GLOO)
 namespace {
 
 // The Gloo backend itself: a ProcessGroup in libtorch 1.x, a Backend under one in 2.x; both offer the collectives.
@@ -26,6 +33,29 @@ int g_rank = -1, g_size = 0;
 c10d::ProcessGroupGloo& group(const char* op) {
   TORCH_CHECK(g_group, op, ": the distributed process group is not initialized (call initDistributed first)");
   return *g_group;
+}
+
+// n tensors of one dtype as one flat buffer: a single collective then moves all of them.
+at::Tensor bucket_of(T** xs, int32_t n, const char* op) {
+  TORCH_CHECK(n > 0, op, ": no tensors");
+  std::vector<at::Tensor> flat;
+  flat.reserve(n);
+  for (int32_t i = 0; i < n; i++) {
+    TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), op, ": tensors of one dtype, got ",
+                xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
+    flat.push_back(xs[i]->detach().reshape({-1}));
+  }
+  return at::cat(flat);
+}
+
+// The bucket cut back into fresh tensors shaped like xs: out[i].
+void unbucket(const at::Tensor& bucket, T** xs, int32_t n, T** out) {
+  int64_t at = 0;
+  for (int32_t i = 0; i < n; i++) {
+    const auto count = xs[i]->numel();
+    out[i] = dt::out(bucket.narrow(0, at, count).view(xs[i]->sizes()).clone());
+    at += count;
+  }
 }
 
 }  // namespace
@@ -72,24 +102,11 @@ DT_API int32_t dt_dist_destroy() {
 DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
   DT_TRY(-1, {
     auto& pg = group("allReduce");
-    TORCH_CHECK(n > 0, "allReduce: no tensors");
     at::NoGradGuard no_grad;
-    std::vector<at::Tensor> flat;
-    flat.reserve(n);
-    for (int32_t i = 0; i < n; i++) {
-      TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), "allReduce: tensors of one dtype, got ",
-                  xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
-      flat.push_back(xs[i]->detach().reshape({-1}));
-    }
-    std::vector<at::Tensor> bucket{at::cat(flat)};
+    std::vector<at::Tensor> bucket{bucket_of(xs, n, "allReduce")};
     pg.allreduce(bucket)->wait();
     if (average) bucket[0].div_(g_size);
-    int64_t at = 0;
-    for (int32_t i = 0; i < n; i++) {
-      const auto count = xs[i]->numel();
-      out[i] = dt::out(bucket[0].narrow(0, at, count).view(xs[i]->sizes()).clone());
-      at += count;
-    }
+    unbucket(bucket[0], xs, n, out);
     return 0;
   })
 }
@@ -99,25 +116,13 @@ DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
 DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
   DT_TRY(-1, {
     auto& pg = group("broadcast");
-    TORCH_CHECK(n > 0, "broadcast: no tensors");
     TORCH_CHECK(root >= 0 && root < g_size, "broadcast: root ", root, " is not in a world of size ", g_size);
     at::NoGradGuard no_grad;
-    std::vector<at::Tensor> flat;
-    for (int32_t i = 0; i < n; i++) {
-      TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), "broadcast: tensors of one dtype, got ",
-                  xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
-      flat.push_back(xs[i]->detach().reshape({-1}));
-    }
-    std::vector<at::Tensor> bucket{at::cat(flat)};
+    std::vector<at::Tensor> bucket{bucket_of(xs, n, "broadcast")};
     c10d::BroadcastOptions opts;
     opts.rootRank = root;
     pg.broadcast(bucket, opts)->wait();
-    int64_t at = 0;
-    for (int32_t i = 0; i < n; i++) {
-      const auto count = xs[i]->numel();
-      out[i] = dt::out(bucket[0].narrow(0, at, count).view(xs[i]->sizes()).clone());
-      at += count;
-    }
+    unbucket(bucket[0], xs, n, out);
     return 0;
   })
 }
@@ -129,3 +134,21 @@ DT_API int32_t dt_dist_barrier() {
     return 0;
   })
 }
+
+#else  // no Gloo headers: the same symbols, each failing with the reason
+
+namespace {
+const char* const kNoGloo =
+    "distributed training needs Gloo's headers, which this build did not find (on Debian: apt-get install "
+    "libgloo-dev, then scripts/setup.sh)";
+}
+
+DT_API int32_t dt_dist_init(const char*, int32_t, int32_t, int32_t, double) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
+DT_API int32_t dt_dist_rank() { return -1; }
+DT_API int32_t dt_dist_size() { return 0; }
+DT_API int32_t dt_dist_destroy() { return 0; }
+DT_API int32_t dt_dist_allreduce(T**, int32_t, int32_t, T**) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
+DT_API int32_t dt_dist_broadcast(T**, int32_t, int32_t, T**) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
+DT_API int32_t dt_dist_barrier() { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
+
+#endif
