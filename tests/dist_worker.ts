@@ -75,7 +75,9 @@ function train(union: boolean) {
     opt = keep(next.optState);
     if (step === 2) {
       const flat = flatten(model.params).flatMap(([, t]) => values(t));
-      console.log(JSON.stringify({ loss: next.loss, tokens: next.tokens, params: flat }));
+      // Data-parallel steps report all ranks' targets; the union's are counted here: each row plus [EOS].
+      const tokens = next.tokens ?? tgtRows.reduce((n, row) => n + row.length + 1, 0);
+      console.log(JSON.stringify({ loss: next.loss, tokens, params: flat }));
     }
   }
 }

@@ -78,7 +78,12 @@ Deno.test("push: creates the repository and commits every file byte for byte, wi
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /commit c0ffee/);
       assert.ok(hub.seen.every((s) => s.auth === "Bearer hf_secret"), "the token is sent with every request");
-      assert.deepEqual(JSON.parse(hub.seen[0].body), { name: "tiny", organization: "someone", type: "model", private: false });
+      assert.deepEqual(JSON.parse(hub.seen[0].body), {
+        name: "tiny",
+        organization: "someone",
+        type: "model",
+        private: false,
+      });
       const commit = hub.seen.find((s) => s.path === "/api/models/someone/tiny/commit/main");
       assert.ok(commit, `a commit was made (${hub.seen.map((s) => s.path).join(", ")})`);
       const lines = commit.body.trim().split("\n").map((l) => JSON.parse(l));

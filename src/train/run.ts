@@ -476,7 +476,7 @@ async function runRank(req: RunRequest, world: number, myRank: number): Promise<
         state = { ...state, step: state.step + 1, position: state.position + world };
         losses.push(result.loss);
         const seconds = (performance.now() - t0) / 1000;
-        const n = world > 1 ? result.tokens : labelTokens(data.train, indices);
+        const n = result.tokens ?? labelTokens(data.train, indices); // all ranks' targets when data-parallel
         tokens += n;
         tokenSeconds += seconds;
         const rate = tokens / tokenSeconds;

@@ -7,7 +7,6 @@ import { valueAndGrad } from "../autograd.ts";
 import { noGrad } from "../autograd.ts";
 import { scope } from "../scope.ts";
 import { item } from "../transfer.ts";
-import { tensor } from "../create.ts";
 import { sum } from "../ops/reduce.ts";
 import { ne } from "../ops/elementwise.ts";
 import { allReduceSum } from "../dist.ts";
@@ -53,8 +52,8 @@ export interface StepResult {
   loss: number;
   /** Gradient norm before clipping (NaN when clipping is off: computing it would cost a pass). */
   gradNorm: number;
-  /** Target tokens the loss averaged over (all ranks' when data-parallel). */
-  tokens: number;
+  /** Data-parallel only: the target tokens of all ranks' batches, which the loss averaged over. */
+  tokens?: number;
 }
 
 /**
@@ -88,19 +87,18 @@ export function trainStep(
   config: StepConfig,
 ): StepResult {
   return scope(() => {
-    // This batch's targets, and with data parallelism all ranks' (one small collective).
-    const local = item(sum(ne(batch.label, config.pad)));
-    const tokens = config.dataParallel ? item(allReduceSum({ n: tensor([local], [1], { dtype: "f64" }) }).n) : local;
+    // Data parallelism: each rank divides its summed loss by the targets of all ranks' batches (one
+    // small collective), so that summed across ranks, losses and gradients are the union batch's.
+    const tokens = config.dataParallel ? item(allReduceSum({ n: sum(ne(batch.label, config.pad)) }).n) : undefined;
     const lossOf = (params: TransformerParams) =>
       translationLoss({ ...model, params }, batch, trainMode(key), {
         pad: config.pad,
         labelSmoothing: config.labelSmoothing,
-        normalizer: config.dataParallel ? tokens : undefined,
+        normalizer: tokens,
       });
-    const { value, grads: own } = valueAndGrad(lossOf)(model.params);
-    // Summed across ranks, the partial losses and gradients are those of the union of the batches.
-    const grads = config.dataParallel ? allReduceSum(own) : own;
-    const loss = config.dataParallel ? item(allReduceSum({ l: value }).l) : item(value);
+    const own = valueAndGrad(lossOf)(model.params);
+    const { value, grads } = config.dataParallel ? allReduceSum(own) : own; // one collective for both
+    const loss = item(value);
     let gradNorm = NaN;
     let used = grads;
     if (config.clip > 0) {
