@@ -13,14 +13,18 @@ export const VERSION = "0.1.0";
 /** The library's file name on this platform. */
 export const LIBRARY_FILE = Deno.build.os === "darwin" ? "libdeno_torch.dylib" : "libdeno_torch.so";
 
-/** The per-user cache folder for this version's native library, or null when no home folder is known. */
-export function cacheDir(): string | null {
-  const explicit = envVar("DENO_TORCH_CACHE");
-  if (explicit) return explicit;
+/** The per-user folder of everything deno-torch caches (`~/.cache/deno-torch`), or null without a home folder. */
+export function cacheRoot(): string | null {
   const home = envVar("HOME");
   const base = envVar("XDG_CACHE_HOME") ??
     (home ? (Deno.build.os === "darwin" ? `${home}/Library/Caches` : `${home}/.cache`) : null);
-  return base ? `${base}/deno-torch/${VERSION}` : null;
+  return base ? `${base}/deno-torch` : null;
+}
+
+/** The per-user cache folder for this version's native library (`$DENO_TORCH_CACHE` replaces it), or null. */
+export function cacheDir(): string | null {
+  const root = cacheRoot();
+  return envVar("DENO_TORCH_CACHE") ?? (root ? `${root}/${VERSION}` : null);
 }
 
 /** The command that builds the library into the cache, spelled with the URL this module was loaded from. */

@@ -173,11 +173,11 @@ interface Work {
   flops: number[];
 }
 
-function randomWork(f: TrainRunFlags): Work {
-  const len = Math.max(f["src-len"], f["tgt-len"]);
-  const config = {
-    src_vocab_size: f.vocab,
-    tgt_vocab_size: f.vocab,
+/** The model the flags describe (dropout 0.1, as bench-train's), for these vocabularies and lengths. */
+function modelConfig(f: TrainRunFlags, srcVocab: number, tgtVocab: number, len: number): TransformerConfig {
+  return {
+    src_vocab_size: srcVocab,
+    tgt_vocab_size: tgtVocab,
     src_seq_len: len,
     tgt_seq_len: len,
     d_model: f["d-model"],
@@ -186,6 +186,11 @@ function randomWork(f: TrainRunFlags): Work {
     dropout: 0.1,
     d_ff: f["d-ff"],
   };
+}
+
+function randomWork(f: TrainRunFlags): Work {
+  const len = Math.max(f["src-len"], f["tgt-len"]);
+  const config = modelConfig(f, f.vocab, f.vocab, len);
   const [k2, k3, k4] = split(rng(7), 3);
   const batch: TranslationBatch = keep(scope(() => {
     const shape = (len: number) => [f.batch, len];
@@ -213,17 +218,7 @@ async function corpusWork(f: TrainRunFlags, path: string): Promise<Work> {
   const plan = epochPlan(examples, { maxTokens: f["max-tokens"], seed: 1, epoch: 0 });
   const n = f.warmup + f.steps;
   const picked = Array.from({ length: n }, (_, i) => plan[Math.floor((i + 0.5) * plan.length / n)]);
-  const config = {
-    src_vocab_size: en.vocabSize,
-    tgt_vocab_size: it.vocabSize,
-    src_seq_len: len,
-    tgt_seq_len: len,
-    d_model: f["d-model"],
-    N: f.layers,
-    h: f.heads,
-    dropout: 0.1,
-    d_ff: f["d-ff"],
-  };
+  const config = modelConfig(f, en.vocabSize, it.vocabSize, len);
   const batches = picked.map((indices) => ({
     batch: keep(makeBatch(examples, indices, it.special, f.device)),
     labels: labelTokens(examples, indices),

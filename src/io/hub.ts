@@ -7,6 +7,7 @@
  * @module
  */
 import { envVar } from "../../ffi/env.ts";
+import { cacheRoot } from "../../ffi/paths.ts";
 import { DownloadError, downloadFile } from "./download.ts";
 import { parseConfig, replaceDir } from "./folder.ts";
 
@@ -44,8 +45,7 @@ export function hubEndpoint(): string {
 
 /** Where `ref` is cached. */
 export function hubCacheDir(ref: HubRef): string {
-  const home = envVar("HOME");
-  const base = envVar("DENO_TORCH_CACHE") ?? (home ? `${home}/.cache/deno-torch` : null);
+  const base = envVar("DENO_TORCH_CACHE") ?? cacheRoot();
   if (!base) throw new HubError("no cache folder for hub models: set DENO_TORCH_CACHE (HOME is unset)");
   return `${base}/hub/${ref.repo.replace("/", "--")}/${ref.revision.replace(/\//g, "--")}`;
 }
