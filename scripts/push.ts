@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const accessToken = Deno.env.get("HF_TOKEN");
   if (!accessToken) fail("HF_TOKEN is not set: create a write token at https://huggingface.co/settings/tokens");
 
-  const { createRepo, uploadFiles } = await import("npm:@huggingface/hub@1.1.2");
+  const { createRepo, uploadFiles } = await import("@huggingface/hub");
   const repo = { type: "model" as const, name: f.repo };
   try {
     await createRepo({ repo, accessToken, hubUrl, private: f.private });

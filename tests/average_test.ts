@@ -1,5 +1,6 @@
 /** Checkpoint averaging: the mean of each weight, the CLI around it, and refusal of unlike models. */
 import assert from "node:assert/strict";
+import { denoTask } from "./helpers/deno.ts";
 import { loadModelFolder, saveModelFolder } from "../src/io/folder.ts";
 import { averageModels } from "../src/train/average.ts";
 import { flatten, mapTree } from "../src/tree.ts";
@@ -9,16 +10,7 @@ import { data } from "../src/transfer.ts";
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const SMALL = `${ROOT}tests/fixtures/parity/small`;
 
-async function averageTask(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "average", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: text(stdout), stderr: text(stderr) };
-}
+const averageTask = (...args: string[]) => denoTask("average", args);
 
 Deno.test("average: every weight is the mean of the checkpoints' (library and CLI)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "average_" });

@@ -4,15 +4,10 @@
  * exit-2 errors. The benchmarks' figures themselves are not asserted (speed is not a test).
  */
 import assert from "node:assert/strict";
+import { deno } from "./helpers/deno.ts";
 import { cudaAvailable } from "../mod.ts";
 
-const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function run(args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).output();
-  return { code, stdout: text(stdout), stderr: text(stderr) };
-}
+const run = (args: string[]) => deno(args);
 
 const TINY = ["--d-model", "16", "--layers", "1", "--heads", "2", "--d-ff", "32", "--batch", "2"];
 const TINY_BATCH = ["--src-len", "5", "--tgt-len", "4", "--vocab", "50", "--steps", "2", "--warmup", "1"];

@@ -28,7 +28,7 @@ Deno.test({
   sanitizeOps: false, // playwright keeps a pipe to the browser open until close() settles
   sanitizeResources: false,
   async fn() {
-    const { chromium } = await import("npm:playwright-core@1.49.1");
+    const { chromium } = await import("playwright-core");
     const folder = loadModelFolder(MODEL);
     const sentence = JSON.parse(Deno.readTextFileSync(`${ROOT}tests/fixtures/sentences_en_it.jsonl`).split("\n")[0])
       .en as string;

@@ -4,6 +4,7 @@
  * Scoring files needs no native library, so this runs anywhere.
  */
 import assert from "node:assert/strict";
+import { denoTask } from "./helpers/deno.ts";
 import { evaluate, evaluateSentences, resultJson } from "../src/metrics/evaluate.ts";
 import { METRICS_VERSION } from "../src/metrics/signature.ts";
 
@@ -15,16 +16,7 @@ interface Run {
   stderr: string;
 }
 
-async function evalTask(...args: string[]): Promise<Run> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "eval", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: text(stdout), stderr: text(stderr) };
-}
+const evalTask = (...args: string[]): Promise<Run> => denoTask("eval", args);
 
 const HYPS = ["the cat sat on the mat", "Il «gatto» è (sul) tappeto!", "ciao"];
 const REF1 = ["on the mat the cat sat", "Il gatto è sul tappeto.", "ciao ciao"];

@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 
-const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
+import { deno as run } from "./helpers/deno.ts";
 
 async function deno(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).output();
-  const text = new TextDecoder();
-  return { code, out: text.decode(stdout) + text.decode(stderr) };
+  const { code, stdout, stderr } = await run(args);
+  return { code, out: stdout + stderr };
 }
 
 Deno.test("deno doc --lint mod.ts: every public symbol is documented, no private type leaks", async () => {

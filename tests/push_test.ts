@@ -5,6 +5,7 @@
  * gets a new commit; a missing token and a bad folder are clear errors.
  */
 import assert from "node:assert/strict";
+import { denoTask } from "./helpers/deno.ts";
 /** Bytes of a base64 string. */
 const decodeBase64 = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
@@ -43,15 +44,7 @@ function fakeHub(opts: { exists?: boolean } = {}) {
   return { seen, server, url: `http://127.0.0.1:${server.addr.port}` };
 }
 
-async function push(args: string[], env: Record<string, string>) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "push", ...args],
-    cwd: ROOT,
-    env,
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
+const push = (args: string[], env: Record<string, string>) => denoTask("push", args, env);
 
 Deno.test("push: --dry-run lists the files and the card, and sends nothing", async () => {
   const hub = fakeHub();
