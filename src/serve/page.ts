@@ -15,7 +15,7 @@ export const PAGE_HTML = `<!doctype html>
 <script src="/app.js" defer></script>
 </head>
 <body>
-<header><h1>English → <span id="tgt-lang">Italian</span></h1><p id="model-info">loading the model…</p></header>
+<header><h1>English → Italian</h1><p id="model-info">loading the model…</p></header>
 <main>
   <section class="pane">
     <label for="source">English</label>
