@@ -115,13 +115,17 @@ export { averageModels } from "./src/train/average.ts";
 export {
   allReduceMean,
   allReduceSum,
+  backendFor,
   barrier,
   broadcast,
   destroyDistributed,
+  type DistributedBackend,
+  distributedBackend,
   type DistributedConfig,
   distributedConfigFromEnv,
   initDistributed,
   rank,
+  rankDevice,
   worldSize,
 } from "./src/dist.ts";
 export {

@@ -38,9 +38,10 @@ export const symbols = {
   dt_synchronize: { parameters: [I], result: I },
   dt_set_grad_enabled: { parameters: [I], result: I },
   // distributed (native/dist.cpp)
-  dt_dist_init: { parameters: [B, I, I, I, F], result: I },
+  dt_dist_init: { parameters: [B, I, I, I, F, I, I], result: I },
   dt_dist_rank: { parameters: [], result: I },
   dt_dist_size: { parameters: [], result: I },
+  dt_dist_backend: { parameters: [], result: I },
   dt_dist_destroy: { parameters: [], result: I },
   dt_dist_allreduce: { parameters: [B, I, I, B], result: I },
   dt_dist_broadcast: { parameters: [B, I, I, B], result: I },

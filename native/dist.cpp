@@ -1,6 +1,7 @@
 // Data-parallel training on libtorch's own distributed engine (c10d): a TCPStore rendezvous and a
-// Gloo process group (CPU). One process group per process, made by dt_dist_init and released by
-// dt_dist_destroy; collectives block until every rank has joined them, or fail after the timeout.
+// process group, Gloo for CPU tensors or NCCL for CUDA ones (dist_nccl.cpp). One group per process,
+// made by dt_dist_init and released by dt_dist_destroy; collectives block until every rank has
+// joined them, or fail after the timeout.
 // The c10d headers declare the Gloo backend only when told that libtorch was built with it (its own
 // build defines USE_C10D_GLOO). They include Gloo's headers, which Debian ships apart (libgloo-dev,
 // installed by setup.sh); where they are absent the library still builds, and every dt_dist_* call
@@ -13,9 +14,16 @@
 #if !defined(DT_NO_GLOO) && __has_include(<gloo/config.h>) && \
     __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
 #define DT_HAVE_GLOO 1
+#endif
+#if defined(DT_HAVE_GLOO) || defined(DT_WITH_NCCL)
+#define DT_HAVE_DIST 1
+#include "dist.h"
+
 #include <ATen/core/grad_mode.h>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#if defined(DT_HAVE_GLOO)
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #endif
 
 #include <chrono>
@@ -23,14 +31,28 @@
 
 using dt::T;
 
+namespace {
+const char* const kNoGloo =
+    "distributed training on CPU needs Gloo's headers, which this build did not find (on Debian: apt-get "
+    "install libgloo-dev, then scripts/setup.sh)";
+}
+
+#if defined(DT_HAVE_DIST)
 #if defined(DT_HAVE_GLOO)
+static_assert(std::is_base_of<dt::Collectives, c10d::ProcessGroupGloo>::value,
+              "dist.h's Collectives must be the base of the Gloo backend");
+#endif
+
 namespace {
 
-// The Gloo backend itself: a ProcessGroup in libtorch 1.x, a Backend under one in 2.x; both offer the collectives.
-c10::intrusive_ptr<c10d::ProcessGroupGloo> g_group;
+// The backend: Gloo or NCCL, used through their common base.
+c10::intrusive_ptr<dt::Collectives> g_group;
 int g_rank = -1, g_size = 0;
+// NCCL works on one GPU per rank, and only on tensors there; Gloo on any CPU tensor.
+bool g_nccl = false;
+at::Device g_device(at::kCPU);
 
-c10d::ProcessGroupGloo& group(const char* op) {
+dt::Collectives& group(const char* op) {
   TORCH_CHECK(g_group, op, ": the distributed process group is not initialized (call initDistributed first)");
   return *g_group;
 }
@@ -43,6 +65,8 @@ at::Tensor bucket_of(T** xs, int32_t n, const char* op) {
   for (int32_t i = 0; i < n; i++) {
     TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), op, ": tensors of one dtype, got ",
                 xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
+    TORCH_CHECK(!g_nccl || xs[i]->device() == g_device, op, ": this rank's NCCL group works on ", g_device,
+                " tensors, got one on ", xs[i]->device());
     flat.push_back(xs[i]->detach().reshape({-1}));
   }
   return at::cat(flat);
@@ -60,12 +84,28 @@ void unbucket(const at::Tensor& bucket, T** xs, int32_t n, T** out) {
 
 }  // namespace
 
-// Joins the group: rank 0 hosts the TCPStore at addr:port, the others connect to it. Returns 0.
-DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_t size, double timeout_ms) {
+// Joins the group: rank 0 hosts the TCPStore at addr:port, the others connect to it. backend 0 is
+// Gloo (CPU tensors), 1 is NCCL (tensors on cuda:device, this rank's GPU). Returns 0.
+DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_t size, double timeout_ms,
+                            int32_t backend, int32_t device) {
   DT_TRY(-1, {
     TORCH_CHECK(!g_group, "the distributed process group is already initialized");
     TORCH_CHECK(size >= 1 && rank >= 0 && rank < size, "rank ", rank, " is not in a world of size ", size);
     TORCH_CHECK(port > 0 && port < 65536, "port ", port, " is out of range");
+    TORCH_CHECK(backend == 0 || backend == 1, "unknown distributed backend ", backend, " (0 gloo, 1 nccl)");
+#if !defined(DT_WITH_NCCL)
+    TORCH_CHECK(backend == 0, at::hasCUDA()
+                                  ? "the NCCL backend was requested, but this build of the native library has "
+                                    "none: rebuild with scripts/setup.sh where NCCL's headers (nccl.h; on Debian "
+                                    "libnccl-dev) can be found, or use Gloo"
+                                  : "the NCCL backend was requested, but the loaded libtorch has no CUDA "
+                                    "support: NCCL needs a CUDA libtorch and GPUs (use Gloo on CPU)");
+#endif
+    if (backend == 1) {  // checked before the rendezvous, which would wait for the other ranks first
+      const int gpus = at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0;
+      TORCH_CHECK(device >= 0 && device < gpus, "NCCL: rank ", rank, " wants cuda:", device, " but ", gpus,
+                  " CUDA device(s) are visible (one GPU per rank on a machine; LOCAL_RANK picks it)");
+    }
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_ms));
     c10d::TCPStoreOptions opts;
     opts.port = static_cast<uint16_t>(port);
@@ -74,9 +114,22 @@ DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_
     opts.waitWorkers = true;
     opts.timeout = timeout;
     auto store = c10::make_intrusive<c10d::TCPStore>(std::string(addr), opts);
-    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
-    g_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
+    if (backend == 1) {
+#if defined(DT_WITH_NCCL)
+      g_group = dt::nccl_group(store, rank, size, timeout, device);
+      g_device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device));
+#endif
+    } else {
+#if defined(DT_HAVE_GLOO)
+      auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
+      g_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
+      g_device = at::Device(at::kCPU);
+#else
+      TORCH_CHECK(false, kNoGloo);
+#endif
+    }
+    g_nccl = backend == 1;
     g_rank = rank;
     g_size = size;
     return 0;
@@ -85,6 +138,8 @@ DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_
 
 DT_API int32_t dt_dist_rank() { return g_rank; }
 DT_API int32_t dt_dist_size() { return g_size; }
+// 0 Gloo, 1 NCCL, -1 outside a group.
+DT_API int32_t dt_dist_backend() { return g_group ? (g_nccl ? 1 : 0) : -1; }
 
 // Leaves the group (the other ranks should too). Returns 0.
 DT_API int32_t dt_dist_destroy() {
@@ -92,6 +147,8 @@ DT_API int32_t dt_dist_destroy() {
     g_group.reset();
     g_rank = -1;
     g_size = 0;
+    g_nccl = false;
+    g_device = at::Device(at::kCPU);
     return 0;
   })
 }
@@ -127,25 +184,31 @@ DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
   })
 }
 
-// Waits until every rank has reached it. Returns 0.
+// Waits until every rank has reached it. Returns 0. NCCL's own barrier guesses each rank's GPU
+// (rank modulo the GPU count), so there the barrier is an all-reduce of one number on this rank's GPU,
+// read back to the host.
 DT_API int32_t dt_dist_barrier() {
   DT_TRY(-1, {
-    group("barrier").barrier()->wait();
+    auto& pg = group("barrier");
+    if (g_nccl) {
+      std::vector<at::Tensor> one{at::zeros({1}, at::TensorOptions().device(g_device))};
+      pg.allreduce(one)->wait();
+      one[0].cpu();
+    } else {
+      pg.barrier()->wait();
+    }
     return 0;
   })
 }
 
-#else  // no Gloo headers: the same symbols, each failing with the reason
+#else  // neither Gloo's headers nor NCCL: the same symbols, each failing with the reason
 
-namespace {
-const char* const kNoGloo =
-    "distributed training needs Gloo's headers, which this build did not find (on Debian: apt-get install "
-    "libgloo-dev, then scripts/setup.sh)";
+DT_API int32_t dt_dist_init(const char*, int32_t, int32_t, int32_t, double, int32_t, int32_t) {
+  DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;)
 }
-
-DT_API int32_t dt_dist_init(const char*, int32_t, int32_t, int32_t, double) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
 DT_API int32_t dt_dist_rank() { return -1; }
 DT_API int32_t dt_dist_size() { return 0; }
+DT_API int32_t dt_dist_backend() { return -1; }
 DT_API int32_t dt_dist_destroy() { return 0; }
 DT_API int32_t dt_dist_allreduce(T**, int32_t, int32_t, T**) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }
 DT_API int32_t dt_dist_broadcast(T**, int32_t, int32_t, T**) { DT_TRY(-1, TORCH_CHECK(false, kNoGloo); return 0;) }

@@ -37,11 +37,13 @@ async function fetchText(path: string): Promise<string> {
   return await res.text();
 }
 
-/** The native sources: what the Makefile compiles, plus the Makefile and the shared header. */
+/** The native sources: the files the Makefile's SOURCES, NCCL_SOURCES and HEADERS lists name. */
 function sourceList(makefile: string): string[] {
-  const line = /^SOURCES\s*:=\s*(.+)$/m.exec(makefile);
-  if (!line) throw new Error("native/Makefile has no SOURCES line");
-  return [...line[1].trim().split(/\s+/), "shim.h"];
+  return ["SOURCES", "NCCL_SOURCES", "HEADERS"].flatMap((list) => {
+    const line = new RegExp(`^${list}\\s*:=\\s*(.+)$`, "m").exec(makefile);
+    if (!line) throw new Error(`native/Makefile has no ${list} line`);
+    return line[1].trim().split(/\s+/);
+  });
 }
 
 async function main(): Promise<number> {

@@ -25,7 +25,8 @@ Which libtorch is used, first match wins:
   pip torch               else a pip-installed `torch`, if $PYTHON can import one
   apt                     else libtorch-dev is installed with apt-get
 
-CUDA is used when the chosen libtorch has lib/libtorch_cuda.so (TORCH_CUDA=1); the C++ ABI
+CUDA is used when the chosen libtorch has lib/libtorch_cuda.so (TORCH_CUDA=1), and with it NCCL for
+data-parallel training when that libtorch has it and NCCL's and CUDA's headers are found; the C++ ABI
 (CXX11_ABI=1/0) is read from libc10.so. The library is rebuilt only when build/native.stamp (sha256
 of native/*, the libtorch path and version, the compiler version) no longer matches.
 
@@ -33,6 +34,8 @@ Environment:
   LIBTORCH, LIBTORCH_FROM_PIP, PYTHON   see above
   CXX                                   compiler (default g++)
   DENO_TORCH_BUILD=/dir                 build there instead of build/ (scripts/build_native.ts uses it)
+  CUDA_INCLUDE, NCCL_INCLUDE            folders of CUDA's and NCCL's headers, for the NCCL backend of a
+                                        CUDA libtorch (default: searched); NCCL=0 leaves NCCL out
   WITH_BROWSER=1                        also install Chromium, for the app's browser test (CI sets it)
   FORCE_BUILD=1                         rebuild the native library even when up to date
 EOF
@@ -238,17 +241,77 @@ TORCH_CUDA=0
 cxx11="$(nm -DC "$TORCH_LIBDIR/libc10.so" 2>/dev/null | grep -c '__cxx11' || true)"
 if [ "${cxx11:-0}" -gt 0 ]; then CXX11_ABI=1; else CXX11_ABI=0; fi
 
+# ---- NCCL, for data-parallel training on CUDA (native/dist_nccl.cpp) ----------------------------------
+# Built in when the CUDA libtorch exports c10d's ProcessGroupNCCL and dist_nccl.cpp compiles with the
+# CUDA and NCCL headers found (a pip torch keeps them in site-packages/nvidia/*/include). CUDA_INCLUDE
+# and NCCL_INCLUDE (folders, space-separated) replace the search; NCCL=0 leaves NCCL out.
+TORCH_NCCL=0 NCCL_NOTE=""
+first_with() { # first_with HEADER DIR...: the first DIR holding HEADER
+  local h="$1" d
+  shift
+  for d in "$@"; do
+    [ -n "$d" ] && [ -f "$d/$h" ] && {
+      echo "$d"
+      return
+    }
+  done
+  return 0
+}
+if [ "$TORCH_CUDA" = 1 ] && [ "${NCCL:-1}" != 0 ]; then
+  pip_nvidia=()
+  [ "$TORCH_KIND" = pip ] && for d in "$(dirname "$TORCH_PREFIX")"/nvidia/*/include; do [ -d "$d" ] && pip_nvidia+=("$d"); done
+  toolkit="$(first_with cuda_runtime_api.h ${CUDA_HOME:+"$CUDA_HOME/include"} /usr/local/cuda/include /usr/include)"
+  found=()
+  [ -n "$toolkit" ] && found+=("$toolkit")
+  found+=("${pip_nvidia[@]}")
+  CUDA_INCLUDE="${CUDA_INCLUDE:-${found[*]:-}}"
+  # shellcheck disable=SC2086 # CUDA_INCLUDE is a space-separated list of folders
+  NCCL_INCLUDE="${NCCL_INCLUDE:-$(first_with nccl.h "$TORCH_INCLUDE" $CUDA_INCLUDE /usr/include)}"
+  exported="$(nm -DC "$TORCH_LIBDIR/libtorch_cuda.so" 2>/dev/null | grep -c 'c10d::ProcessGroupNCCL::ProcessGroupNCCL' || true)"
+  if [ "${exported:-0}" -eq 0 ]; then
+    NCCL_NOTE="this libtorch was built without NCCL"
+  elif [ -z "${CUDA_INCLUDE// /}" ]; then
+    NCCL_NOTE="CUDA's headers (cuda_runtime_api.h) were not found: set CUDA_HOME or CUDA_INCLUDE"
+  elif [ -z "$NCCL_INCLUDE" ]; then
+    NCCL_NOTE="NCCL's header (nccl.h) was not found: install libnccl-dev (Debian) or set NCCL_INCLUDE"
+  else
+    # Whether dist_nccl.cpp compiles here (remembered per libtorch, compiler and header folders).
+    probe_key="$(printf '%s\n' "$TORCH_INCLUDE" "$TORCH_LIBDIR" "$TORCH_BUILD_ID" "$CXX" "$CUDA_INCLUDE" "$NCCL_INCLUDE" \
+      "$(sha256sum "$ROOT/native/dist_nccl.cpp" "$ROOT/native/dist.h" "$ROOT/native/shim.h")" | sha256sum | cut -d' ' -f1)"
+    probe="$BUILD/nccl-probe"
+    if [ "$(head -n1 "$probe.result" 2>/dev/null)" != "$probe_key" ]; then
+      mkdir -p "$BUILD"
+      if make -C "$ROOT/native" -s check-dist_nccl BUILD="$probe" CXX="$CXX" TORCH_INCLUDE="$TORCH_INCLUDE" \
+        TORCH_NCCL=1 CUDA_INCLUDE="$CUDA_INCLUDE" NCCL_INCLUDE="$NCCL_INCLUDE" CXX11_ABI="$CXX11_ABI" >"$probe.log" 2>&1; then
+        printf '%s\nok\n' "$probe_key" >"$probe.result"
+      else
+        printf '%s\nfailed\n' "$probe_key" >"$probe.result"
+      fi
+    fi
+    if [ "$(tail -n1 "$probe.result")" = ok ]; then
+      TORCH_NCCL=1
+    else
+      NCCL_NOTE="native/dist_nccl.cpp does not compile with these headers ($(grep -m1 'error' "$probe.log" || echo "see $probe.log"))"
+    fi
+  fi
+  [ "$TORCH_NCCL" = 1 ] || { CUDA_INCLUDE="" NCCL_INCLUDE=""; }
+fi
+
 case "$TORCH_KIND" in
   system) where="$TORCH_LIBDIR" ;;
   *) where="$TORCH_PREFIX" ;;
 esac
-echo "libtorch $TORCH_VERSION ($TORCH_KIND, $([ "$TORCH_CUDA" = 1 ] && echo CUDA || echo CPU), C++11 ABI $CXX11_ABI) at $where"
+devices=CPU
+[ "$TORCH_CUDA" = 1 ] && devices="CUDA, $([ "$TORCH_NCCL" = 1 ] && echo NCCL || echo 'no NCCL')"
+echo "libtorch $TORCH_VERSION ($TORCH_KIND, $devices, C++11 ABI $CXX11_ABI) at $where"
+[ -z "$NCCL_NOTE" ] || echo "setup: note: no NCCL backend, so no data-parallel training on CUDA: $NCCL_NOTE"
 
 # ---- build the native library when its inputs changed -------------------------------------------------
 
 COMPILER="$("$CXX" --version 2>/dev/null | head -n1)"
 TOOLCHAIN="toolchain $(printf '%s\n' "$TORCH_KIND" "$TORCH_INCLUDE" "$TORCH_LIBDIR" "$TORCH_BUILD_ID" \
-  "cuda=$TORCH_CUDA" "abi=$CXX11_ABI" "$CXX" "$COMPILER" | sha256sum | cut -d' ' -f1)"
+  "cuda=$TORCH_CUDA" "nccl=$TORCH_NCCL ${CUDA_INCLUDE:-} ${NCCL_INCLUDE:-}" "abi=$CXX11_ABI" "$CXX" "$COMPILER" |
+  sha256sum | cut -d' ' -f1)"
 # One sha256 per native source (content only: touching a file changes nothing; docs are left out),
 # then the toolchain.
 new_stamp="$(
@@ -277,6 +340,7 @@ else
   log="$BUILD/native-build.log"
   if ! make -C "$ROOT/native" -j"$(nproc 2>/dev/null || echo 2)" "${make_args[@]}" BUILD="$BUILD" CXX="$CXX" \
     TORCH_INCLUDE="$TORCH_INCLUDE" TORCH_LIBDIR="$MAKE_LIBDIR" TORCH_CUDA="$TORCH_CUDA" CXX11_ABI="$CXX11_ABI" \
+    TORCH_NCCL="$TORCH_NCCL" CUDA_INCLUDE="${CUDA_INCLUDE:-}" NCCL_INCLUDE="${NCCL_INCLUDE:-}" \
     >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "building the native library failed (full log: $log)"

@@ -13,6 +13,7 @@ import {
 } from "../src/train/options.ts";
 import { runTraining } from "../src/train/run.ts";
 import { formatDuration } from "../src/train/progress.ts";
+import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
 
 /** Numeric options and the flags that set them. */
 const NUMERIC: (keyof TrainOptions)[] = [
@@ -105,7 +106,8 @@ Trains the English→Italian Transformer and writes a run folder that is also a 
   --preset NAME          tiny (default: generated corpus, minutes), cpu-small (Tatoeba in an hour), seed (the seed's hyperparameters)
   --out DIR              run folder (default runs/<preset>-<date>)
   --resume DIR|latest    continue a run from its newest checkpoint (or a checkpoint folder)
-  --nproc N              data-parallel training with N processes on this machine (Gloo; cores shared out)
+  --nproc N              data-parallel training with N processes on this machine: on CPU over Gloo,
+                         cores shared out; on CUDA over NCCL, one GPU per process (cuda:0 … cuda:N-1)
 ${rows.join("\n")}
   -h, --help             this text`;
 }
@@ -176,6 +178,24 @@ async function launch(n: number, o: TrainOptions, out: string, resume: string | 
   return codes.find((c) => c !== 0) ?? 0;
 }
 
+/** `--nproc N` on CUDA needs N GPUs, one per rank (the ranks say the same, later and less plainly). */
+function checkLaunchDevice(n: number, requested: string): void {
+  const device = requested === "auto" ? (cudaAvailable() ? "cuda" : "cpu") : requested;
+  if (device === "cpu") return;
+  if (device !== "cuda") {
+    fail(
+      `--nproc ${n} --device ${requested}: each process trains on its own GPU (cuda:0 … cuda:${
+        n - 1
+      }); pass --device cuda`,
+    );
+  }
+  const gpus = cudaDeviceCount();
+  if (gpus === 0) {
+    fail(`--nproc ${n} --device cuda: CUDA was requested but the loaded libtorch has no CUDA support or sees no GPU`);
+  }
+  if (gpus < n) fail(`--nproc ${n} --device cuda needs ${n} GPUs, one per process; ${gpus} visible`);
+}
+
 async function main(): Promise<void> {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     preset: { type: "string" },
@@ -242,9 +262,7 @@ async function main(): Promise<void> {
     fail(`--nproc needs a positive integer, got ${JSON.stringify(flags.nproc)}`);
   }
   if (nproc > 1 && Deno.env.get("WORLD_SIZE") === undefined) {
-    if (o.device !== "cpu" && o.device !== "auto") {
-      fail("--nproc runs on CPU (Gloo) for now; NCCL on CUDA is not written yet");
-    }
+    checkLaunchDevice(nproc, o.device);
     Deno.exit(await launch(nproc, o, out, resume));
   }
 

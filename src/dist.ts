@@ -1,8 +1,8 @@
 /**
- * Data-parallel training across processes on libtorch's distributed engine (c10d, Gloo on CPU):
- * join a group, average gradient trees across it, broadcast rank 0's parameters, wait at a barrier.
- * The rendezvous reads the variables `torchrun` sets (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE),
- * so an external launcher works unchanged.
+ * Data-parallel training across processes on libtorch's distributed engine (c10d: Gloo for CPU
+ * tensors, NCCL for CUDA ones): join a group, average gradient trees across it, broadcast rank 0's
+ * parameters, wait at a barrier. The rendezvous reads the variables `torchrun` sets (MASTER_ADDR,
+ * MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK), so an external launcher works unchanged.
  *
  * @module
  */
@@ -10,12 +10,25 @@ import { fail, sym } from "../ffi/lib.ts";
 import { envVar } from "../ffi/env.ts";
 import { flatten, type MapLeaves, mapTree } from "./tree.ts";
 import type { Tensor } from "./tensor.ts";
+import type { Device } from "./device.ts";
 import { handleList, wrapAll } from "./optim/handles.ts";
+
+/**
+ * How the ranks talk: `"gloo"` moves CPU tensors (over TCP), `"nccl"` CUDA tensors (GPU to GPU; one
+ * GPU per rank, `cuda:localRank`).
+ */
+export type DistributedBackend = "gloo" | "nccl";
+
+const BACKENDS: readonly DistributedBackend[] = ["gloo", "nccl"];
 
 /** Where and who: rank `rank` of `worldSize` processes meeting at `masterAddr:masterPort`. */
 export interface DistributedConfig {
   /** This process's rank, 0 … worldSize − 1; rank 0 hosts the rendezvous. */
   rank: number;
+  /** Its index among the ranks on its own machine (LOCAL_RANK; default `rank`): NCCL's rank uses `cuda:localRank`. */
+  localRank?: number;
+  /** Gloo (the default) for CPU tensors, NCCL for CUDA tensors: see `backendFor`. */
+  backend?: DistributedBackend;
   /** How many processes take part. */
   worldSize: number;
   /** Where rank 0 listens (MASTER_ADDR). */
@@ -37,18 +50,55 @@ export function distributedConfigFromEnv(): DistributedConfig | null {
     }
     return n;
   };
+  const rank = int("RANK", envVar("RANK"));
   return {
     worldSize: int("WORLD_SIZE", world),
-    rank: int("RANK", envVar("RANK")),
+    rank,
+    localRank: int("LOCAL_RANK", envVar("LOCAL_RANK"), rank),
     masterAddr: envVar("MASTER_ADDR") ?? "127.0.0.1",
     masterPort: int("MASTER_PORT", envVar("MASTER_PORT"), 29500),
   };
 }
 
-/** Joins the process group (blocks until all `worldSize` ranks have joined, or the timeout). */
+/** The backend for tensors on `device`, as torch.distributed picks it: NCCL for CUDA, Gloo for CPU. */
+export function backendFor(device: Device): DistributedBackend {
+  return device === "cpu" ? "gloo" : "nccl";
+}
+
+/**
+ * The device a rank of `config` trains on when its run asks for `device` (`"cpu"` or `"cuda"`): on
+ * CUDA, its own GPU, `cuda:localRank`. A run cannot name one GPU (`"cuda:1"`) for all of its ranks.
+ */
+export function rankDevice(config: DistributedConfig, device: Device): Device {
+  if (device === "cpu") return "cpu";
+  if (device !== "cuda") {
+    throw new RangeError(
+      `device ${device}: in a data-parallel run each rank uses its own GPU, cuda:LOCAL_RANK; ask for "cuda"`,
+    );
+  }
+  return `cuda:${config.localRank ?? config.rank}`;
+}
+
+/**
+ * Joins the process group (blocks until all `worldSize` ranks have joined, or the timeout). With
+ * NCCL, this rank's GPU (`cuda:localRank`) becomes the current CUDA device.
+ */
 export function initDistributed(c: DistributedConfig): void {
+  const backend = c.backend ?? "gloo";
+  if (!BACKENDS.includes(backend)) {
+    throw new RangeError(`initDistributed: backend must be "gloo" or "nccl", got ${JSON.stringify(backend)}`);
+  }
   const addr = new TextEncoder().encode(`${c.masterAddr}\0`);
-  if (sym.dt_dist_init(addr, c.masterPort, c.rank, c.worldSize, c.timeoutMs ?? 60_000) !== 0) fail("initDistributed");
+  const code = BACKENDS.indexOf(backend);
+  const local = c.localRank ?? c.rank;
+  if (sym.dt_dist_init(addr, c.masterPort, c.rank, c.worldSize, c.timeoutMs ?? 60_000, code, local) !== 0) {
+    fail("initDistributed");
+  }
+}
+
+/** The group's backend, or null outside a group. */
+export function distributedBackend(): DistributedBackend | null {
+  return BACKENDS[sym.dt_dist_backend()] ?? null;
 }
 
 /** This process's rank, or -1 outside a group. */

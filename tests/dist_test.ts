@@ -2,8 +2,11 @@
  * Distributed collectives on loopback: 2 processes (Gloo over a TCPStore rendezvous, torchrun's
  * variables) average gradient trees and broadcast rank 0's parameters, matching values computed by
  * hand; a rank that leaves makes the other fail with an error after the timeout instead of hanging.
+ * The same scenarios run over NCCL, one GPU per rank, where GPUs are visible (skipped otherwise).
  */
 import assert from "node:assert/strict";
+import { backendFor, distributedConfigFromEnv, initDistributed, rankDevice } from "../src/dist.ts";
+import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
@@ -15,6 +18,8 @@ function freePort(): number {
   return port;
 }
 
+const GPUS = cudaDeviceCount();
+
 async function ranks(n: number, scenario: string, extraEnv: Record<string, string> = {}) {
   const port = String(freePort());
   return await Promise.all(Array.from({ length: n }, async (_, r) => {
@@ -25,6 +30,7 @@ async function ranks(n: number, scenario: string, extraEnv: Record<string, strin
         MASTER_ADDR: "127.0.0.1",
         MASTER_PORT: port,
         RANK: String(r),
+        LOCAL_RANK: String(r),
         WORLD_SIZE: String(n),
         DENO_TORCH_THREADS: "1",
         ...extraEnv,
@@ -35,28 +41,43 @@ async function ranks(n: number, scenario: string, extraEnv: Record<string, strin
   }));
 }
 
-Deno.test("distributed: 2 ranks average gradient trees and broadcast rank 0's values", async () => {
-  const out = await ranks(2, "collectives");
+/** n ranks average trees and broadcast rank 0's values on `device` ("cpu": Gloo, "cuda": NCCL). */
+async function collectives(n: number, device: "cpu" | "cuda") {
+  const out = await ranks(n, "collectives", { DIST_DEVICE: device });
   for (const r of out) assert.equal(r.code, 0, r.stderr);
   const results = out.map((r) => JSON.parse(r.stdout));
+  // Rank r holds a = [r+1, 10(r+1)] and b = [[r, -r], [2r, 0.5]]: their means over r < n by hand.
+  const m = (n - 1) / 2;
   for (const [i, res] of results.entries()) {
     assert.equal(res.rank, i);
-    assert.equal(res.size, 2);
-    assert.deepEqual(res.a, [1.5, 15]); // mean of [1, 10] and [2, 20]
-    assert.deepEqual(res.b, [0.5, -0.5, 1, 0.5]); // mean of [[0,0],[0,0.5]] and [[1,-1],[2,0.5]]
+    assert.equal(res.size, n);
+    assert.equal(res.device, device === "cpu" ? "cpu" : `cuda:${i}`);
+    assert.deepEqual(res.a, [m + 1, 10 * (m + 1)]);
+    assert.deepEqual(res.b, [m, -m, 2 * m, 0.5]);
     assert.deepEqual(res.p, [100, 200, 300]); // rank 0's
   }
+}
+
+Deno.test("distributed: 2 ranks average gradient trees and broadcast rank 0's values", async () => {
+  await collectives(2, "cpu");
 });
 
-Deno.test("distributed: 2 ranks training on their own batches end with the parameters of 1 process on the union", async () => {
-  const two = await ranks(2, "train");
+Deno.test({
+  name: "distributed (NCCL): ranks on their own GPUs average gradient trees and broadcast rank 0's values",
+  ignore: GPUS < 1,
+  fn: () => collectives(Math.min(2, GPUS), "cuda"),
+});
+
+/** 2 ranks train 3 steps on their own batches; 1 process trains on the union of their batches. */
+async function trainingMatchesUnion(device: "cpu" | "cuda") {
+  const two = await ranks(2, "train", { DIST_DEVICE: device });
   for (const r of two) assert.equal(r.code, 0, r.stderr);
   const [a, b] = two.map((r) => JSON.parse(r.stdout));
   assert.deepEqual(a.params, b.params, "the ranks agree exactly");
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "tests/dist_worker.ts", "train-union"],
     cwd: ROOT,
-    env: { DENO_TORCH_THREADS: "1" },
+    env: { DENO_TORCH_THREADS: "1", DIST_DEVICE: device === "cpu" ? "cpu" : "cuda:0" },
   }).output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));
   const one = JSON.parse(new TextDecoder().decode(stdout));
@@ -65,15 +86,92 @@ Deno.test("distributed: 2 ranks training on their own batches end with the param
   let worst = 0;
   a.params.forEach((x: number, i: number) => worst = Math.max(worst, Math.abs(x - one.params[i])));
   assert.ok(worst < 1e-6, `largest parameter difference ${worst}`);
+}
+
+Deno.test("distributed: 2 ranks training on their own batches end with the parameters of 1 process on the union", async () => {
+  await trainingMatchesUnion("cpu");
 });
 
-Deno.test("distributed: a rank that leaves makes the other fail after the timeout, not hang", async () => {
+Deno.test({
+  name: "distributed (NCCL): 2 GPUs training on their own batches end with the parameters of 1 GPU on the union",
+  ignore: GPUS < 2,
+  fn: () => trainingMatchesUnion("cuda"),
+});
+
+/** Rank 1 leaves; rank 0's collective must fail after the timeout with an error, not hang. */
+async function leaverFails(device: "cpu" | "cuda") {
   const started = performance.now();
-  const [zero] = await ranks(2, "die", { DIST_TIMEOUT_MS: "3000" });
+  const [zero] = await ranks(2, "die", { DIST_TIMEOUT_MS: "3000", DIST_DEVICE: device });
   assert.equal(zero.code, 0, zero.stderr);
   const res = JSON.parse(zero.stdout);
   assert.ok(res.error, "rank 0 got an error");
   assert.ok(performance.now() - started < 30_000, "and did not hang");
+}
+
+Deno.test("distributed: a rank that leaves makes the other fail after the timeout, not hang", async () => {
+  await leaverFails("cpu");
+});
+
+Deno.test({
+  name: "distributed (NCCL): a rank that leaves makes the other fail after the timeout, not hang",
+  ignore: GPUS < 2,
+  fn: () => leaverFails("cuda"),
+});
+
+Deno.test("distributed: CPU runs use Gloo; CUDA runs NCCL, each rank on cuda:LOCAL_RANK", () => {
+  assert.equal(backendFor("cpu"), "gloo");
+  assert.equal(backendFor("cuda:1"), "nccl");
+  const config = { rank: 5, localRank: 1, worldSize: 8, masterAddr: "10.0.0.1", masterPort: 29500 };
+  assert.equal(rankDevice(config, "cpu"), "cpu");
+  assert.equal(rankDevice(config, "cuda"), "cuda:1");
+  assert.equal(rankDevice({ ...config, localRank: undefined }, "cuda"), "cuda:5", "LOCAL_RANK defaults to RANK");
+  assert.throws(() => rankDevice(config, "cuda:0"), /each rank uses its own GPU, cuda:LOCAL_RANK; ask for "cuda"/);
+});
+
+Deno.test("distributed: the config comes from torchrun's variables, LOCAL_RANK included", () => {
+  const names = ["WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"];
+  const saved = names.map((n) => Deno.env.get(n));
+  const set = (values: (string | undefined)[]) =>
+    names.forEach((n, i) => values[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, values[i]!));
+  try {
+    set(["4", "3", "1", "10.1.2.3", "1234"]);
+    assert.deepEqual(distributedConfigFromEnv(), {
+      worldSize: 4,
+      rank: 3,
+      localRank: 1,
+      masterAddr: "10.1.2.3",
+      masterPort: 1234,
+    });
+    set(["2", "1", undefined, undefined, undefined]);
+    assert.deepEqual(distributedConfigFromEnv(), {
+      worldSize: 2,
+      rank: 1,
+      localRank: 1,
+      masterAddr: "127.0.0.1",
+      masterPort: 29500,
+    });
+    set(["2", "1", "x", undefined, undefined]);
+    assert.throws(() => distributedConfigFromEnv(), /LOCAL_RANK must be a non-negative integer, got x/);
+    set([undefined, undefined, undefined, undefined, undefined]);
+    assert.equal(distributedConfigFromEnv(), null);
+  } finally {
+    set(saved);
+  }
+});
+
+Deno.test("distributed: an unknown backend, or NCCL without CUDA, is a clear error before any rendezvous", () => {
+  const config = { rank: 0, worldSize: 1, masterAddr: "127.0.0.1", masterPort: freePort() };
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => initDistributed({ ...config, backend: "mpi" as any }),
+    /backend must be "gloo" or "nccl", got "mpi"/,
+  );
+  if (!cudaAvailable()) {
+    assert.throws(
+      () => initDistributed({ ...config, backend: "nccl" }),
+      /NCCL backend was requested, but the loaded libtorch has no CUDA support/,
+    );
+  }
 });
 
 /** `deno task train` with these arguments; its exit status and output. */
@@ -113,4 +211,23 @@ Deno.test("train --nproc 2: rank 0 writes the run; a resume with 2 processes rep
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("train --nproc on CUDA: one GPU per process, and a clear error when they are not there", async () => {
+  const named = await train("--nproc", "2", "--device", "cuda:1", "--max-steps", "1");
+  assert.notEqual(named.code, 0);
+  assert.match(
+    named.out,
+    /--nproc 2 --device cuda:1: each process trains on its own GPU \(cuda:0 … cuda:1\); pass --device cuda/,
+  );
+  if (GPUS >= 2) return; // the run itself is the NCCL tests' business
+  const cuda = await train("--nproc", "2", "--device", "cuda", "--max-steps", "1");
+  assert.notEqual(cuda.code, 0);
+  assert.match(
+    cuda.out,
+    GPUS === 0
+      ? /--nproc 2 --device cuda: CUDA was requested but the loaded libtorch has no CUDA support or sees no GPU/
+      : /--nproc 2 --device cuda needs 2 GPUs, one per process; 1 visible/,
+  );
+  assert.doesNotMatch(cuda.out, /train: 2 processes/, "nothing was launched");
 });

@@ -1,14 +1,20 @@
-/** A rank of tests/dist_test.ts: joins the group from torchrun's variables and runs one scenario. */
+/**
+ * A rank of tests/dist_test.ts: joins the group from torchrun's variables and runs one scenario, on
+ * DIST_DEVICE ("cpu": Gloo, the default; "cuda": NCCL, this rank on cuda:LOCAL_RANK).
+ */
 import {
   allReduceMean,
+  backendFor,
   barrier,
   broadcast,
   destroyDistributed,
   distributedConfigFromEnv,
   initDistributed,
   rank,
+  rankDevice,
   worldSize,
 } from "../src/dist.ts";
+import type { Device } from "../src/device.ts";
 import {
   adamInit,
   flatten,
@@ -26,7 +32,12 @@ import { decoderMask, paddingMask } from "../src/nn/transformer.ts";
 
 const scenario = Deno.args[0];
 const config = distributedConfigFromEnv();
-if (config) initDistributed({ ...config, timeoutMs: Number(Deno.env.get("DIST_TIMEOUT_MS") ?? "20000") });
+const requested = (Deno.env.get("DIST_DEVICE") ?? "cpu") as Device;
+const device = config ? rankDevice(config, requested) : requested;
+if (config) {
+  const timeoutMs = Number(Deno.env.get("DIST_TIMEOUT_MS") ?? "20000");
+  initDistributed({ ...config, backend: backendFor(device), timeoutMs });
+}
 
 /** Rows of ids for (step, rank): deterministic, of varied lengths, so batches pad differently. */
 function rows(step: number, r: number, count: number, vocab: number): number[][] {
@@ -51,16 +62,16 @@ function train(union: boolean) {
     dropout: 0,
     d_ff: 32,
   };
-  let model = keep(initTransformer(cfg, rng(0)));
+  let model = keep(initTransformer(cfg, rng(0), device));
   let opt = keep(adamInit(model.params));
   for (let step = 0; step < 3; step++) {
     const ranks = union ? [0, 1] : [rank()];
     const src = ranks.flatMap((r) => rows(step, r, 2 + r, cfg.src_vocab_size));
     const tgtRows = ranks.flatMap((r) => rows(step + 100, r, 2 + r, cfg.tgt_vocab_size));
     const next = scope(() => {
-      const s = padBatch<"src">(src.map((row) => [2, ...row, 3]), 1);
-      const t = padBatch<"tgt">(tgtRows.map((row) => [2, ...row]), 1);
-      const label = padBatch<"tgt">(tgtRows.map((row) => [...row, 3]), 1);
+      const s = padBatch<"src">(src.map((row) => [2, ...row, 3]), 1, undefined, { device });
+      const t = padBatch<"tgt">(tgtRows.map((row) => [2, ...row]), 1, undefined, { device });
+      const label = padBatch<"tgt">(tgtRows.map((row) => [...row, 3]), 1, undefined, { device });
       const batch = { src: s, tgt: t, label, srcMask: paddingMask(s, 1), tgtMask: decoderMask(t, 1) };
       return trainStep(model, opt, batch, rng(step), {
         adam: { lr: 1e-3 },
@@ -88,19 +99,27 @@ if (scenario === "train" || scenario === "train-union") {
 } else if (scenario === "collectives") {
   const r = rank();
   // Each rank holds different values; the mean and rank 0's values are known by hand.
-  const grads = { a: tensor([r + 1, 10 * (r + 1)]), b: [tensor([[r, -r], [2 * r, 0.5]])] };
+  const grads = {
+    a: tensor([r + 1, 10 * (r + 1)], undefined, { device }),
+    b: [tensor([[r, -r], [2 * r, 0.5]], undefined, { device })],
+  };
   const mean = allReduceMean(grads);
-  const fromRoot = broadcast({ p: tensor([100 + r, 200 + r, 300 + r]) });
+  const fromRoot = broadcast({ p: tensor([100 + r, 200 + r, 300 + r], undefined, { device }) });
   barrier();
-  console.log(
-    JSON.stringify({ rank: r, size: worldSize(), a: values(mean.a), b: values(mean.b[0]), p: values(fromRoot.p) }),
-  );
+  console.log(JSON.stringify({
+    rank: r,
+    size: worldSize(),
+    device: mean.a.device,
+    a: values(mean.a),
+    b: values(mean.b[0]),
+    p: values(fromRoot.p),
+  }));
   destroyDistributed();
 } else if (scenario === "die") {
   // Rank 1 leaves without joining the collective; the others must fail after the timeout, not hang.
   if (rank() === 1) Deno.exit(0);
   try {
-    allReduceMean({ a: tensor([1]) });
+    allReduceMean({ a: tensor([1], undefined, { device }) });
     console.log("no error");
   } catch (e) {
     console.log(JSON.stringify({ error: (e as Error).message }));

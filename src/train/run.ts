@@ -35,15 +35,27 @@ import { detokenize } from "../tokenize/detokenize.ts";
 import { renderReport } from "./report.ts";
 import { formatDuration, Progress } from "./progress.ts";
 import type { TrainOptions } from "./options.ts";
-import { allReduceSum, broadcast, destroyDistributed, distributedConfigFromEnv, initDistributed } from "../dist.ts";
+import {
+  allReduceSum,
+  backendFor,
+  broadcast,
+  destroyDistributed,
+  distributedConfigFromEnv,
+  initDistributed,
+  rankDevice,
+} from "../dist.ts";
 import { tensor } from "../create.ts";
 import { values } from "../transfer.ts";
 
-/** With several ranks, whether any rank raised each flag (one small collective); else the flags. */
-function agree(world: number, flags: boolean[]): boolean[] {
+/**
+ * With several ranks, whether any rank raised each flag (one small collective, on the device the
+ * group works on); else the flags.
+ */
+function agree(world: number, flags: boolean[], device: Device): boolean[] {
   if (world === 1) return flags;
   return scope(() => {
-    const sums = values(allReduceSum({ f: tensor(flags.map(Number), [flags.length], { dtype: "f64" }) }).f);
+    const f = tensor(flags.map(Number), [flags.length], { dtype: "f64", device });
+    const sums = values(allReduceSum({ f }).f);
     return sums.map((v) => v > 0);
   });
 }
@@ -198,10 +210,13 @@ async function resolveResume(path: string): Promise<string> {
 export async function runTraining(req: RunRequest): Promise<RunSummary> {
   // Data parallelism: torchrun's variables (set by `deno task train --nproc N` or an external
   // launcher) make this process one rank of several. Only rank 0 logs, validates and writes.
+  // On CUDA, each rank trains on its own GPU (cuda:LOCAL_RANK) and the ranks talk over NCCL.
   const dist = distributedConfigFromEnv();
-  if (dist) initDistributed({ ...dist, timeoutMs: DIST_TIMEOUT_MS });
+  const requested = chooseDevice(req.options.device);
+  const device = dist ? rankDevice(dist, requested) : requested;
+  if (dist) initDistributed({ ...dist, backend: backendFor(device), timeoutMs: DIST_TIMEOUT_MS });
   try {
-    return await runRank(req, dist?.worldSize ?? 1, dist?.rank ?? 0);
+    return await runRank(req, device, dist?.worldSize ?? 1, dist?.rank ?? 0);
   } finally {
     if (dist) destroyDistributed();
   }
@@ -210,7 +225,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
 /** A collective would wait this long for a rank (rank 0 validating, say) before giving up. */
 const DIST_TIMEOUT_MS = 30 * 60_000;
 
-async function runRank(req: RunRequest, world: number, myRank: number): Promise<RunSummary> {
+async function runRank(req: RunRequest, device: Device, world: number, myRank: number): Promise<RunSummary> {
   const out = req.out;
   const main = myRank === 0;
   await Deno.mkdir(out, { recursive: true });
@@ -222,7 +237,7 @@ async function runRank(req: RunRequest, world: number, myRank: number): Promise<
   let o = req.options;
   if (req.resume) {
     const dir = await resolveResume(req.resume);
-    resumed = loadCheckpoint(dir, chooseDevice(o.device));
+    resumed = loadCheckpoint(dir, device);
     if ((resumed.state.worldSize ?? 1) !== world) {
       throw new Error(
         `${dir} was trained with ${resumed.state.worldSize ?? 1} process(es); resume it with --nproc ${
@@ -253,7 +268,6 @@ async function runRank(req: RunRequest, world: number, myRank: number): Promise<
     );
   }
   if (o.threads > 0) setThreads(o.threads);
-  const device = chooseDevice(o.device);
 
   // ---- data ----
   const corpus = await loadCorpus(o);
@@ -438,7 +452,7 @@ async function runRank(req: RunRequest, world: number, myRank: number): Promise<
           o.maxSteps > 0 && state.step >= o.maxSteps,
           o.maxMinutes > 0 && elapsed() >= o.maxMinutes * 60,
           stopRequested,
-        ]);
+        ], device);
         if (reasons[0]) {
           stopped = "max-steps";
           break training;
