@@ -35,7 +35,7 @@ export const symbols = {
   dt_cuda_available: { parameters: [], result: I },
   dt_cuda_device_count: { parameters: [], result: I },
   dt_torch_version: { parameters: [], result: F },
-  dt_synchronize: { parameters: [I], result: I },
+  dt_synchronize: { parameters: [I, I], result: I },
   dt_set_grad_enabled: { parameters: [I], result: I },
   // distributed (native/dist.cpp)
   dt_dist_init: { parameters: [B, I, I, I, F, I, I], result: I },

@@ -144,8 +144,13 @@ DT_API double dt_torch_version() {
   return 0;
 #endif
 }
-DT_API int32_t dt_synchronize(int32_t device_type) {
-  DT_TRY(-1, if (device_type == 1 && at::hasCUDA()) at::detail::getCUDAHooks().deviceSynchronize(0); return 0;)
+DT_API int32_t dt_synchronize(int32_t device_type, int32_t index) {
+  DT_TRY(-1, {
+    if (device_type == 1 && at::hasCUDA()) {
+      at::detail::getCUDAHooks().deviceSynchronize(static_cast<c10::DeviceIndex>(index));
+    }
+    return 0;
+  })
 }
 DT_API int32_t dt_set_grad_enabled(int32_t enabled) {
   DT_TRY(-1, const bool was = at::GradMode::is_enabled(); at::GradMode::set_enabled(enabled != 0); return was ? 1 : 0;)

@@ -39,8 +39,8 @@ export function torchVersion(): string {
 
 /** Waits for queued work on a device (a no-op on CPU); use before reading wall-clock times. */
 export function synchronize(device: Device = "cpu"): void {
-  const [type] = deviceCodes(device, "synchronize");
-  if (sym.dt_synchronize(type) !== 0) fail("synchronize");
+  const [type, index] = deviceCodes(device, "synchronize");
+  if (sym.dt_synchronize(type, index) !== 0) fail("synchronize");
 }
 
 export { cudaAvailable, cudaDeviceCount };
