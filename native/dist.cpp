@@ -27,7 +27,13 @@
 #endif
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <string>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using dt::T;
 
@@ -71,6 +77,47 @@ at::Tensor bucket_of(T** xs, int32_t n, const char* op) {
   }
   return at::cat(flat);
 }
+
+// This machine's address on the route to `host` (the master): what its peers can reach it at. A UDP
+// socket "connected" to the host sends nothing; the kernel only picks the route and the source
+// address. Empty when the host does not resolve or no route leads there.
+std::string local_address_towards(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), "9", &hints, &found) != 0 || !found) return "";
+  std::string local;
+  for (addrinfo* a = found; a && local.empty(); a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) continue;
+    sockaddr_storage self{};
+    socklen_t len = sizeof self;
+    char name[NI_MAXHOST];
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) == 0 &&
+        getnameinfo(reinterpret_cast<sockaddr*>(&self), len, name, sizeof name, nullptr, 0, NI_NUMERICHOST) == 0) {
+      local = name;
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return local;
+}
+
+#if defined(DT_HAVE_GLOO)
+// Gloo's transport: on GLOO_SOCKET_IFNAME's interface when set (as in torch.distributed), else on the
+// local address that routes to the master, so that ranks on other machines can reach this one.
+std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master) {
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname) {
+    return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  }
+  const auto local = local_address_towards(master);
+  TORCH_CHECK(!local.empty(), "no route from this machine to MASTER_ADDR ", master,
+              " (or it does not resolve); set GLOO_SOCKET_IFNAME to the network interface to use");
+  return c10d::ProcessGroupGloo::createDeviceForHostname(local);
+}
+#endif
 
 // The bucket cut back into fresh tensors shaped like xs: out[i].
 void unbucket(const at::Tensor& bucket, T** xs, int32_t n, T** out) {
@@ -122,7 +169,7 @@ DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_
     } else {
 #if defined(DT_HAVE_GLOO)
       auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
+      options->devices.push_back(gloo_device(addr));
       g_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
       g_device = at::Device(at::kCPU);
 #else

@@ -231,3 +231,107 @@ Deno.test("train --nproc on CUDA: one GPU per process, and a clear error when th
   );
   assert.doesNotMatch(cuda.out, /train: 2 processes/, "nothing was launched");
 });
+
+// ---- across machines: two network namespaces joined by a veth pair stand for two hosts ----
+
+/** Runs `ip` with these arguments; whether it succeeded. */
+function ip(...args: string[]): boolean {
+  try {
+    return new Deno.Command("ip", { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false; // no iproute2
+  }
+}
+
+/** Whether this process may make network namespaces (root, with iproute2). */
+const CAN_MAKE_HOSTS = (() => {
+  const probe = `dtprobe${Deno.pid}`;
+  if (!ip("netns", "add", probe)) return false;
+  ip("netns", "del", probe);
+  return true;
+})();
+
+/** Two hosts, `names[i]` at `addrs[i]`, that reach each other only over their own link. */
+async function withTwoHosts(body: (names: string[], addrs: string[]) => Promise<void>) {
+  const id = Deno.pid % 100000;
+  const names = [`dt${id}a`, `dt${id}b`];
+  const addrs = [`10.213.${id % 250}.1`, `10.213.${id % 250}.2`];
+  try {
+    const steps: string[][] = [
+      ["netns", "add", names[0]],
+      ["netns", "add", names[1]],
+      ["link", "add", `${names[0]}v`, "type", "veth", "peer", "name", `${names[1]}v`],
+      ...[0, 1].flatMap((i) => [
+        ["link", "set", `${names[i]}v`, "netns", names[i]],
+        ["-n", names[i], "addr", "add", `${addrs[i]}/24`, "dev", `${names[i]}v`],
+        ["-n", names[i], "link", "set", `${names[i]}v`, "up"],
+        ["-n", names[i], "link", "set", "lo", "up"],
+      ]),
+    ];
+    for (const step of steps) assert.ok(ip(...step), `ip ${step.join(" ")}`);
+    await body(names, addrs);
+  } finally {
+    for (const name of names) ip("netns", "del", name); // takes its end of the veth pair along
+  }
+}
+
+/** `command` as rank r of 2 on host names[r], with rank 0's host as the master. */
+function onHost(names: string[], addrs: string[], r: number, port: number, args: string[], env = {}) {
+  return new Deno.Command("ip", {
+    args: ["netns", "exec", names[r], Deno.execPath(), ...args],
+    cwd: ROOT,
+    env: {
+      MASTER_ADDR: addrs[0],
+      MASTER_PORT: String(port),
+      RANK: String(r),
+      LOCAL_RANK: "0", // one rank per host
+      WORLD_SIZE: "2",
+      DENO_TORCH_THREADS: "1",
+      ...env,
+    },
+  }).output();
+}
+
+Deno.test({
+  name: "distributed across two hosts: each rank's Gloo transport binds its own host's address",
+  ignore: !CAN_MAKE_HOSTS,
+  fn: () =>
+    withTwoHosts(async (names, addrs) => {
+      const args = ["run", "--allow-ffi", "--allow-env", "--allow-read", "tests/dist_worker.ts", "collectives"];
+      const out = await Promise.all([0, 1].map((r) => onHost(names, addrs, r, 29500, args)));
+      const text = new TextDecoder();
+      for (const o of out) assert.equal(o.code, 0, text.decode(o.stderr));
+      for (const [r, o] of out.entries()) {
+        const res = JSON.parse(text.decode(o.stdout));
+        assert.equal(res.rank, r);
+        assert.deepEqual(res.a, [1.5, 15]);
+        assert.deepEqual(res.p, [100, 200, 300]);
+      }
+    }),
+});
+
+Deno.test({
+  name: "train across two hosts (a launcher's variables) repeats the losses of --nproc 2 on one machine",
+  ignore: !CAN_MAKE_HOSTS,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "hosts_" });
+    try {
+      const local = await train("--nproc", "2", "--max-steps", "5", "--out", `${dir}/local`);
+      assert.equal(local.code, 0, local.out);
+      await withTwoHosts(async (names, addrs) => {
+        const args = ["task", "--quiet", "train", "--synthetic-size", "8000", "--max-steps", "5", "--threads", "1"];
+        // Each host writes its own folder, as on two machines; only rank 0's gets the run.
+        const out = await Promise.all(
+          [0, 1].map((r) => onHost(names, addrs, r, 29501, [...args, "--out", `${dir}/host${r}`])),
+        );
+        const text = new TextDecoder();
+        for (const o of out) assert.equal(o.code, 0, text.decode(o.stdout) + text.decode(o.stderr));
+      });
+      assert.deepEqual(trainLosses(`${dir}/host0`), trainLosses(`${dir}/local`));
+      assert.equal(trainLosses(`${dir}/local`).length, 5);
+      await assert.rejects(Deno.stat(`${dir}/host1/metrics.jsonl`), "rank 1 writes no metrics");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
