@@ -191,6 +191,9 @@ DT_API int32_t dt_dist_backend() { return g_group ? (g_nccl ? 1 : 0) : -1; }
 // Leaves the group (the other ranks should too). Returns 0.
 DT_API int32_t dt_dist_destroy() {
   DT_TRY(-1, {
+#if defined(DT_WITH_NCCL)
+    if (g_group && g_nccl) dt::nccl_shutdown(*g_group);
+#endif
     g_group.reset();
     g_rank = -1;
     g_size = 0;

@@ -30,6 +30,8 @@ using Collectives = c10d::ProcessGroup;
 // Collectives wait on the host and throw after `timeout` instead of aborting the process.
 c10::intrusive_ptr<Collectives> nccl_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                                            std::chrono::milliseconds timeout, int device);
+// Ends a group that nccl_group made, as torch.distributed's destroy_process_group does.
+void nccl_shutdown(Collectives& group);
 #endif
 
 }  // namespace dt

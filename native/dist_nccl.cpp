@@ -25,3 +25,16 @@ c10::intrusive_ptr<dt::Collectives> dt::nccl_group(const c10::intrusive_ptr<c10d
   options->timeout = timeout;
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options);
 }
+
+namespace {
+// libtorch 2.x's ProcessGroupNCCL has shutdown(): it aborts the communicators and stops the watchdog
+// thread (destroying a group without it warns); 1.x has none, and its destructor does that work.
+template <class Group>
+auto shutdown_if_any(Group& group, int) -> decltype(group.shutdown(), void()) {
+  group.shutdown();
+}
+template <class Group>
+void shutdown_if_any(Group&, long) {}
+}  // namespace
+
+void dt::nccl_shutdown(Collectives& group) { shutdown_if_any(static_cast<c10d::ProcessGroupNCCL&>(group), 0); }
