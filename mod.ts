@@ -113,6 +113,7 @@ export { type RunRequest, type RunSummary, runTraining } from "./src/train/run.t
 export { averageModels } from "./src/train/average.ts";
 // Data-parallel training across processes (c10d, Gloo).
 export {
+  type AllReduceGradOptions,
   allReduceMean,
   allReduceSum,
   backendFor,
@@ -126,6 +127,7 @@ export {
   initDistributed,
   rank,
   rankDevice,
+  valueAndGradAllReduced,
   worldSize,
 } from "./src/dist.ts";
 export {

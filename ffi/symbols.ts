@@ -45,6 +45,7 @@ export const symbols = {
   dt_dist_destroy: { parameters: [], result: I },
   dt_dist_allreduce: { parameters: [B, I, I, B], result: I },
   dt_dist_broadcast: { parameters: [B, I, I, B], result: I },
+  dt_dist_grad_allreduce: { parameters: [P, B, I, F, B], result: I },
   dt_dist_barrier: { parameters: [], result: I },
   // profiling (native/profile.cpp)
   dt_profile: { parameters: [I], result: I },

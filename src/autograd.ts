@@ -66,17 +66,34 @@ export function valueAndGrad<P, A extends unknown[]>(
   f: (params: P, ...args: A) => Tensor | [Tensor, unknown],
   options: { hasAux?: boolean } = {},
 ) {
+  return valueAndGradBy(f, gradients, options.hasAux ?? false);
+}
+
+/**
+ * How the gradients of a scalar loss for the leaves are computed: plain backward here; summed across
+ * the ranks of a data-parallel group, overlapped with backward, in dist.ts.
+ */
+export type GradientsOf = (loss: Tensor, leaves: Tensor[], op: string) => Tensor[];
+
+/** `valueAndGrad` with the gradient computation given (shared by valueAndGrad and its data-parallel form). */
+export function valueAndGradBy<P, A extends unknown[]>(
+  f: (params: P, ...args: A) => Tensor | [Tensor, unknown],
+  gradientsOf: GradientsOf,
+  hasAux: boolean,
+  op = "valueAndGrad",
+): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]> | [Tensor<[]>, unknown]> {
   return (params: P, ...args: A) =>
     scope(() => {
       const entries = flatten(params);
-      const leaves = entries.map(([, t]) => wrap(sym.dt_leaf(h(t, "valueAndGrad")), "valueAndGrad"));
+      const leaves = entries.map(([, t]) => wrap(sym.dt_leaf(h(t, op)), op));
       const tracked = rebuild(params, leaves);
       const out = f(tracked, ...args);
-      const [loss, aux] = options.hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
-      const grads = gradients(loss, leaves);
+      const [loss, aux] = hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
+      if (loss.size !== 1) throw new TorchError(op, `f must return a scalar loss, got shape [${loss.shape}]`);
+      const grads = gradientsOf(loss, leaves, op);
       const value = detach(loss) as Tensor<[]>;
       const gradTree = rebuild(params, grads) as Grads<P>;
-      return { value: options.hasAux ? [value, mapTree(aux, detach)] : value, grads: gradTree };
+      return { value: hasAux ? [value, mapTree(aux, detach)] : value, grads: gradTree };
     });
 }
 
@@ -102,13 +119,12 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
-function gradients(loss: Tensor, leaves: Tensor[]): Tensor[] {
-  if (loss.size !== 1) throw new TorchError("valueAndGrad", `f must return a scalar loss, got shape [${loss.shape}]`);
+function gradients(loss: Tensor, leaves: Tensor[], op: string): Tensor[] {
   const inputs = new BigUint64Array(leaves.length);
-  leaves.forEach((t, i) => inputs[i] = BigInt(Deno.UnsafePointer.value(h(t, "valueAndGrad"))));
+  leaves.forEach((t, i) => inputs[i] = BigInt(Deno.UnsafePointer.value(h(t, op))));
   const out = new BigUint64Array(leaves.length);
-  if (sym.dt_grad(h(loss, "valueAndGrad"), inputs, leaves.length, out) !== 0) fail("valueAndGrad");
-  return Array.from(out, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, "valueAndGrad"));
+  if (sym.dt_grad(h(loss, op), inputs, leaves.length, out) !== 0) fail(op);
+  return Array.from(out, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, op));
 }
 
 /** `params`' structure with the flat list's tensors at its leaves, in flatten order. */

@@ -12,6 +12,8 @@ import { flatten, type MapLeaves, mapTree } from "./tree.ts";
 import type { Tensor } from "./tensor.ts";
 import type { Device } from "./device.ts";
 import { handleList, wrapAll } from "./optim/handles.ts";
+import { type GradientsOf, type ValueAndGrad, valueAndGradBy } from "./autograd.ts";
+import { h } from "./tensor.ts";
 
 /**
  * How the ranks talk: `"gloo"` moves CPU tensors (over TCP), `"nccl"` CUDA tensors (GPU to GPU; one
@@ -133,6 +135,44 @@ export function allReduceMean<T>(tree: T): MapLeaves<T, Tensor> {
 /** Every leaf summed across the ranks. */
 export function allReduceSum<T>(tree: T): MapLeaves<T, Tensor> {
   return collective(tree, "allReduceSum", (h, n, out) => sym.dt_dist_allreduce(h, n, 0, out));
+}
+
+/** Options of `valueAndGradAllReduced`. */
+export interface AllReduceGradOptions {
+  /** Gradients travel in buckets of about this many MB (default 25, as DistributedDataParallel's; the first is ≤ 1 MB). */
+  bucketMb?: number;
+}
+
+/**
+ * `valueAndGrad` for data-parallel training: the gradients come back **summed across the ranks**,
+ * and the summing overlaps backward, as in DistributedDataParallel: the parameters are grouped into
+ * buckets in the order backward produces their gradients (learnt on the first call, rank 0's order
+ * for all), and each bucket's all-reduce starts as soon as it is full. The value is this rank's own
+ * loss. Every rank must call it with the same parameter tree.
+ *
+ * @example
+ * ```ts
+ * import { mul, sum, type Tensor, valueAndGradAllReduced } from "@deno-torch/nmt";
+ * // In each rank, after initDistributed(...): params and this rank's batch x.
+ * const f = valueAndGradAllReduced((p: { w: Tensor }, x: Tensor) => sum(mul(p.w, x)));
+ * // const { value, grads } = f(params, x); // grads.w: the sum over the ranks' batches
+ * ```
+ */
+export function valueAndGradAllReduced<P, A extends unknown[]>(
+  f: (params: P, ...args: A) => Tensor,
+  options: AllReduceGradOptions = {},
+): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]>> {
+  const bucketMb = options.bucketMb ?? 25;
+  if (!(bucketMb > 0)) throw new RangeError(`bucketMb must be a positive number of MB, got ${bucketMb}`);
+  const summed: GradientsOf = (loss, leaves, op) => {
+    const out = new BigUint64Array(leaves.length);
+    if (sym.dt_dist_grad_allreduce(h(loss, op), handleList(leaves, op), leaves.length, bucketMb, out) !== 0) fail(op);
+    return wrapAll(out, op);
+  };
+  return valueAndGradBy(f, summed, false, "valueAndGradAllReduced") as (
+    params: P,
+    ...args: A
+  ) => ValueAndGrad<P, Tensor<[]>>;
 }
 
 /** Rank `root`'s values of every leaf, on every rank (e.g. the initial parameters). */

@@ -5,7 +5,14 @@
  * The same scenarios run over NCCL, one GPU per rank, where GPUs are visible (skipped otherwise).
  */
 import assert from "node:assert/strict";
-import { backendFor, distributedConfigFromEnv, initDistributed, rankDevice } from "../src/dist.ts";
+import {
+  backendFor,
+  distributedConfigFromEnv,
+  initDistributed,
+  rankDevice,
+  valueAndGradAllReduced,
+} from "../src/dist.ts";
+import { memory, mul, scope, sum, type Tensor, tensor } from "../mod.ts";
 import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
@@ -66,6 +73,22 @@ Deno.test({
   name: "distributed (NCCL): ranks on their own GPUs average gradient trees and broadcast rank 0's values",
   ignore: GPUS < 1,
   fn: () => collectives(Math.min(2, GPUS), "cuda"),
+});
+
+Deno.test("distributed: gradients summed across ranks while backward runs equal the hand-summed ones, in any bucket size", async () => {
+  const out = await ranks(2, "grad-allreduce");
+  for (const r of out) assert.equal(r.code, 0, r.stderr);
+  for (const [i, { rank, results }] of out.map((r) => JSON.parse(r.stdout)).entries()) {
+    assert.equal(rank, i);
+    for (const res of results) { // 1e-6 MB: a bucket per tensor; 25 MB: one bucket
+      // x_0 = [1, 0, 0, 3, 0, 0.25], x_1 = [2, 2, -1, 3, 1, 0.25]
+      assert.deepEqual(res.w, [3, 2, -1, 6, 1, 0.5]);
+      assert.deepEqual(res.v, [1, -2]); // 2v · (0 + 1)
+      assert.deepEqual(res.u, [0, 0, 0]); // unused: zeros
+      // This rank's own loss: Σ w·x_r + r·Σ v² with w = 1…6, v = [0.5, -1].
+      assert.equal(res.value, i === 0 ? 1 + 12 + 1.5 : 2 + 4 - 3 + 12 + 5 + 1.5 + 1.25);
+    }
+  }
 });
 
 /** 2 ranks train 3 steps on their own batches; 1 process trains on the union of their batches. */
@@ -334,4 +357,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("valueAndGradAllReduced: outside a group, or with a bad bucket size, a clear error", () => {
+  const f = (p: { w: Tensor }) => sum(mul(p.w, p.w));
+  assert.throws(() => valueAndGradAllReduced(f, { bucketMb: 0 }), /bucketMb must be a positive number of MB, got 0/);
+  const before = memory().tensors;
+  scope(() => {
+    const params = { w: tensor([1, 2]) };
+    assert.throws(() => valueAndGradAllReduced(f)(params), /process group is not initialized/);
+  });
+  assert.equal(memory().tensors, before, "nothing leaked on the error path");
 });

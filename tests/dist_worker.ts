@@ -12,18 +12,22 @@ import {
   initDistributed,
   rank,
   rankDevice,
+  valueAndGradAllReduced,
   worldSize,
 } from "../src/dist.ts";
 import type { Device } from "../src/device.ts";
 import {
   adamInit,
+  add,
   flatten,
   free,
   initTransformer,
   keep,
+  mul,
   padBatch,
   rng,
   scope,
+  sum,
   tensor,
   trainStep,
   values,
@@ -114,6 +118,25 @@ if (scenario === "train" || scenario === "train-union") {
     b: values(mean.b[0]),
     p: values(fromRoot.p),
   }));
+  destroyDistributed();
+} else if (scenario === "grad-allreduce") {
+  // loss_r = Σ w·x_r + r·Σ v² (u unused): the summed gradients are w: x_0 + x_1, v: 2v·(0 + 1), u: 0.
+  const r = rank();
+  const on = { device };
+  const params = {
+    w: tensor([1, 2, 3, 4, 5, 6], [2, 3], on),
+    v: [tensor([0.5, -1], undefined, on)],
+    u: tensor([7, 8, 9], undefined, on),
+  };
+  const x = tensor([r + 1, 2 * r, -r, 3, r * r, 0.25], [2, 3], on);
+  const loss = (p: typeof params) => add(sum(mul(p.w, x)), mul(sum(mul(p.v[0], p.v[0])), r));
+  const results = [1e-6, 25].map((bucketMb) =>
+    scope(() => {
+      const { value, grads } = valueAndGradAllReduced(loss, { bucketMb })(params);
+      return { value: values(value)[0], w: values(grads.w), v: values(grads.v[0]), u: values(grads.u) };
+    })
+  );
+  console.log(JSON.stringify({ rank: r, results }));
   destroyDistributed();
 } else if (scenario === "die") {
   // Rank 1 leaves without joining the collective; the others must fail after the timeout, not hang.

@@ -9,6 +9,7 @@ import { dataGroup } from "./data.ts";
 import { decodeGroup } from "./decode.ts";
 import { trainStepGroup } from "./train_step.ts";
 import { epochGroup } from "./epoch.ts";
+import { distGroup } from "./dist.ts";
 
 export const GROUPS: readonly AnyGroup[] = [
   ffiGroup,
@@ -17,4 +18,5 @@ export const GROUPS: readonly AnyGroup[] = [
   decodeGroup,
   trainStepGroup,
   epochGroup,
+  distGroup,
 ];

@@ -10,6 +10,10 @@
  * frequency 2) and bucketed under --max-tokens, --steps batches drawn evenly from one epoch's
  * shuffled plan, and reports real target tokens per second (`real_target_tokens_per_s`).
  * `--device cuda` runs it on a GPU (an error naming the problem where libtorch has no CUDA).
+ *
+ * With torchrun's variables set (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE) it is one rank of a
+ * data-parallel step: each rank trains on its own batch and the gradients are summed across ranks
+ * (Gloo on CPU, NCCL on CUDA); rank 0 alone prints the JSON, with `world_size`.
  */
 import { parseArgs } from "node:util";
 import {
@@ -41,6 +45,14 @@ import { item } from "../../src/transfer.ts";
 import { sum } from "../../src/ops/reduce.ts";
 import { type Device, deviceCodes } from "../../src/device.ts";
 import { synchronize } from "../../src/runtime.ts";
+import {
+  backendFor,
+  destroyDistributed,
+  type DistributedConfig,
+  distributedConfigFromEnv,
+  initDistributed,
+  rankDevice,
+} from "../../src/dist.ts";
 
 const INT_FLAGS = [
   "d-model",
@@ -80,6 +92,8 @@ export type TrainRunFlags = Record<IntFlag, number> & {
   /** Pure optimizer updates (fresh parameters and moments each step), to measure what donation buys. */
   "no-donate": boolean;
   device: Device;
+  /** Data-parallel runs: gradient bucket size, MB (default: trainStep's). */
+  bucketMb?: number;
 };
 
 export function parseTrainRunFlags(args: string[]): TrainRunFlags {
@@ -92,6 +106,7 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
       sgemm: { type: "boolean", default: false },
       "no-donate": { type: "boolean", default: false },
       device: { type: "string", default: "cpu" },
+      "bucket-mb": { type: "string" },
     },
     strict: true,
   });
@@ -102,7 +117,11 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
     sgemm: !!values.sgemm,
     "no-donate": !!values["no-donate"],
     device: values.device as Device,
+    bucketMb: values["bucket-mb"] === undefined ? undefined : Number(values["bucket-mb"]),
   };
+  if (out.bucketMb !== undefined && !(out.bucketMb > 0)) {
+    throw new RangeError(`--bucket-mb needs a positive number, got ${values["bucket-mb"]}`);
+  }
   deviceCodes(out.device, "--device"); // unknown names, and CUDA asked for where there is none, fail here
   for (const f of INT_FLAGS) {
     const v = (values as Record<string, unknown>)[f] as string | undefined;
@@ -188,10 +207,11 @@ function modelConfig(f: TrainRunFlags, srcVocab: number, tgtVocab: number, len: 
   };
 }
 
-function randomWork(f: TrainRunFlags): Work {
+/** Random batches (one, reused each step); rank r of a data-parallel run draws its own. */
+function randomWork(f: TrainRunFlags, rank: number): Work {
   const len = Math.max(f["src-len"], f["tgt-len"]);
   const config = modelConfig(f, f.vocab, f.vocab, len);
-  const [k2, k3, k4] = split(rng(7), 3);
+  const [k2, k3, k4] = split(rng(7 + 1000 * rank), 3);
   const batch: TranslationBatch = keep(scope(() => {
     const shape = (len: number) => [f.batch, len];
     const on = { device: f.device };
@@ -238,6 +258,8 @@ async function corpusWork(f: TrainRunFlags, path: string): Promise<Work> {
 export interface TrainRunResult {
   impl: "deno-torch";
   threads: number;
+  /** Processes taking part in each step (1 unless run as ranks of a data-parallel group). */
+  world_size: number;
   median_step_ms: number;
   min_step_ms: number;
   loss: number;
@@ -259,13 +281,26 @@ export interface TrainRunResult {
   profile?: ProfileReport;
 }
 
-export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
+export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null = null): Promise<TrainRunResult> {
   setThreads(f.threads);
-  const work = f.data ? await corpusWork(f, f.data) : randomWork(f);
+  if (dist) {
+    if (f.data) throw new RangeError("--data is for one process; a data-parallel run trains on random batches");
+    f = { ...f, device: rankDevice(dist, f.device === "cpu" ? "cpu" : "cuda") };
+    initDistributed({ ...dist, backend: backendFor(f.device) });
+  }
+  const work = f.data ? await corpusWork(f, f.data) : randomWork(f, dist?.rank ?? 0);
   const [k1] = split(rng(0), 1);
   let model = keep(initTransformer(work.config, k1, f.device));
   let opt = keep(adamInit(model.params));
-  const stepConfig = { adam: { lr: 1e-4, eps: 1e-9 }, clip: 0, labelSmoothing: 0.1, pad: 1, donate: !f["no-donate"] };
+  const stepConfig = {
+    adam: { lr: 1e-4, eps: 1e-9 },
+    clip: 0,
+    labelSmoothing: 0.1,
+    pad: 1,
+    donate: !f["no-donate"],
+    dataParallel: dist !== null,
+    bucketMb: f.bucketMb,
+  };
   const times: number[] = [];
   const live: number[] = [];
   let labels = 0, flops = 0, loss = NaN;
@@ -293,11 +328,13 @@ export async function trainRun(f: TrainRunFlags): Promise<TrainRunResult> {
     }
   });
   free([model.params, model.buffers, opt.m, opt.v, work.batches.map((b) => b.batch)]);
+  if (dist) destroyDistributed();
   const total = times.reduce((a, b) => a + b, 0) / 1000;
   const sorted = [...times].sort((a, b) => a - b);
   const result: TrainRunResult = {
     impl: "deno-torch",
     threads: threads(),
+    world_size: dist?.worldSize ?? 1,
     median_step_ms: sorted[Math.floor(sorted.length / 2)],
     min_step_ms: sorted[0],
     loss,
@@ -328,7 +365,8 @@ if (import.meta.main) {
     console.error(`train_run: ${(e as Error).message}`);
     Deno.exit(2);
   }
-  const result = await trainRun(flags);
+  const dist = distributedConfigFromEnv();
+  const result = await trainRun(flags, dist);
   if (result.profile) console.error(formatProfile(result.profile));
-  console.log(JSON.stringify(result));
+  if ((dist?.rank ?? 0) === 0) console.log(JSON.stringify(result));
 }

@@ -9,7 +9,7 @@ import { scope } from "../scope.ts";
 import { item } from "../transfer.ts";
 import { sum } from "../ops/reduce.ts";
 import { ne } from "../ops/elementwise.ts";
-import { allReduceSum } from "../dist.ts";
+import { allReduceSum, valueAndGradAllReduced } from "../dist.ts";
 import type { Key } from "../rng.ts";
 import { type AdamConfig, type AdamState, adamUpdate } from "../optim/adam.ts";
 import { clipGradNorm } from "../optim/clip.ts";
@@ -40,6 +40,8 @@ export interface StepConfig {
    * identical everywhere. The reported loss is that of the union.
    */
   dataParallel?: boolean;
+  /** Data-parallel gradient buckets, MB (default 25; see `valueAndGradAllReduced`). */
+  bucketMb?: number;
 }
 
 /** What one {@linkcode trainStep} produces; the tensors belong to the caller's scope. */
@@ -96,8 +98,12 @@ export function trainStep(
         labelSmoothing: config.labelSmoothing,
         normalizer: tokens,
       });
-    const own = valueAndGrad(lossOf)(model.params);
-    const { value, grads } = config.dataParallel ? allReduceSum(own) : own; // one collective for both
+    // Data-parallel gradients come back summed across the ranks, their all-reduce overlapped with
+    // backward; the losses are summed after (a collective of one number).
+    const { value: own, grads } = config.dataParallel
+      ? valueAndGradAllReduced(lossOf, { bucketMb: config.bucketMb })(model.params)
+      : valueAndGrad(lossOf)(model.params);
+    const value = config.dataParallel ? allReduceSum({ own }).own : own;
     const loss = item(value);
     let gradNorm = NaN;
     let used = grads;
