@@ -6,6 +6,8 @@
 // parameters and both moments per step, in time and in peak memory.
 #include "shim.h"
 
+#include <algorithm>
+
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen.h in 2.x
 
 #include <cmath>
@@ -45,8 +47,28 @@ DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double b
 // Gradients scaled so that their global L2 norm is at most max_norm, as torch.nn.utils.clip_grad_norm_
 // computes it. out[i] = scaled gradient i; out[n] = the total norm before clipping (0-dim tensor).
 // With `in_place` the donated gradients are scaled where they lie (torch's own clip_grad_norm_ does so),
-// unless two of them share memory (autograd may hand one buffer to several inputs), which in place
-// would be scaled twice: then all are scaled into fresh tensors.
+// unless two of them overlap in memory (autograd may hand one buffer to several inputs), which in
+// place would be scaled twice: then all are scaled into fresh tensors. Disjoint slices of one buffer
+// (a data-parallel step's gradients are views into their buckets) are scaled in place.
+namespace {
+bool overlapping(T** xs, int32_t n) {
+  std::vector<std::pair<uintptr_t, uintptr_t>> spans;  // [first byte, past the last)
+  for (int32_t i = 0; i < n; i++) {
+    const auto& x = *xs[i];
+    if (x.numel() == 0) continue;
+    const auto start = reinterpret_cast<uintptr_t>(x.is_contiguous() ? x.data_ptr() : x.storage().data());
+    const auto bytes = x.is_contiguous() ? x.numel() * static_cast<int64_t>(x.element_size())
+                                         : static_cast<int64_t>(x.storage().nbytes());
+    spans.emplace_back(start, start + bytes);
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t k = 1; k < spans.size(); k++) {
+    if (spans[k].first < spans[k - 1].second) return true;
+  }
+  return false;
+}
+}  // namespace
+
 DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, int32_t in_place, T** out) {
   DT_TRY(-1, {
     at::NoGradGuard no_grad;
@@ -56,8 +78,7 @@ DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, int32_t 
     for (int32_t i = 0; i < n; i++) norms.push_back(at::norm(*grads[i], 2));
     auto total = at::norm(at::stack(norms), 2);
     auto coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
-    std::unordered_set<const void*> storages;
-    for (int32_t i = 0; i < n && in_place; i++) in_place = storages.insert(grads[i]->storage().data()).second;
+    in_place = in_place && !overlapping(grads, n);
     for (int32_t i = 0; i < n; i++) out[i] = dt::out(in_place ? grads[i]->mul_(coef) : *grads[i] * coef);
     out[n] = dt::out(total);
     return 0;

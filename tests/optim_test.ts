@@ -1,6 +1,6 @@
 /** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
 import assert from "node:assert/strict";
-import { mapTree, scope, tensor, values } from "../mod.ts";
+import { mapTree, scope, slice, type Tensor, tensor, values } from "../mod.ts";
 import { adamInit, adamUpdate } from "../src/optim/adam.ts";
 import { clipGradNorm } from "../src/optim/clip.ts";
 import { constant, warmupInverseSqrt } from "../src/optim/schedule.ts";
@@ -172,6 +172,28 @@ Deno.test("clipGradNorm donate: scales the donated gradients in place, a shared 
     const s2 = 1 / (Math.sqrt(50) + 1e-6);
     assert.deepEqual(values(twice.grads.x), [3 * s2, 4 * s2]);
     assert.deepEqual(values(twice.grads.y), [3 * s2, 4 * s2]);
+
+    // Disjoint slices of one buffer (as a data-parallel step's bucketed gradients) are scaled in place;
+    // overlapping ones, or a strided one beside another slice of its buffer, into fresh tensors.
+    const bucket = tensor([3, 0, 4, 0], [4], { dtype: "f64" });
+    const parts = { a: slice(bucket, 0, 0, 2), b: slice(bucket, 0, 2, 4) };
+    const { grads: inPlace } = clipGradNorm(parts, 1, { donate: true });
+    assert.deepEqual(values(inPlace.b), [4 * scale, 0]);
+    assert.deepEqual(values(bucket), [3 * scale, 0, 4 * scale, 0], "the bucket itself was scaled");
+    for (
+      const [name, x, y] of [
+        ["overlapping", (t: Tensor) => slice(t, 0, 0, 3), (t: Tensor) => slice(t, 0, 2, 4)],
+        ["strided", (t: Tensor) => slice(t, 0, 0, 4, 2), (t: Tensor) => slice(t, 0, 1, 2)],
+      ] as const
+    ) {
+      const buffer = tensor([3, 0, 4, 0], [4], { dtype: "f64" });
+      const grads = { x: x(buffer), y: y(buffer) };
+      const expected = [...values(grads.x), ...values(grads.y)];
+      const norm = Math.hypot(...expected);
+      const { grads: out } = clipGradNorm(grads, 1, { donate: true });
+      assert.deepEqual([...values(out.x), ...values(out.y)], expected.map((v) => v / (norm + 1e-6)), name);
+      assert.deepEqual(values(buffer), [3, 0, 4, 0], `${name}: the buffer was left alone`);
+    }
   });
 });
 
