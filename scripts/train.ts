@@ -108,6 +108,10 @@ Trains the English→Italian Transformer and writes a run folder that is also a 
   --resume DIR|latest    continue a run from its newest checkpoint (or a checkpoint folder)
   --nproc N              data-parallel training with N processes on this machine: on CPU over Gloo,
                          cores shared out; on CUDA over NCCL, one GPU per process (cuda:0 … cuda:N-1)
+  --nnodes M             … on M machines: run the same command on each, with its own --node-rank
+  --node-rank K          this machine's place, 0 … M-1 (rank 0 reports and writes the run)
+  --master-addr A        the address of node 0 as the others reach it (needed with --nnodes)
+  --master-port P        its port (default 29500 across machines, a free one on one machine)
 ${rows.join("\n")}
   -h, --help             this text`;
 }
@@ -131,17 +135,25 @@ async function latestRun(): Promise<string> {
   return best.path;
 }
 
+/** Where this machine's ranks sit in the run: `--nproc` per node, `--nnodes`, `--node-rank`, the master. */
+interface Layout {
+  nproc: number;
+  nnodes: number;
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+}
+
 /**
- * `--nproc N`: runs N copies of this command as the ranks of one data-parallel run on this machine,
- * with the variables torchrun sets (so a launcher across machines can set them instead), the same
- * --out, and the cores shared out. Rank 0 prints; a failing rank makes the others fail too (their
- * collectives lose a peer). Returns the exit status: the first failure's, else 0.
+ * `--nproc N` (and, across machines, `--nnodes M --node-rank K --master-addr A`): runs N copies of
+ * this command as ranks K·N … K·N+N−1 of one data-parallel run of M·N ranks, with the variables
+ * torchrun sets (so another launcher can set them instead), the same --out, and this machine's cores
+ * shared out. Global rank 0 prints; a failing rank makes the others fail too (their collectives lose
+ * a peer). Returns the exit status: the first failure's, else 0.
  */
-async function launch(n: number, o: TrainOptions, out: string, resume: string | undefined): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const skip = new Set(["--nproc", "--out", "--resume"]);
+async function launch(layout: Layout, o: TrainOptions, out: string, resume: string | undefined): Promise<number> {
+  const { nproc: n, nnodes, nodeRank, masterAddr, masterPort } = layout;
+  const skip = new Set(["--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--out", "--resume"]);
   const args: string[] = [];
   for (let i = 0; i < Deno.args.length; i++) {
     const [name] = Deno.args[i].split("=");
@@ -156,18 +168,24 @@ async function launch(n: number, o: TrainOptions, out: string, resume: string | 
   if (o.threads === 0) args.push("--threads", String(Math.max(1, Math.floor(navigator.hardwareConcurrency / n))));
   const script = decodeURIComponent(new URL(import.meta.url).pathname);
   const permissions = ["--allow-ffi", "--allow-env", "--allow-read", "--allow-write", "--allow-net"];
-  console.log(`train: ${n} processes on this machine (rank 0 reports; MASTER_PORT ${port})`);
-  const children = Array.from({ length: n }, (_, rank) =>
+  const first = nodeRank * n;
+  console.log(
+    nnodes === 1
+      ? `train: ${n} processes on this machine (rank 0 reports; MASTER_PORT ${masterPort})`
+      : `train: node ${nodeRank} of ${nnodes}, ranks ${first}–${first + n - 1} of ${nnodes * n} ` +
+        `(rank 0 reports; master ${masterAddr}:${masterPort})`,
+  );
+  const children = Array.from({ length: n }, (_, local) =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", ...permissions, script, ...args],
       env: {
-        MASTER_ADDR: "127.0.0.1",
-        MASTER_PORT: String(port),
-        RANK: String(rank),
-        LOCAL_RANK: String(rank),
-        WORLD_SIZE: String(n),
+        MASTER_ADDR: masterAddr,
+        MASTER_PORT: String(masterPort),
+        RANK: String(first + local),
+        LOCAL_RANK: String(local),
+        WORLD_SIZE: String(nnodes * n),
       },
-      stdout: rank === 0 ? "inherit" : "null",
+      stdout: first + local === 0 ? "inherit" : "null",
       stderr: "inherit",
     }).spawn());
   const forward = (signal: Deno.Signal) => () => children.forEach((c) => c.kill(signal));
@@ -176,6 +194,38 @@ async function launch(n: number, o: TrainOptions, out: string, resume: string | 
   const codes = (await Promise.all(children.map((c) => c.status))).map((st) => st.code);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
   return codes.find((c) => c !== 0) ?? 0;
+}
+
+/** The launch flags, checked; null when this process is to train by itself (or is a launched rank). */
+function launchLayout(flags: Record<string, string | boolean | undefined>): Layout | null {
+  const int = (name: string, fallback: number, min: number): number => {
+    const v = flags[name];
+    if (v === undefined) return fallback;
+    const x = Number(v);
+    if (typeof v !== "string" || !Number.isInteger(x) || x < min) {
+      fail(`--${name} needs an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    }
+    return x;
+  };
+  const nproc = int("nproc", 1, 1);
+  const nnodes = int("nnodes", 1, 1);
+  const nodeRank = int("node-rank", 0, 0);
+  if (nnodes === 1 && (flags["node-rank"] !== undefined || flags["master-addr"] !== undefined)) {
+    fail("--node-rank and --master-addr go with --nnodes (2 or more machines)");
+  }
+  if (nodeRank >= nnodes) fail(`--node-rank ${nodeRank} is not below --nnodes ${nnodes}`);
+  if (nnodes > 1 && flags["master-addr"] === undefined) {
+    fail(`--nnodes ${nnodes} needs --master-addr: the address of the node with --node-rank 0, as the others reach it`);
+  }
+  if (nproc * nnodes === 1 || Deno.env.get("WORLD_SIZE") !== undefined) return null;
+  let masterPort = int("master-port", 29500, 1);
+  if (masterPort > 65535) fail(`--master-port ${masterPort} is out of range`);
+  if (nnodes === 1 && flags["master-port"] === undefined) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // any free port on this machine
+    masterPort = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+  }
+  return { nproc, nnodes, nodeRank, masterAddr: (flags["master-addr"] as string) ?? "127.0.0.1", masterPort };
 }
 
 /** `--nproc N` on CUDA needs N GPUs, one per rank (the ranks say the same, later and less plainly). */
@@ -202,6 +252,10 @@ async function main(): Promise<void> {
     out: { type: "string" },
     resume: { type: "string" },
     nproc: { type: "string" },
+    nnodes: { type: "string" },
+    "node-rank": { type: "string" },
+    "master-addr": { type: "string" },
+    "master-port": { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   for (const k of [...NUMERIC, ...STRINGS]) options[flagName(k).slice(2)] = { type: "string" };
@@ -257,13 +311,10 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:T]/g, "-").slice(0, 19);
   const out = (flags.out as string | undefined) ?? resume ?? `runs/${presetName}-${stamp}`;
 
-  const nproc = flags.nproc === undefined ? 1 : Number(flags.nproc);
-  if (!Number.isInteger(nproc) || nproc < 1) {
-    fail(`--nproc needs a positive integer, got ${JSON.stringify(flags.nproc)}`);
-  }
-  if (nproc > 1 && Deno.env.get("WORLD_SIZE") === undefined) {
-    checkLaunchDevice(nproc, o.device);
-    Deno.exit(await launch(nproc, o, out, resume));
+  const layout = launchLayout(flags);
+  if (layout) {
+    checkLaunchDevice(layout.nproc, o.device);
+    Deno.exit(await launch(layout, o, out, resume));
   }
 
   const summary = await runTraining({ options: o, out, resume });

@@ -334,7 +334,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "train across two hosts (a launcher's variables) repeats the losses of --nproc 2 on one machine",
+  name: "train across two hosts (a launcher's variables, or --nnodes 2) repeats the losses of --nproc 2 on one machine",
   ignore: !CAN_MAKE_HOSTS,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "hosts_" });
@@ -353,6 +353,24 @@ Deno.test({
       assert.deepEqual(trainLosses(`${dir}/host0`), trainLosses(`${dir}/local`));
       assert.equal(trainLosses(`${dir}/local`).length, 5);
       await assert.rejects(Deno.stat(`${dir}/host1/metrics.jsonl`), "rank 1 writes no metrics");
+
+      // The same with train's own launcher on each host: --nnodes 2 --node-rank K --master-addr.
+      await withTwoHosts(async (names, addrs) => {
+        const text = new TextDecoder();
+        const out = await Promise.all([0, 1].map((r) =>
+          new Deno.Command("ip", {
+            args: [
+              ...["netns", "exec", names[r], Deno.execPath(), "task", "--quiet", "train", "--synthetic-size", "8000"],
+              ...["--max-steps", "5", "--nproc", "1", "--nnodes", "2", "--node-rank", String(r)],
+              ...["--master-addr", addrs[0], "--master-port", "29502", "--out", `${dir}/node${r}`],
+            ],
+            cwd: ROOT,
+          }).output()
+        ));
+        for (const o of out) assert.equal(o.code, 0, text.decode(o.stdout) + text.decode(o.stderr));
+        assert.match(text.decode(out[1].stdout), /train: node 1 of 2, ranks 1–1 of 2 \(rank 0 reports/);
+      });
+      assert.deepEqual(trainLosses(`${dir}/node0`), trainLosses(`${dir}/local`));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -368,4 +386,21 @@ Deno.test("valueAndGradAllReduced: outside a group, or with a bad bucket size, a
     assert.throws(() => valueAndGradAllReduced(f)(params), /process group is not initialized/);
   });
   assert.equal(memory().tensors, before, "nothing leaked on the error path");
+});
+
+Deno.test("train's launch flags: a bad layout is a clear error before anything starts", async () => {
+  for (
+    const [args, message] of [
+      [["--nproc", "0"], /--nproc needs an integer ≥ 1, got "0"/],
+      [["--nnodes", "2", "--node-rank", "2", "--master-addr", "10.0.0.1"], /--node-rank 2 is not below --nnodes 2/],
+      [["--nnodes", "2", "--node-rank", "1"], /--nnodes 2 needs --master-addr/],
+      [["--node-rank", "1"], /--node-rank and --master-addr go with --nnodes/],
+      [["--nproc", "2", "--master-port", "70000"], /--master-port 70000 is out of range/],
+    ] as const
+  ) {
+    const r = await train(...args, "--max-steps", "1");
+    assert.notEqual(r.code, 0, args.join(" "));
+    assert.match(r.out, message);
+    assert.doesNotMatch(r.out, /train: \d+ processes|train: node/, "nothing was launched");
+  }
 });
