@@ -121,6 +121,30 @@ Deno.test({
   fn: () => trainingMatchesUnion("cuda"),
 });
 
+Deno.test("distributed: a rank that stalls (alive, connections open) makes the other fail at the timeout", async () => {
+  const port = String(freePort());
+  const env = (r: number) => ({
+    MASTER_ADDR: "127.0.0.1",
+    MASTER_PORT: port,
+    RANK: String(r),
+    WORLD_SIZE: "2",
+    DIST_TIMEOUT_MS: "2000",
+  });
+  const args = ["run", "--allow-ffi", "--allow-env", "--allow-read", "tests/dist_worker.ts", "stall"];
+  const stalled = new Deno.Command(Deno.execPath(), { args, cwd: ROOT, env: env(1), stdout: "null", stderr: "null" })
+    .spawn();
+  try {
+    const zero = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, env: env(0) }).output();
+    assert.equal(zero.code, 0, new TextDecoder().decode(zero.stderr));
+    const res = JSON.parse(new TextDecoder().decode(zero.stdout));
+    assert.match(res.error, /time|Timed out|timeout/i, res.error);
+    assert.ok(res.ms >= 1500 && res.ms < 15_000, `failed after ${res.ms} ms with a 2000 ms timeout`);
+  } finally {
+    stalled.kill();
+    await stalled.status;
+  }
+});
+
 /** Rank 1 leaves; rank 0's collective must fail after the timeout with an error, not hang. */
 async function leaverFails(device: "cpu" | "cuda") {
   const started = performance.now();

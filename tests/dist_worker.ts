@@ -138,13 +138,19 @@ if (scenario === "train" || scenario === "train-union") {
   );
   console.log(JSON.stringify({ rank: r, results }));
   destroyDistributed();
-} else if (scenario === "die") {
-  // Rank 1 leaves without joining the collective; the others must fail after the timeout, not hang.
-  if (rank() === 1) Deno.exit(0);
+} else if (scenario === "die" || scenario === "stall") {
+  // Rank 1 leaves ("die") or stays but never joins the collective ("stall": its connections stay
+  // open, so only the timeout can tell); the others must fail, not hang.
+  if (rank() === 1) {
+    if (scenario === "stall") await new Promise((wake) => setTimeout(wake, 60_000));
+    Deno.exit(0);
+  }
+  const started = performance.now();
   try {
     allReduceMean({ a: tensor([1], undefined, { device }) });
     console.log("no error");
   } catch (e) {
-    console.log(JSON.stringify({ error: (e as Error).message }));
+    console.log(JSON.stringify({ error: (e as Error).message, ms: performance.now() - started }));
   }
+  Deno.exit(0); // without waiting for a stalled peer
 }
