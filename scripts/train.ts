@@ -113,7 +113,9 @@ Trains the English→Italian Transformer and writes a run folder that is also a 
   --master-addr A        the address of node 0 as the others reach it (needed with --nnodes)
   --master-port P        its port (default 29500 across machines, a free one on one machine)
 ${rows.join("\n")}
-  -h, --help             this text`;
+  -h, --help             this text
+
+Errors are printed without a stack trace; DENO_TORCH_DEBUG=1 prints it too.`;
 }
 
 function fail(message: string): never {
@@ -188,12 +190,36 @@ async function launch(layout: Layout, o: TrainOptions, out: string, resume: stri
       stdout: first + local === 0 ? "inherit" : "null",
       stderr: "inherit",
     }).spawn());
-  const forward = (signal: Deno.Signal) => () => children.forEach((c) => c.kill(signal));
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, forward(sig)] as const);
+  const alive = new Set(children);
+  const signal = (sig: Deno.Signal) => {
+    for (const c of alive) {
+      try {
+        c.kill(sig);
+      } catch { /* it has just exited */ }
+    }
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, () => signal(sig)] as const);
   for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
-  const codes = (await Promise.all(children.map((c) => c.status))).map((st) => st.code);
+  // As torchrun does: when one rank fails, the others are stopped rather than left to wait for it
+  // (a rank blocked in the rendezvous would wait out the whole timeout), killed if still there later.
+  let firstFailure = 0;
+  let killer: ReturnType<typeof setTimeout> | undefined;
+  const codes = await Promise.all(children.map(async (c, local) => {
+    const { code } = await c.status;
+    alive.delete(c);
+    if (code !== 0 && firstFailure === 0) {
+      firstFailure = code;
+      if (alive.size > 0) {
+        console.error(`train: rank ${first + local} exited with status ${code}; stopping the other ranks`);
+        signal("SIGTERM");
+        killer = setTimeout(() => signal("SIGKILL"), 10_000);
+      }
+    }
+    return code;
+  }));
+  clearTimeout(killer);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
-  return codes.find((c) => c !== 0) ?? 0;
+  return firstFailure !== 0 ? firstFailure : codes.find((c) => c !== 0) ?? 0;
 }
 
 /** The launch flags, checked; null when this process is to train by itself (or is a launched rank). */
@@ -317,7 +343,14 @@ async function main(): Promise<void> {
     Deno.exit(await launch(layout, o, out, resume));
   }
 
-  const summary = await runTraining({ options: o, out, resume });
+  let summary;
+  try {
+    summary = await runTraining({ options: o, out, resume });
+  } catch (e) {
+    // What went wrong, without a stack trace (DENO_TORCH_DEBUG=1 keeps it, for bug reports).
+    console.error(`train: ${Deno.env.get("DENO_TORCH_DEBUG") ? (e as Error).stack : (e as Error).message}`);
+    Deno.exit(1);
+  }
   const how = {
     "finished": "finished",
     "max-steps": "stopped at --max-steps",

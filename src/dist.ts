@@ -9,11 +9,10 @@
 import { fail, sym } from "../ffi/lib.ts";
 import { envVar } from "../ffi/env.ts";
 import { flatten, type MapLeaves, mapTree } from "./tree.ts";
-import type { Tensor } from "./tensor.ts";
+import { h, type Tensor } from "./tensor.ts";
 import type { Device } from "./device.ts";
 import { handleList, wrapAll } from "./optim/handles.ts";
 import { type GradientsOf, type ValueAndGrad, valueAndGradBy } from "./autograd.ts";
-import { h } from "./tensor.ts";
 
 /**
  * How the ranks talk: `"gloo"` moves CPU tensors (over TCP), `"nccl"` CUDA tensors (GPU to GPU; one
@@ -146,9 +145,10 @@ export interface AllReduceGradOptions {
 /**
  * `valueAndGrad` for data-parallel training: the gradients come back **summed across the ranks**,
  * and the summing overlaps backward, as in DistributedDataParallel: the parameters are grouped into
- * buckets in the order backward produces their gradients (learnt on the first call, rank 0's order
- * for all), and each bucket's all-reduce starts as soon as it is full. The value is this rank's own
- * loss. Every rank must call it with the same parameter tree.
+ * buckets in the order backward will produce their gradients (read off the autograd graph, so the
+ * same at every step), and each bucket's all-reduce starts as soon as it is full. The value is this
+ * rank's own loss. Every rank must call it with the same parameter tree, and its loss must use the
+ * parameters alike (the same graph), as DDP also requires.
  *
  * @example
  * ```ts

@@ -428,3 +428,20 @@ Deno.test("train's launch flags: a bad layout is a clear error before anything s
     assert.doesNotMatch(r.out, /train: \d+ processes|train: node/, "nothing was launched");
   }
 });
+
+Deno.test("train --nproc: when one rank fails, the launcher stops the others at once and reports the failure", async () => {
+  // Rank 0 cannot bind the rendezvous port; rank 1 would otherwise wait the whole timeout for it.
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = String((taken.addr as Deno.NetAddr).port);
+    const started = performance.now();
+    const r = await train("--nproc", "2", "--master-port", port, "--max-steps", "1");
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /train: .*Address already in use/);
+    assert.match(r.out, /train: rank 0 exited with status 1; stopping the other ranks/);
+    assert.doesNotMatch(r.out, /at initDistributed/, "no stack trace");
+    assert.ok(performance.now() - started < 60_000, "the other rank did not wait out its timeout");
+  } finally {
+    taken.close();
+  }
+});
