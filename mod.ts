@@ -124,6 +124,7 @@ export {
   distributedBackend,
   type DistributedConfig,
   distributedConfigFromEnv,
+  freePort,
   initDistributed,
   rank,
   rankDevice,

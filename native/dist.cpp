@@ -37,9 +37,8 @@ namespace {
 
 // The backend: Gloo or NCCL, used through their common base.
 c10::intrusive_ptr<dt::Collectives> g_group;
-int g_rank = -1, g_size = 0;
-// NCCL works on one GPU per rank, and only on tensors there; Gloo on any CPU tensor.
-bool g_nccl = false;
+// The device whose tensors the group takes: this rank's GPU for NCCL (only tensors there), the CPU
+// for Gloo. The group itself knows its rank and size.
 at::Device g_device(at::kCPU);
 
 dt::Collectives& group(const char* op) { return dt::dist_group(op); }
@@ -52,8 +51,8 @@ at::Tensor bucket_of(T** xs, int32_t n, const char* op) {
   for (int32_t i = 0; i < n; i++) {
     TORCH_CHECK(xs[i]->scalar_type() == xs[0]->scalar_type(), op, ": tensors of one dtype, got ",
                 xs[0]->scalar_type(), " and ", xs[i]->scalar_type());
-    TORCH_CHECK(!g_nccl || xs[i]->device() == g_device, op, ": this rank's NCCL group works on ", g_device,
-                " tensors, got one on ", xs[i]->device());
+    TORCH_CHECK(!dt::dist_is_nccl() || xs[i]->device() == g_device, op, ": this rank's NCCL group works on ",
+                g_device, " tensors, got one on ", xs[i]->device());
     flat.push_back(xs[i]->detach().reshape({-1}));
   }
   return at::cat(flat);
@@ -116,7 +115,7 @@ dt::Collectives& dt::dist_group(const char* op) {
   TORCH_CHECK(g_group, op, ": the distributed process group is not initialized (call initDistributed first)");
   return *g_group;
 }
-bool dt::dist_is_nccl() { return g_nccl; }
+bool dt::dist_is_nccl() { return g_group && g_device.is_cuda(); }
 at::Device dt::dist_device() { return g_device; }
 
 // Joins the group: rank 0 hosts the TCPStore at addr:port, the others connect to it. backend 0 is
@@ -164,28 +163,22 @@ DT_API int32_t dt_dist_init(const char* addr, int32_t port, int32_t rank, int32_
       TORCH_CHECK(false, dt::kNoGloo);
 #endif
     }
-    g_nccl = backend == 1;
-    g_rank = rank;
-    g_size = size;
     return 0;
   })
 }
 
-DT_API int32_t dt_dist_rank() { return g_rank; }
-DT_API int32_t dt_dist_size() { return g_size; }
+DT_API int32_t dt_dist_rank() { return g_group ? g_group->getRank() : -1; }
+DT_API int32_t dt_dist_size() { return g_group ? g_group->getSize() : 0; }
 // 0 Gloo, 1 NCCL, -1 outside a group.
-DT_API int32_t dt_dist_backend() { return g_group ? (g_nccl ? 1 : 0) : -1; }
+DT_API int32_t dt_dist_backend() { return g_group ? (dt::dist_is_nccl() ? 1 : 0) : -1; }
 
 // Leaves the group (the other ranks should too). Returns 0.
 DT_API int32_t dt_dist_destroy() {
   DT_TRY(-1, {
 #if defined(DT_WITH_NCCL)
-    if (g_group && g_nccl) dt::nccl_shutdown(*g_group);
+    if (dt::dist_is_nccl()) dt::nccl_shutdown(*g_group);
 #endif
     g_group.reset();
-    g_rank = -1;
-    g_size = 0;
-    g_nccl = false;
     g_device = at::Device(at::kCPU);
     return 0;
   })
@@ -200,7 +193,7 @@ DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> bucket{bucket_of(xs, n, "allReduce")};
     pg.allreduce(bucket)->wait();
-    if (average) bucket[0].div_(g_size);
+    if (average) bucket[0].div_(pg.getSize());
     unbucket(bucket[0], xs, n, out);
     return 0;
   })
@@ -211,7 +204,8 @@ DT_API int32_t dt_dist_allreduce(T** xs, int32_t n, int32_t average, T** out) {
 DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
   DT_TRY(-1, {
     auto& pg = group("broadcast");
-    TORCH_CHECK(root >= 0 && root < g_size, "broadcast: root ", root, " is not in a world of size ", g_size);
+    TORCH_CHECK(root >= 0 && root < pg.getSize(), "broadcast: root ", root, " is not in a world of size ",
+                pg.getSize());
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> bucket{bucket_of(xs, n, "broadcast")};
     c10d::BroadcastOptions opts;
@@ -228,7 +222,7 @@ DT_API int32_t dt_dist_broadcast(T** xs, int32_t n, int32_t root, T** out) {
 DT_API int32_t dt_dist_barrier() {
   DT_TRY(-1, {
     auto& pg = group("barrier");
-    if (g_nccl) {
+    if (dt::dist_is_nccl()) {
       std::vector<at::Tensor> one{at::zeros({1}, at::TensorOptions().device(g_device))};
       pg.allreduce(one)->wait();
       one[0].cpu();

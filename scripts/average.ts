@@ -1,5 +1,5 @@
 /** `deno task average`: one model folder whose weights are the mean of several checkpoints'. */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { loadModelFolder, type ModelFolder, saveModelFolder } from "../src/io/folder.ts";
 import { listCheckpoints } from "../src/train/checkpoint.ts";
 import { averageModels } from "../src/train/average.ts";
@@ -23,20 +23,14 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        out: { type: "string" },
-        last: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const parsed = parseCommandLine({
+    allowPositionals: true,
+    options: {
+      out: { type: "string" },
+      last: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, fail);
   const { values: f, positionals } = parsed;
   if (f.help) return console.log(HELP);
   if (f.out === undefined) fail("--out DIR is required");

@@ -9,7 +9,7 @@
  * all of its translations in the data (multi-reference). A run folder supplies its own data, seed
  * and split sizes.
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { BLEU_TOKENIZERS, type BleuTokenizer } from "../src/metrics/bleu.ts";
 import {
   evaluate,
@@ -149,37 +149,31 @@ async function runOptions(dir: string): Promise<TrainOptions | null> {
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        hyp: { type: "string" },
-        ref: { type: "string", multiple: true },
-        model: { type: "string" },
-        data: { type: "string" },
-        split: { type: "string", default: "test" },
-        seed: { type: "string" },
-        "valid-size": { type: "string" },
-        "test-size": { type: "string" },
-        limit: { type: "string" },
-        "batch-size": { type: "string", default: "64" },
-        "max-len": { type: "string" },
-        beam: { type: "string", default: "1" },
-        "length-penalty": { type: "string" },
-        device: { type: "string", default: "cpu" },
-        out: { type: "string" },
-        metrics: { type: "string" },
-        tokenize: { type: "string", default: "13a" },
-        lowercase: { type: "boolean", default: false },
-        sentence: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const parsed = parseCommandLine({
+    options: {
+      hyp: { type: "string" },
+      ref: { type: "string", multiple: true },
+      model: { type: "string" },
+      data: { type: "string" },
+      split: { type: "string", default: "test" },
+      seed: { type: "string" },
+      "valid-size": { type: "string" },
+      "test-size": { type: "string" },
+      limit: { type: "string" },
+      "batch-size": { type: "string", default: "64" },
+      "max-len": { type: "string" },
+      beam: { type: "string", default: "1" },
+      "length-penalty": { type: "string" },
+      device: { type: "string", default: "cpu" },
+      out: { type: "string" },
+      metrics: { type: "string" },
+      tokenize: { type: "string", default: "13a" },
+      lowercase: { type: "boolean", default: false },
+      sentence: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, fail);
   const f = parsed.values;
   if (f.help) return console.log(HELP);
   const scoring = scoreOptions(f);

@@ -1,5 +1,5 @@
 /** `deno task push`: publish a model folder to the Hugging Face hub, with a generated model card. */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { loadModelFolder } from "../src/io/folder.ts";
 import { hubEndpoint } from "../src/io/hub.ts";
 import { modelCard, type ModelCardInput } from "../src/io/model_card.ts";
@@ -57,22 +57,16 @@ async function lastValidation(dir: string): Promise<ModelCardInput["validation"]
 }
 
 async function main(): Promise<void> {
-  let f;
-  try {
-    f = parseArgs({
-      args: Deno.args,
-      options: {
-        model: { type: "string" },
-        repo: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        private: { type: "boolean", default: false },
-        message: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const f = parseCommandLine({
+    options: {
+      model: { type: "string" },
+      repo: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      private: { type: "boolean", default: false },
+      message: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, fail).values;
   if (f.help) return console.log(HELP);
   if (!f.model) fail("--model DIR is required");
   if (!f.repo) fail("--repo user/name is required");

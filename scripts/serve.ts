@@ -1,5 +1,5 @@
 /** `deno task serve`: the translation app and its JSON API for a model folder. */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { loadModelFolder } from "../src/io/folder.ts";
 import { resolveModelFolder } from "../src/io/hub.ts";
 import { createApp } from "../src/serve/server.ts";
@@ -31,21 +31,15 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: Deno.args,
-      options: {
-        model: { type: "string" },
-        port: { type: "string", default: "8000" },
-        host: { type: "string", default: "127.0.0.1" },
-        "window-ms": { type: "string", default: "5" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const flags = parseCommandLine({
+    options: {
+      model: { type: "string" },
+      port: { type: "string", default: "8000" },
+      host: { type: "string", default: "127.0.0.1" },
+      "window-ms": { type: "string", default: "5" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, fail).values;
   if (flags.help) return console.log(HELP);
   if (!flags.model) fail("--model DIR is required");
   const port = Number(flags.port);

@@ -2,7 +2,7 @@
  * `deno task train`: trains the EN→IT Transformer. With no arguments: the `tiny` preset on the
  * project's generated corpus, offline, in a few minutes on 2 cores. `--help` lists every flag.
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import {
   flagName,
   OptionError,
@@ -14,6 +14,7 @@ import {
 import { runTraining } from "../src/train/run.ts";
 import { formatDuration } from "../src/train/progress.ts";
 import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
+import { freePort } from "../src/dist.ts";
 
 /** Numeric options and the flags that set them. */
 const NUMERIC: (keyof TrainOptions)[] = [
@@ -246,11 +247,7 @@ function launchLayout(flags: Record<string, string | boolean | undefined>): Layo
   if (nproc * nnodes === 1 || Deno.env.get("WORLD_SIZE") !== undefined) return null;
   let masterPort = int("master-port", 29500, 1);
   if (masterPort > 65535) fail(`--master-port ${masterPort} is out of range`);
-  if (nnodes === 1 && flags["master-port"] === undefined) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // any free port on this machine
-    masterPort = (listener.addr as Deno.NetAddr).port;
-    listener.close();
-  }
+  if (nnodes === 1 && flags["master-port"] === undefined) masterPort = freePort();
   return { nproc, nnodes, nodeRank, masterAddr: (flags["master-addr"] as string) ?? "127.0.0.1", masterPort };
 }
 
@@ -285,12 +282,7 @@ async function main(): Promise<void> {
     help: { type: "boolean", short: "h" },
   };
   for (const k of [...NUMERIC, ...STRINGS]) options[flagName(k).slice(2)] = { type: "string" };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: Deno.args, options, allowPositionals: false });
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const parsed = parseCommandLine({ options, allowPositionals: false }, fail);
   const flags = parsed.values as Record<string, string | boolean | undefined>;
   if (flags.help) {
     console.log(help());

@@ -3,7 +3,7 @@
  * Sentences come from the arguments, from --file, or line by line from standard input (translated
  * as they arrive, in batches). Output: one line per input, in order, or JSON with --json.
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { loadModelFolder, type ModelFolder } from "../src/io/folder.ts";
 import { type MaxLen, translate, type TranslateOptions, type Translation } from "../src/decode/translate.ts";
 import { type LengthPenalty, parseLengthPenalty } from "../src/decode/beam.ts";
@@ -131,29 +131,23 @@ function print(results: Translation[], flags: { json: boolean; tokens: boolean; 
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        model: { type: "string" },
-        file: { type: "string" },
-        beam: { type: "string" },
-        "length-penalty": { type: "string" },
-        nbest: { type: "string" },
-        json: { type: "boolean", default: false },
-        tokens: { type: "boolean", default: false },
-        attention: { type: "string" },
-        "max-len": { type: "string" },
-        "batch-size": { type: "string" },
-        device: { type: "string", default: "cpu" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const parsed = parseCommandLine({
+    allowPositionals: true,
+    options: {
+      model: { type: "string" },
+      file: { type: "string" },
+      beam: { type: "string" },
+      "length-penalty": { type: "string" },
+      nbest: { type: "string" },
+      json: { type: "boolean", default: false },
+      tokens: { type: "boolean", default: false },
+      attention: { type: "string" },
+      "max-len": { type: "string" },
+      "batch-size": { type: "string" },
+      device: { type: "string", default: "cpu" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, fail);
   const { values: flags, positionals } = parsed;
   if (flags.help) return console.log(HELP);
   if (!flags.model) fail("--model DIR is required");

@@ -61,6 +61,17 @@ export function distributedConfigFromEnv(): DistributedConfig | null {
   };
 }
 
+/**
+ * A TCP port free on this machine now, for MASTER_PORT when all ranks run here (ask the OS for one,
+ * then let it go: the rendezvous binds it a moment later).
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
 /** The backend for tensors on `device`, as torch.distributed picks it: NCCL for CUDA, Gloo for CPU. */
 export function backendFor(device: Device): DistributedBackend {
   return device === "cpu" ? "gloo" : "nccl";

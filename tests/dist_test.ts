@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   backendFor,
   distributedConfigFromEnv,
+  freePort,
   initDistributed,
   rankDevice,
   valueAndGradAllReduced,
@@ -16,14 +17,6 @@ import { memory, mul, scope, sum, type Tensor, tensor } from "../mod.ts";
 import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
-
-/** A free TCP port on loopback. */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
 
 const GPUS = cudaDeviceCount();
 

@@ -8,23 +8,14 @@
  * Reports median step times, each side's speed-up of R processes over 1 (same global batch), and
  * ours / PyTorch for each layout. Target: the data-parallel step ≤ 1× PyTorch DDP's.
  */
-import { threads } from "../../mod.ts";
+import { freePort, threads } from "../../mod.ts";
 import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT } from "./reference.ts";
-import { ourTrainRun, SIZE_FLAGS, type SizeFlags, SIZES, TRAIN_RUN } from "./train_step.ts";
+import { median, ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
 const DDP_SCRIPT = `${ROOT}/scripts/bench_ddp.py`;
 const TARGET = 1.0;
 const WARMUP = 2;
-
-const toArgs = (flags: Record<string, number>) => Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
 
 /** `command args` as `ranks` processes of one group on loopback; rank 0's JSON line. */
 async function asRanks(ranks: number, command: string, args: string[]): Promise<{ median_step_ms: number }> {
@@ -61,8 +52,6 @@ async function shot(flags: SizeFlags, ranks: number, steps: number): Promise<Sho
   return { ours1, oursR, torch1, ddpR };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function measure(ctx: MacroContext): Promise<MacroOutcome> {
   const ranks = threads();
   const why = referenceMissing() ?? (ranks < 2 ? "needs 2 or more threads (--threads)" : null);
@@ -77,12 +66,7 @@ async function measure(ctx: MacroContext): Promise<MacroOutcome> {
   const rows: MacroRow[] = [];
   const verdicts: Verdict[] = [];
   const raw: Record<string, Shot[]> = {};
-  const custom = ctx.trainSize;
-  const sizes = custom === null ? SIZES : [{
-    name: "custom",
-    flags: Object.fromEntries(SIZE_FLAGS.map((k) => [k, custom[k] ?? SIZES[0].flags[k]])) as SizeFlags,
-  }];
-  for (const size of sizes) {
+  for (const size of sizes(ctx.trainSize)) {
     const shots: Shot[] = [];
     for (let i = 0; i < ctx.shots; i++) {
       shots.push(await shot(size.flags, ranks, steps));

@@ -20,7 +20,7 @@ export const TRAIN_RUN = decodeURIComponent(new URL("./train_run.ts", import.met
 export const SIZE_FLAGS = ["d-model", "layers", "heads", "d-ff", "batch", "src-len", "tgt-len", "vocab"] as const;
 export type SizeFlags = Record<typeof SIZE_FLAGS[number], number>;
 
-interface Size {
+export interface Size {
   name: string;
   flags: SizeFlags;
   /** Step-time target as a ratio to PyTorch, or null for a size given on the command line. */
@@ -35,7 +35,9 @@ export const SIZES: Size[] = [
 const MEMORY_TARGET = 1.1;
 const WARMUP = 2;
 
-const toArgs = (flags: Record<string, number>) => Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
+/** Flags as command-line arguments: { "d-model": 512 } → ["--d-model", "512"]. */
+export const toArgs = (flags: Record<string, number>) =>
+  Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
 
 /** Runs scripts/bench/train_run.ts in a fresh Deno process; its JSON result. */
 export function ourTrainRun(args: string[]): TrainRunResult {
@@ -47,7 +49,7 @@ export function ourTrainRun(args: string[]): TrainRunResult {
   return JSON.parse(text.decode(stdout));
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
@@ -66,7 +68,7 @@ function combine(runs: TrainRunResult[]): TrainRunResult {
 }
 
 /** The sizes to run: the two standard ones, or the one the command line describes. */
-function sizes(custom: Partial<SizeFlags> | null): Size[] {
+export function sizes(custom: Partial<SizeFlags> | null): Size[] {
   if (custom === null) return SIZES;
   const flags = { ...SIZES[0].flags, ...custom };
   const same = SIZES.find((s) => SIZE_FLAGS.every((k) => s.flags[k] === flags[k]));
