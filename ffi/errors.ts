@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { matmul, randn, rng, scope, type Tensor, TorchError } from "@deno-torch/nmt";
+ * import { matmul, randn, rng, scope, type Tensor, TorchError } from "@deno-torch/torch";
  * scope(() => {
  *   const a: Tensor = randn([2, 3], rng(0));
  *   const b: Tensor = randn([4, 5], rng(1));
@@ -41,7 +41,7 @@ export class TorchError extends Error {
  *
  * @example
  * ```ts
- * import { add, randn, rng, scope, ShapeError, type Tensor } from "@deno-torch/nmt";
+ * import { add, randn, rng, scope, ShapeError, type Tensor } from "@deno-torch/torch";
  * scope(() => {
  *   const a: Tensor = randn([2, 3], rng(0));
  *   const b: Tensor = randn([4], rng(1));
@@ -71,7 +71,7 @@ export class ShapeError extends TorchError {
  *
  * @example
  * ```ts
- * import { DTypeError, rawView, scope, zeros } from "@deno-torch/nmt";
+ * import { DTypeError, rawView, scope, zeros } from "@deno-torch/torch";
  * scope(() => {
  *   try {
  *     rawView(zeros([2], { dtype: "bf16" }));
@@ -99,7 +99,7 @@ export class DTypeError extends TorchError {
  *
  * @example
  * ```ts
- * import { cudaAvailable, DeviceError, scope, zeros } from "@deno-torch/nmt";
+ * import { cudaAvailable, DeviceError, scope, zeros } from "@deno-torch/torch";
  * if (!cudaAvailable()) {
  *   try {
  *     scope(() => zeros([2], { device: "cuda" }));
@@ -127,7 +127,7 @@ export class DeviceError extends TorchError {
  *
  * @example
  * ```ts
- * import { FreedTensorError, item, zeros } from "@deno-torch/nmt";
+ * import { FreedTensorError, item, zeros } from "@deno-torch/torch";
  * const x = zeros([]);
  * x.free();
  * try {

@@ -31,7 +31,7 @@ T* out(at::Tensor t);
 // Fills the metadata buffer (dtype, device, rank, sizes) for `t`.
 void describe(const at::Tensor& t);
 
-// Small integer enums shared with src/dtype.ts and src/device.ts.
+// Small integer enums shared with lib/dtype.ts and lib/device.ts.
 at::ScalarType scalar_type(int code);
 int dtype_code(at::ScalarType type);
 at::Device device(int type, int index);

@@ -1,8 +1,8 @@
 /** `deno task average`: one model folder whose weights are the mean of several checkpoints'. */
 import { parseCommandLine } from "./cli.ts";
-import { loadModelFolder, type ModelFolder, saveModelFolder } from "../src/io/folder.ts";
-import { listCheckpoints } from "../src/train/checkpoint.ts";
-import { averageModels } from "../src/train/average.ts";
+import { loadModelFolder, type ModelFolder, saveModelFolder } from "../nmt/io/folder.ts";
+import { listCheckpoints } from "../nmt/train/checkpoint.ts";
+import { averageModels } from "../nmt/train/average.ts";
 
 const HELP = `Usage: deno task average --out DIR (--last N RUN | MODEL_DIR MODEL_DIR ...)
 

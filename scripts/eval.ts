@@ -2,7 +2,7 @@
  * `deno task eval`: corpus BLEU, chrF, chrF++, TER, CER and WER. BLEU, chrF, chrF++ and TER follow
  * sacreBLEU 2.x's definitions and defaults (13a tokenization and exp smoothing for BLEU, Tercom
  * shifts for TER, multiple references) and give its numbers; each line carries a sacreBLEU-style
- * signature. CER/WER have no sacreBLEU counterpart; src/metrics/error_rate.ts defines them.
+ * signature. CER/WER have no sacreBLEU counterpart; nmt/metrics/error_rate.ts defines them.
  *   deno task eval --hyp FILE --ref FILE [--ref FILE ...]     score a translation file
  *   deno task eval --model DIR [--data FILE] [--split test]   translate a split and score it
  * With --model, every distinct source sentence of the split is translated once and scored against
@@ -10,7 +10,7 @@
  * and split sizes.
  */
 import { parseCommandLine } from "./cli.ts";
-import { BLEU_TOKENIZERS, type BleuTokenizer } from "../src/metrics/bleu.ts";
+import { BLEU_TOKENIZERS, type BleuTokenizer } from "../nmt/metrics/bleu.ts";
 import {
   evaluate,
   evaluateSentences,
@@ -18,11 +18,11 @@ import {
   METRIC_NAMES,
   type MetricName,
   resultJson,
-} from "../src/metrics/evaluate.ts";
-import type { SentencePair } from "../src/data/corpus.ts";
-import type { TrainState } from "../src/train/checkpoint.ts";
-import type { TrainOptions } from "../src/train/options.ts";
-import type { Device } from "../src/device.ts";
+} from "../nmt/metrics/evaluate.ts";
+import type { SentencePair } from "../nmt/data/corpus.ts";
+import type { TrainState } from "../nmt/train/checkpoint.ts";
+import type { TrainOptions } from "../nmt/train/options.ts";
+import type { Device } from "../lib/device.ts";
 
 const HELP = `Usage:
   deno task eval --hyp FILE --ref FILE [--ref FILE ...] [options]
@@ -31,7 +31,7 @@ const HELP = `Usage:
 Scores translations with corpus BLEU, chrF2, chrF2++, TER (numbers as sacreBLEU 2.x computes them with
 its defaults, each printed with a sacreBLEU-style signature whose version names deno-torch), and CER
 and WER (Levenshtein edits / reference length; characters with whitespace runs collapsed, words split
-on whitespace; see src/metrics/error_rate.ts).
+on whitespace; see nmt/metrics/error_rate.ts).
 --hyp/--ref: one sentence per line; several --ref files give several references per line.
 --model: translates the split's distinct source sentences (greedy unless --beam) and scores them against every
 reference the data holds for each. A run folder (deno task train --out DIR) supplies its data,
@@ -138,7 +138,7 @@ function scoreOptions(f: {
 
 /** The run's training options when `dir` is a run folder (or a checkpoint in one). */
 async function runOptions(dir: string): Promise<TrainOptions | null> {
-  const { latestCheckpoint } = await import("../src/train/checkpoint.ts");
+  const { latestCheckpoint } = await import("../nmt/train/checkpoint.ts");
   for (const candidate of [dir, await latestCheckpoint(dir)]) {
     if (candidate === null) continue;
     try {
@@ -197,15 +197,15 @@ async function main(): Promise<void> {
   if (f.model === undefined) fail("give --hyp FILE --ref FILE, or --model DIR");
   if (f.split !== "test" && f.split !== "valid") fail(`--split must be test or valid, got ${f.split}`);
   // Loaded only here: scoring files needs neither the native library nor the training code.
-  const { loadModelFolder } = await import("../src/io/folder.ts");
-  const { translate } = await import("../src/decode/translate.ts");
-  const { parseLengthPenalty } = await import("../src/decode/beam.ts");
-  const { loadPairs } = await import("../src/data/corpus.ts");
-  const { syntheticCorpus } = await import("../src/data/synthetic.ts");
-  const { splitBySource } = await import("../src/data/split.ts");
-  const { PRESETS } = await import("../src/train/options.ts");
-  const { formatDuration } = await import("../src/train/progress.ts");
-  const { resolveModelFolder } = await import("../src/io/hub.ts");
+  const { loadModelFolder } = await import("../nmt/io/folder.ts");
+  const { translate } = await import("../nmt/decode/translate.ts");
+  const { parseLengthPenalty } = await import("../nmt/decode/beam.ts");
+  const { loadPairs } = await import("../nmt/data/corpus.ts");
+  const { syntheticCorpus } = await import("../nmt/data/synthetic.ts");
+  const { splitBySource } = await import("../nmt/data/split.ts");
+  const { PRESETS } = await import("../nmt/train/options.ts");
+  const { formatDuration } = await import("../nmt/train/progress.ts");
+  const { resolveModelFolder } = await import("../nmt/io/hub.ts");
   let modelDir: string;
   try {
     modelDir = await resolveModelFolder(f.model);

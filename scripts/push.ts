@@ -1,11 +1,11 @@
 /** `deno task push`: publish a model folder to the Hugging Face hub, with a generated model card. */
 import { parseCommandLine } from "./cli.ts";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { hubEndpoint } from "../src/io/hub.ts";
-import { modelCard, type ModelCardInput } from "../src/io/model_card.ts";
-import { countParams } from "../src/tree.ts";
-import { free } from "../src/scope.ts";
-import { latestCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { hubEndpoint } from "../nmt/io/hub.ts";
+import { modelCard, type ModelCardInput } from "../nmt/io/model_card.ts";
+import { countParams } from "../lib/tree.ts";
+import { free } from "../lib/scope.ts";
+import { latestCheckpoint, type TrainState } from "../nmt/train/checkpoint.ts";
 
 const HELP = `Usage: deno task push --model DIR --repo user/name [--dry-run] [--private] [--message TEXT]
 

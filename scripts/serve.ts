@@ -1,9 +1,9 @@
 /** `deno task serve`: the translation app and its JSON API for a model folder. */
 import { parseCommandLine } from "./cli.ts";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { resolveModelFolder } from "../src/io/hub.ts";
-import { createApp } from "../src/serve/server.ts";
-import { DEFAULT_LIMITS } from "../src/serve/api.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { resolveModelFolder } from "../nmt/io/hub.ts";
+import { createApp } from "../nmt/serve/server.ts";
+import { DEFAULT_LIMITS } from "../nmt/serve/api.ts";
 
 const HELP = `Usage: deno task serve --model DIR [--port 8000] [--host 127.0.0.1]
 

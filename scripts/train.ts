@@ -10,11 +10,11 @@ import {
   PRESETS,
   type TrainOptions,
   validateOptions,
-} from "../src/train/options.ts";
-import { runTraining } from "../src/train/run.ts";
-import { formatDuration } from "../src/train/progress.ts";
-import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
-import { freePort } from "../src/dist.ts";
+} from "../nmt/train/options.ts";
+import { runTraining } from "../nmt/train/run.ts";
+import { formatDuration } from "../nmt/train/progress.ts";
+import { cudaAvailable, cudaDeviceCount } from "../lib/device.ts";
+import { freePort } from "../lib/dist.ts";
 
 /** Numeric options and the flags that set them. */
 const NUMERIC: (keyof TrainOptions)[] = [

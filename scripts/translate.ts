@@ -4,12 +4,12 @@
  * as they arrive, in batches). Output: one line per input, in order, or JSON with --json.
  */
 import { parseCommandLine } from "./cli.ts";
-import { loadModelFolder, type ModelFolder } from "../src/io/folder.ts";
-import { type MaxLen, translate, type TranslateOptions, type Translation } from "../src/decode/translate.ts";
-import { type LengthPenalty, parseLengthPenalty } from "../src/decode/beam.ts";
-import { resolveModelFolder } from "../src/io/hub.ts";
-import { renderAttention } from "../src/decode/attention_html.ts";
-import type { Device } from "../src/device.ts";
+import { loadModelFolder, type ModelFolder } from "../nmt/io/folder.ts";
+import { type MaxLen, translate, type TranslateOptions, type Translation } from "../nmt/decode/translate.ts";
+import { type LengthPenalty, parseLengthPenalty } from "../nmt/decode/beam.ts";
+import { resolveModelFolder } from "../nmt/io/hub.ts";
+import { renderAttention } from "../nmt/decode/attention_html.ts";
+import type { Device } from "../lib/device.ts";
 
 const HELP = `Usage: deno task translate --model DIR [options] ["sentence" ...]
 

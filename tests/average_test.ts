@@ -1,11 +1,11 @@
 /** Checkpoint averaging: the mean of each weight, the CLI around it, and refusal of unlike models. */
 import assert from "node:assert/strict";
 import { denoTask } from "./helpers/deno.ts";
-import { loadModelFolder, saveModelFolder } from "../src/io/folder.ts";
-import { averageModels } from "../src/train/average.ts";
-import { flatten, mapTree } from "../src/tree.ts";
-import { add } from "../src/ops/elementwise.ts";
-import { data } from "../src/transfer.ts";
+import { loadModelFolder, saveModelFolder } from "../nmt/io/folder.ts";
+import { averageModels } from "../nmt/train/average.ts";
+import { flatten, mapTree } from "../lib/tree.ts";
+import { add } from "../lib/ops/elementwise.ts";
+import { data } from "../lib/transfer.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const SMALL = `${ROOT}tests/fixtures/parity/small`;

@@ -5,9 +5,9 @@
  * (`WITH_BROWSER=1 scripts/setup.sh`); where there is none, the test is skipped and says so.
  */
 import assert from "node:assert/strict";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { translate } from "../src/decode/translate.ts";
-import { createApp } from "../src/serve/server.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { translate } from "../nmt/decode/translate.ts";
+import { createApp } from "../nmt/serve/server.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MODEL = `${ROOT}tests/fixtures/parity/small`;

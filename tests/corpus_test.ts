@@ -9,7 +9,7 @@ import {
   readPairs,
   readParquetPairs,
   type SentencePair,
-} from "../src/data/corpus.ts";
+} from "../nmt/data/corpus.ts";
 import { flatParquet, opusBooksParquet } from "./helpers/parquet.ts";
 
 const TATOEBA = new URL("../../shared/data/tatoeba-en-it.jsonl", import.meta.url).pathname;

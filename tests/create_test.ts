@@ -3,7 +3,7 @@
  * keyed random draws (determinism and statistics), and data/toArray/item/rawView/cast/toDevice/
  * clone/detach. Expected values are written out by hand or computed in plain JS.
  */
-import { sizesArg } from "../src/scratch.ts";
+import { sizesArg } from "../lib/scratch.ts";
 import assert from "node:assert";
 import {
   arange,

@@ -1,11 +1,12 @@
 /** Generated corpus, splits, tokenized examples and length-bucketed batches. */
 import assert from "node:assert/strict";
-import { scope, TextTokenizer, values } from "../mod.ts";
-import { deriveSeed, Prng } from "../src/data/prng.ts";
-import { syntheticCorpus } from "../src/data/synthetic.ts";
-import { splitBySource } from "../src/data/split.ts";
-import { type Example, tokenizePairs } from "../src/data/examples.ts";
-import { epochPlan, labelTokens, makeBatch, paddingReport } from "../src/data/batches.ts";
+import { scope, values } from "../mod.ts";
+import { TextTokenizer } from "../nmt/mod.ts";
+import { deriveSeed, Prng } from "../nmt/data/prng.ts";
+import { syntheticCorpus } from "../nmt/data/synthetic.ts";
+import { splitBySource } from "../nmt/data/split.ts";
+import { type Example, tokenizePairs } from "../nmt/data/examples.ts";
+import { epochPlan, labelTokens, makeBatch, paddingReport } from "../nmt/data/batches.ts";
 import { FIXTURES } from "./helpers/reference.ts";
 
 Deno.test("prng: deterministic, uniform enough, seeds and derived seeds differ", () => {

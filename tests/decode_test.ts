@@ -1,10 +1,11 @@
 /** Decoding: beam search semantics, the translate CLI's inputs and outputs, attention maps. */
 import assert from "node:assert/strict";
-import { free, memory, padBatch, scope, transformer } from "../mod.ts";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { beamSearch, penalized } from "../src/decode/beam.ts";
-import { greedyDecode } from "../src/decode/greedy.ts";
-import { resolveMaxLen, sourceIds, translate } from "../src/decode/translate.ts";
+import { free, memory, scope } from "../mod.ts";
+import { padBatch, transformer } from "../nmt/mod.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { beamSearch, penalized } from "../nmt/decode/beam.ts";
+import { greedyDecode } from "../nmt/decode/greedy.ts";
+import { resolveMaxLen, sourceIds, translate } from "../nmt/decode/translate.ts";
 import { FIXTURES, ROOT } from "./helpers/reference.ts";
 
 const SMALL = `${FIXTURES}/parity/small`;

@@ -1,6 +1,6 @@
 /** Detokenization of word-level output into text for reading and scoring. */
 import assert from "node:assert/strict";
-import { detokenize } from "../src/tokenize/detokenize.ts";
+import { detokenize } from "../nmt/tokenize/detokenize.ts";
 
 Deno.test("detokenize: punctuation, elision, contractions, brackets and quotes", () => {
   const cases: [string[], string][] = [

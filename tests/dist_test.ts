@@ -12,9 +12,9 @@ import {
   initDistributed,
   rankDevice,
   valueAndGradAllReduced,
-} from "../src/dist.ts";
+} from "../lib/dist.ts";
 import { memory, mul, scope, sum, type Tensor, tensor } from "../mod.ts";
-import { cudaAvailable, cudaDeviceCount } from "../src/device.ts";
+import { cudaAvailable, cudaDeviceCount } from "../lib/device.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 

@@ -14,25 +14,11 @@ import {
   rankDevice,
   valueAndGradAllReduced,
   worldSize,
-} from "../src/dist.ts";
-import type { Device } from "../src/device.ts";
-import {
-  adamInit,
-  add,
-  flatten,
-  free,
-  initTransformer,
-  keep,
-  mul,
-  padBatch,
-  rng,
-  scope,
-  sum,
-  tensor,
-  trainStep,
-  values,
-} from "../mod.ts";
-import { decoderMask, paddingMask } from "../src/nn/transformer.ts";
+} from "../lib/dist.ts";
+import type { Device } from "../lib/device.ts";
+import { adamInit, add, flatten, free, keep, mul, rng, scope, sum, tensor, values } from "../mod.ts";
+import { initTransformer, padBatch, trainStep } from "../nmt/mod.ts";
+import { decoderMask, paddingMask } from "../nmt/model/transformer.ts";
 
 const scenario = Deno.args[0];
 const config = distributedConfigFromEnv();

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { denoTask } from "./helpers/deno.ts";
-import { evaluate, evaluateSentences, resultJson } from "../src/metrics/evaluate.ts";
-import { METRICS_VERSION } from "../src/metrics/signature.ts";
+import { evaluate, evaluateSentences, resultJson } from "../nmt/metrics/evaluate.ts";
+import { METRICS_VERSION } from "../nmt/metrics/signature.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
@@ -130,10 +130,10 @@ Deno.test("eval CLI: bad flags and bad input exit 2 with a clear message", async
 });
 
 Deno.test("eval CLI: --model translates the split (beam or greedy) and scores against all its references", async () => {
-  const { loadModelFolder } = await import("../src/io/folder.ts");
-  const { translate } = await import("../src/decode/translate.ts");
-  const { loadPairs } = await import("../src/data/corpus.ts");
-  const { splitBySource } = await import("../src/data/split.ts");
+  const { loadModelFolder } = await import("../nmt/io/folder.ts");
+  const { translate } = await import("../nmt/decode/translate.ts");
+  const { loadPairs } = await import("../nmt/data/corpus.ts");
+  const { splitBySource } = await import("../nmt/data/split.ts");
   const model = `${ROOT}tests/fixtures/parity/small`;
   const data = `${ROOT}tests/fixtures/sentences_en_it.jsonl`;
   const dir = await Deno.makeTempDir({ prefix: "eval_model_" });

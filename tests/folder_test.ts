@@ -3,22 +3,18 @@ import assert from "node:assert/strict";
 import {
   flatten,
   free,
-  loadModelFolder,
   memory,
-  ModelFolderError,
   rng,
   SafetensorsError,
-  saveModelFolder,
   scope,
   serializeSafetensors,
-  stateEntries,
   StateMismatchError,
   type Tensor,
-  TokenizerError,
   values,
   zeros,
 } from "../mod.ts";
-import { initTransformer } from "../src/nn/init.ts";
+import { loadModelFolder, ModelFolderError, saveModelFolder, stateEntries, TokenizerError } from "../nmt/mod.ts";
+import { initTransformer } from "../nmt/model/init.ts";
 import { FIXTURES, ROOT } from "./helpers/reference.ts";
 
 const SMALL = `${FIXTURES}/parity/small`;

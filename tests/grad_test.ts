@@ -682,7 +682,7 @@ gradTest("valueAndGrad: hasAux returns [loss, aux]", () => {
 });
 
 gradTest("valueAndGrad: hasAux tensors come back detached (as documented)", () => {
-  // src/autograd.ts: "aux comes back detached in `value`'s place alongside".
+  // lib/autograd.ts: "aux comes back detached in `value`'s place alongside".
   const x = f64([1, 2, 3], [3]);
   const { value } = valueAndGrad((p: Tensor) => [sum(p), mul(p, 2)] as [Tensor, Tensor], { hasAux: true })(x);
   assert.deepStrictEqual(values(value[1]), [2, 4, 6]);

@@ -5,9 +5,9 @@
  * partial folder behind.
  */
 import assert from "node:assert/strict";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { translate } from "../src/decode/translate.ts";
-import { HubError, parseHubRef } from "../src/io/hub.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { translate } from "../nmt/decode/translate.ts";
+import { HubError, parseHubRef } from "../nmt/io/hub.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MODEL = `${ROOT}tests/fixtures/parity/small`;

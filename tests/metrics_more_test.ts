@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
-import { corpusBleu, corpusBleuMulti, sentenceBleu } from "../src/metrics/bleu.ts";
-import { corpusChrf, corpusChrfPlusPlus } from "../src/metrics/chrf.ts";
-import { chrfWords } from "../src/metrics/chrf_words.ts";
-import { cerUnits, corpusCer, corpusWer, levenshtein } from "../src/metrics/error_rate.ts";
-import { evaluate, formatResult } from "../src/metrics/evaluate.ts";
-import { pyFixed } from "../src/metrics/pyformat.ts";
+import { corpusBleu, corpusBleuMulti, sentenceBleu } from "../nmt/metrics/bleu.ts";
+import { corpusChrf, corpusChrfPlusPlus } from "../nmt/metrics/chrf.ts";
+import { chrfWords } from "../nmt/metrics/chrf_words.ts";
+import { cerUnits, corpusCer, corpusWer, levenshtein } from "../nmt/metrics/error_rate.ts";
+import { evaluate, formatResult } from "../nmt/metrics/evaluate.ts";
+import { pyFixed } from "../nmt/metrics/pyformat.ts";
 import {
   bleuSignature,
   chrfSignature,
@@ -18,11 +18,11 @@ import {
   METRICS_VERSION,
   nrefsOf,
   terSignature,
-} from "../src/metrics/signature.ts";
-import { corpusTer, sentenceTer, terWords } from "../src/metrics/ter.ts";
-import { terEdits } from "../src/metrics/tercom.ts";
-import { tokenizeIntl } from "../src/metrics/tokenize_intl.ts";
-import { Prng } from "../src/data/prng.ts";
+} from "../nmt/metrics/signature.ts";
+import { corpusTer, sentenceTer, terWords } from "../nmt/metrics/ter.ts";
+import { terEdits } from "../nmt/metrics/tercom.ts";
+import { tokenizeIntl } from "../nmt/metrics/tokenize_intl.ts";
+import { Prng } from "../nmt/data/prng.ts";
 
 // ---- BLEU: tokenizers, lowercase, sentence BLEU -------------------------------------------------
 

@@ -3,10 +3,10 @@
  * where a Python with sacreBLEU is found, against sacreBLEU itself on generated corpora.
  */
 import assert from "node:assert/strict";
-import { corpusBleu, corpusBleuMulti } from "../src/metrics/bleu.ts";
-import { corpusChrf } from "../src/metrics/chrf.ts";
-import { tokenize13a } from "../src/metrics/tokenize13a.ts";
-import { Prng } from "../src/data/prng.ts";
+import { corpusBleu, corpusBleuMulti } from "../nmt/metrics/bleu.ts";
+import { corpusChrf } from "../nmt/metrics/chrf.ts";
+import { tokenize13a } from "../nmt/metrics/tokenize13a.ts";
+import { Prng } from "../nmt/data/prng.ts";
 
 Deno.test("tokenize13a: punctuation, numbers, entities, hyphens, skipped, Italian text", () => {
   const cases: [string, string][] = [

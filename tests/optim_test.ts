@@ -1,9 +1,9 @@
 /** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
 import assert from "node:assert/strict";
 import { mapTree, scope, slice, type Tensor, tensor, values } from "../mod.ts";
-import { adamInit, adamUpdate } from "../src/optim/adam.ts";
-import { clipGradNorm } from "../src/optim/clip.ts";
-import { constant, warmupInverseSqrt } from "../src/optim/schedule.ts";
+import { adamInit, adamUpdate } from "../lib/optim/adam.ts";
+import { clipGradNorm } from "../lib/optim/clip.ts";
+import { constant, warmupInverseSqrt } from "../lib/optim/schedule.ts";
 import { PYTHON, referenceAvailable } from "./helpers/reference.ts";
 
 /** Adam by its definition, in f64 JS. */

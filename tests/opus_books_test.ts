@@ -10,8 +10,8 @@ import {
   opusBooksCachePath,
   opusBooksConfig,
   opusBooksUrl,
-} from "../src/data/opus_books.ts";
-import { DownloadError } from "../src/io/download.ts";
+} from "../nmt/data/opus_books.ts";
+import { DownloadError } from "../nmt/io/download.ts";
 import { opusBooksParquet } from "./helpers/parquet.ts";
 
 // The download tests talk to 127.0.0.1 only; they need --allow-net (deno task test grants 127.0.0.1).

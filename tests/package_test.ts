@@ -1,5 +1,5 @@
 /**
- * The package as other projects see it: every export of mod.ts documented (`deno doc --lint`), and
+ * The package as other projects see it: every export of its three entry points documented (`deno doc --lint`), and
  * `deno publish --dry-run` accepting deno.json's name, version, license, exports and file list.
  */
 import assert from "node:assert/strict";
@@ -11,8 +11,11 @@ async function deno(...args: string[]) {
   return { code, out: stdout + stderr };
 }
 
-Deno.test("deno doc --lint mod.ts: every public symbol is documented, no private type leaks", async () => {
-  const r = await deno("doc", "--lint", "mod.ts");
+Deno.test("deno doc --lint on every entry point: every public symbol is documented, no private type leaks", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const entries = Object.values(config.exports) as string[];
+  assert.deepEqual(entries, ["./mod.ts", "./nmt/mod.ts", "./nmt/metrics/mod.ts"]);
+  const r = await deno("doc", "--lint", ...entries);
   assert.equal(r.code, 0, r.out);
 });
 

@@ -18,10 +18,10 @@ import {
   valueAndGrad,
   values,
 } from "../mod.ts";
-import { loadModelFolder, type ModelFolder, saveModelFolder } from "../src/io/folder.ts";
-import { readSafetensors } from "../src/io/safetensors.ts";
-import { initTransformer } from "../src/nn/init.ts";
-import { translationLoss } from "../src/nn/loss.ts";
+import { loadModelFolder, type ModelFolder, saveModelFolder } from "../nmt/io/folder.ts";
+import { readSafetensors } from "../lib/io/safetensors.ts";
+import { initTransformer } from "../nmt/model/init.ts";
+import { translationLoss } from "../nmt/model/loss.ts";
 import {
   causalMask,
   decode,
@@ -35,8 +35,8 @@ import {
   project,
   trainMode,
   type Transformer,
-} from "../src/nn/transformer.ts";
-import { translate } from "../src/decode/translate.ts";
+} from "../nmt/model/transformer.ts";
+import { translate } from "../nmt/decode/translate.ts";
 import { FIXTURES, referenceAvailable, runPython, runReference } from "./helpers/reference.ts";
 
 interface Expected {

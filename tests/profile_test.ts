@@ -1,7 +1,7 @@
 /** The native profiler behind `--profile`, and the FLOP count behind the hardware-efficiency figure. */
 import assert from "node:assert/strict";
 import { add, matmul, memory, ones, scope } from "../mod.ts";
-import { formatProfile, profile } from "../src/profile.ts";
+import { formatProfile, profile } from "../lib/profile.ts";
 import { stepMatmulFlops } from "../scripts/bench/train_run.ts";
 
 Deno.test("profile: counts each native call, splits wall time, and is off afterwards", () => {

@@ -29,7 +29,7 @@ import {
   serializeSafetensors,
   StateMismatchError,
   writeSafetensors,
-} from "../src/io/safetensors.ts";
+} from "../lib/io/safetensors.ts";
 
 // ---------- helpers ----------
 

@@ -5,12 +5,12 @@
  * requests, and a bounded load test.
  */
 import assert from "node:assert/strict";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { translate } from "../src/decode/translate.ts";
-import { countParams } from "../src/tree.ts";
-import { free } from "../src/scope.ts";
-import { createApp } from "../src/serve/server.ts";
-import { loadTest } from "../src/serve/load.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { translate } from "../nmt/decode/translate.ts";
+import { countParams } from "../lib/tree.ts";
+import { free } from "../lib/scope.ts";
+import { createApp } from "../nmt/serve/server.ts";
+import { loadTest } from "../nmt/serve/load.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MODEL = `${ROOT}tests/fixtures/parity/small`;

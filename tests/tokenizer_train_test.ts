@@ -19,7 +19,7 @@ import {
   unknownRate,
   wordLevelJson,
   wordLevelVocab,
-} from "../mod.ts";
+} from "../nmt/mod.ts";
 import { ROOT } from "./helpers/reference.ts";
 
 const SPECIALS = ["[UNK]", "[PAD]", "[SOS]", "[EOS]"];

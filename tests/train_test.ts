@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { free, memory } from "../mod.ts";
-import { PRESETS, type TrainOptions } from "../src/train/options.ts";
-import { runTraining } from "../src/train/run.ts";
-import { latestCheckpoint, listCheckpoints } from "../src/train/checkpoint.ts";
-import { loadModelFolder } from "../src/io/folder.ts";
-import { syntheticCorpus } from "../src/data/synthetic.ts";
-import { splitBySource } from "../src/data/split.ts";
-import { tokenizePairs } from "../src/data/examples.ts";
-import { exactMatch, greedyOutputs } from "../src/train/evaluate.ts";
+import { PRESETS, type TrainOptions } from "../nmt/train/options.ts";
+import { runTraining } from "../nmt/train/run.ts";
+import { latestCheckpoint, listCheckpoints } from "../nmt/train/checkpoint.ts";
+import { loadModelFolder } from "../nmt/io/folder.ts";
+import { syntheticCorpus } from "../nmt/data/synthetic.ts";
+import { splitBySource } from "../nmt/data/split.ts";
+import { tokenizePairs } from "../nmt/data/examples.ts";
+import { exactMatch, greedyOutputs } from "../nmt/train/evaluate.ts";
 import { ROOT } from "./helpers/reference.ts";
 
 /** A small, quick configuration of the tiny preset. */

@@ -1,8 +1,8 @@
 /** The model's structure, initialization and train/eval behaviour (parity itself is in parity_test.ts). */
 import assert from "node:assert/strict";
 import { flatten, free, noGrad, rng, scope, type Tensor, tensor, values } from "../mod.ts";
-import { initTransformer, positionalTable } from "../src/nn/init.ts";
-import { stateShapes } from "../src/io/folder.ts";
+import { initTransformer, positionalTable } from "../nmt/model/init.ts";
+import { stateShapes } from "../nmt/io/folder.ts";
 import { readSafetensorsHeaderNames } from "./helpers/names.ts";
 import {
   decode,
@@ -13,7 +13,7 @@ import {
   trainMode,
   type Transformer,
   type TransformerConfig,
-} from "../src/nn/transformer.ts";
+} from "../nmt/model/transformer.ts";
 import { FIXTURES } from "./helpers/reference.ts";
 
 const config: TransformerConfig = {

@@ -8,7 +8,7 @@
  * a training run does them once, or loads saved tokenizers); padding efficiency above 90%.
  * The PyTorch reference has no data pipeline to compare with, so this group has no PyTorch column.
  */
-import { epochPlan, loadPairs, paddingReport, tokenizePairs, trainWordLevel } from "../../mod.ts";
+import { epochPlan, loadPairs, paddingReport, tokenizePairs, trainWordLevel } from "../../nmt/mod.ts";
 import { repeatShots, timed } from "./harness.ts";
 import { formatNs } from "./report.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
@@ -116,7 +116,7 @@ export const dataGroup: MacroGroup = {
       rows,
       verdicts: verdicts(rows, ctx),
       notes: [
-        `Corpus: ${TATOEBA_PATH}, read with loadPairs (src/data/corpus.ts).`,
+        `Corpus: ${TATOEBA_PATH}, read with loadPairs (nmt/data/corpus.ts).`,
         `Plan: --max-tokens ${ctx.maxTokens}, seed ${PLAN_SEED}, epoch 0; sequence limits ${SEQ_LEN}/${SEQ_LEN}.`,
         "The time target counts tokenize + bucket only; reading the file and training the tokenizers are",
         "reported, not counted (a training run does them once, or loads saved tokenizers).",

@@ -7,8 +7,8 @@
  * Target: at least 4× faster, identical output.
  */
 import { free, setThreads, threads } from "../../mod.ts";
-import { loadModelFolder } from "../../src/io/folder.ts";
-import { translate } from "../../src/decode/translate.ts";
+import { loadModelFolder } from "../../nmt/io/folder.ts";
+import { translate } from "../../nmt/decode/translate.ts";
 import { repeatShots, timed } from "./harness.ts";
 import { python, REFERENCE, referenceMissing, ROOT } from "./reference.ts";
 import { TATOEBA_PATH } from "./data.ts";

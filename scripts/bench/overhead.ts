@@ -5,15 +5,15 @@
  *    more piece of the DSL's work added per row, paired against the bare raw loop, so "DSL added"
  *    is what that piece really costs next to the native call (allocation and GC effects included).
  * Steps the library keeps private (metadata → Tensor, the GC safety net) run as faithful copies of
- * the code in src/tensor.ts and src/scope.ts; the rest call the library's own functions.
+ * the code in lib/tensor.ts and lib/scope.ts; the rest call the library's own functions.
  */
 import { sym } from "../../ffi/lib.ts";
-import { deviceName } from "../../src/device.ts";
-import { dtypeFromCode } from "../../src/dtype.ts";
-import { broadcastShapes, sameDevice } from "../../src/ops/check.ts";
-import { adopt, scope } from "../../src/scope.ts";
-import { h, Tensor } from "../../src/tensor.ts";
-import { sizesArg } from "../../src/scratch.ts";
+import { deviceName } from "../../lib/device.ts";
+import { dtypeFromCode } from "../../lib/dtype.ts";
+import { broadcastShapes, sameDevice } from "../../lib/ops/check.ts";
+import { adopt, scope } from "../../lib/scope.ts";
+import { h, Tensor } from "../../lib/tensor.ts";
+import { sizesArg } from "../../lib/scratch.ts";
 import { add, full, reshape } from "../../mod.ts";
 import type { BenchGroup, RowResult, Verdict } from "./types.ts";
 import { formatNs } from "./report.ts";
@@ -38,11 +38,11 @@ export const overheadGroup: BenchGroup = {
     const sizes = new Float64Array(shape);
     const flatSizes = new Float64Array(flatShape);
     const meta = new Float64Array(Deno.UnsafePointerView.getArrayBuffer(sym.dt_meta()!, sym.dt_meta_capacity() * 8));
-    // A private copy of the GC safety net in src/scope.ts (register with the tensor as unregister token).
+    // A private copy of the GC safety net in lib/scope.ts (register with the tensor as unregister token).
     const net = new FinalizationRegistry<Deno.PointerObject>((p) => sym.dt_free(p));
     const pending: Deno.PointerValue[] = [];
 
-    // Copy of fromMeta() in src/tensor.ts, minus adopt().
+    // Copy of fromMeta() in lib/tensor.ts, minus adopt().
     const fromMeta = (p: Deno.PointerObject): Tensor => {
       const rank = meta[3];
       const dims = new Array<number>(rank);

@@ -16,35 +16,20 @@
  * (Gloo on CPU, NCCL on CUDA); rank 0 alone prints the JSON, with `world_size`.
  */
 import { parseArgs } from "node:util";
-import {
-  epochPlan,
-  free,
-  keep,
-  loadPairs,
-  matmul,
-  memory,
-  randint,
-  randn,
-  rng,
-  scope,
-  setThreads,
-  split,
-  threads,
-  tokenizePairs,
-  trainWordLevel,
-} from "../../mod.ts";
-import { initTransformer } from "../../src/nn/init.ts";
-import { adamInit } from "../../src/optim/adam.ts";
-import { trainStep } from "../../src/train/step.ts";
-import { decoderMask, paddingMask, type TransformerConfig } from "../../src/nn/transformer.ts";
-import type { TranslationBatch } from "../../src/nn/loss.ts";
-import { labelTokens, makeBatch } from "../../src/data/batches.ts";
-import { assume } from "../../src/tensor.ts";
-import { formatProfile, profile, type ProfileReport } from "../../src/profile.ts";
-import { item } from "../../src/transfer.ts";
-import { sum } from "../../src/ops/reduce.ts";
-import { type Device, deviceCodes } from "../../src/device.ts";
-import { synchronize } from "../../src/runtime.ts";
+import { free, keep, matmul, memory, randint, randn, rng, scope, setThreads, split, threads } from "../../mod.ts";
+import { epochPlan, loadPairs, tokenizePairs, trainWordLevel } from "../../nmt/mod.ts";
+import { initTransformer } from "../../nmt/model/init.ts";
+import { adamInit } from "../../lib/optim/adam.ts";
+import { trainStep } from "../../nmt/train/step.ts";
+import { decoderMask, paddingMask, type TransformerConfig } from "../../nmt/model/transformer.ts";
+import type { TranslationBatch } from "../../nmt/model/loss.ts";
+import { labelTokens, makeBatch } from "../../nmt/data/batches.ts";
+import { assume } from "../../lib/tensor.ts";
+import { formatProfile, profile, type ProfileReport } from "../../lib/profile.ts";
+import { item } from "../../lib/transfer.ts";
+import { sum } from "../../lib/ops/reduce.ts";
+import { type Device, deviceCodes } from "../../lib/device.ts";
+import { synchronize } from "../../lib/runtime.ts";
 import {
   backendFor,
   destroyDistributed,
@@ -52,7 +37,7 @@ import {
   distributedConfigFromEnv,
   initDistributed,
   rankDevice,
-} from "../../src/dist.ts";
+} from "../../lib/dist.ts";
 
 const INT_FLAGS = [
   "d-model",

@@ -9,7 +9,7 @@
  * dominates; peak memory ≤ 1.1× PyTorch's.
  */
 import { threads } from "../../mod.ts";
-import { formatProfile } from "../../src/profile.ts";
+import { formatProfile } from "../../lib/profile.ts";
 import { referenceBenchTrain, referenceMissing, type ReferenceTrainResult } from "./reference.ts";
 import type { TrainRunResult } from "./train_run.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";

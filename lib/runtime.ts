@@ -1,0 +1,58 @@
+/**
+ * Process-wide runtime settings of the loaded libtorch: threads, version, CUDA.
+ *
+ * @module
+ */
+import { fail, sym } from "../ffi/lib.ts";
+import { envVar } from "../ffi/env.ts";
+import { cudaAvailable, cudaDeviceCount, type Device, deviceCodes } from "./device.ts";
+
+/** Sets libtorch's intra-op thread count; returns the count now in force. */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: need a positive integer, got ${n}`);
+  const got = sym.dt_set_threads(n);
+  if (got < 0) fail("setThreads");
+  return got;
+}
+
+/**
+ * libtorch's intra-op thread count now in force: every core at load time (or `DENO_TORCH_THREADS`),
+ * until `setThreads` changes it.
+ *
+ * @example
+ * ```ts
+ * import { setThreads, threads } from "@deno-torch/torch";
+ * const before = threads();
+ * setThreads(1); // e.g. for a reproducible timing
+ * setThreads(before);
+ * ```
+ */
+export function threads(): number {
+  return sym.dt_get_threads();
+}
+
+/** libtorch's version as "major.minor.patch". */
+export function torchVersion(): string {
+  const v = sym.dt_torch_version();
+  return `${Math.floor(v / 10000)}.${Math.floor(v / 100) % 100}.${v % 100}`;
+}
+
+/** Waits for queued work on a device (a no-op on CPU); use before reading wall-clock times. */
+export function synchronize(device: Device = "cpu"): void {
+  const [type, index] = deviceCodes(device, "synchronize");
+  if (sym.dt_synchronize(type, index) !== 0) fail("synchronize");
+}
+
+export { cudaAvailable, cudaDeviceCount };
+
+// libtorch starts with one intra-op thread when loaded this way; use every core unless told otherwise.
+function initialThreads(): number {
+  const fromEnv = envVar("DENO_TORCH_THREADS");
+  const n = fromEnv ? Number(fromEnv) : navigator.hardwareConcurrency;
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+setThreads(initialThreads());
+
+// Reuse freed memory rather than returning it to the OS (see dt_keep_freed_memory);
+// DENO_TORCH_MALLOC=system keeps the C library's defaults.
+if (envVar("DENO_TORCH_MALLOC") !== "system") sym.dt_keep_freed_memory();

@@ -1,0 +1,248 @@
+/**
+ * Model folders in the seed's Hugging Face layout:
+ *   config.json          architecture (src_vocab_size, d_model, N, h, ...) and the language pair
+ *   model.safetensors    weights under the seed's state-dict names (optionally prefixed "model.")
+ *   tokenizer_<lang>.json  one tokenizer.json per language
+ * Folders written here load in the PyTorch reference, and the reference's load here.
+ */
+import { flatten, flattenWith, unflatten } from "../../lib/tree.ts";
+import { scope } from "../../lib/scope.ts";
+import { buffersFor, buildParams, type ParamInit, validateConfig } from "../model/init.ts";
+import type { Transformer, TransformerBuffers, TransformerConfig, TransformerParams } from "../model/transformer.ts";
+import { TextTokenizer } from "../tokenize/tokenizer.ts";
+import { matchState, parseSafetensors, parseSafetensorsHeader, writeSafetensors } from "../../lib/io/safetensors.ts";
+import type { Device } from "../../lib/device.ts";
+import type { Tensor } from "../../lib/tensor.ts";
+
+/** Everything a model folder holds: the Transformer, its language pair and one tokenizer per side. */
+export interface ModelFolder {
+  /** The configuration, parameters and positional buffers, as `loadModelFolder` built them. */
+  model: Transformer;
+  /** The source language code from config.json (e.g. `"en"`). */
+  srcLang: string;
+  /** The target language code from config.json (e.g. `"it"`). */
+  tgtLang: string;
+  /** The tokenizer for source sentences (`tokenizer_<srcLang>.json`). */
+  srcTokenizer: TextTokenizer;
+  /** The tokenizer for target sentences (`tokenizer_<tgtLang>.json`). */
+  tgtTokenizer: TextTokenizer;
+}
+
+/**
+ * A model folder that cannot be loaded: config.json or model.safetensors missing or unreadable, a
+ * config.json field absent or invalid (named in the message), or a tokenizer with more tokens than the
+ * config's vocabulary. Weights that do not fit the config raise `StateMismatchError` instead.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder, ModelFolderError } from "@deno-torch/torch/nmt";
+ * try {
+ *   loadModelFolder("models/en-it");
+ * } catch (e) {
+ *   if (e instanceof ModelFolderError) console.error(e.message); // e.g. "models/en-it/config.json is missing"
+ *   else throw e;
+ * }
+ * ```
+ */
+export class ModelFolderError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message what is wrong, naming the file (and field) concerned
+   * @param options the underlying error as `cause`, where there is one
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ModelFolderError";
+  }
+}
+
+const PREFIX = "model.";
+const BUFFER_NAMES = ["src_pos.pe", "tgt_pos.pe"] as const;
+
+/** config.json → the architecture and language pair; every missing or bad field is named. */
+export function parseConfig(
+  text: string,
+  source = "config.json",
+): { config: TransformerConfig; srcLang: string; tgtLang: string } {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFolderError(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ModelFolderError(`${source} must hold a JSON object`);
+  }
+  const int = (name: string, fallback?: string): number => {
+    const v = raw[name] ?? (fallback === undefined ? undefined : raw[fallback]);
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+      throw new ModelFolderError(`${source}: "${name}" must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const lang = (name: string, fallback: string): string => {
+    const v = raw[name] ?? fallback;
+    if (typeof v !== "string" || !/^[A-Za-z0-9_-]+$/.test(v)) {
+      throw new ModelFolderError(`${source}: "${name}" must be a language code like "en", got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const dropout = raw.dropout ?? 0.1;
+  if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) {
+    throw new ModelFolderError(`${source}: "dropout" must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
+  }
+  const config: TransformerConfig = {
+    src_vocab_size: int("src_vocab_size"),
+    tgt_vocab_size: int("tgt_vocab_size"),
+    src_seq_len: int("src_seq_len", "seq_len"),
+    tgt_seq_len: int("tgt_seq_len", "seq_len"),
+    d_model: int("d_model"),
+    N: int("N"),
+    h: int("h"),
+    dropout,
+    d_ff: int("d_ff"),
+  };
+  try {
+    validateConfig(config);
+  } catch (e) {
+    throw new ModelFolderError(`${source}: ${(e as Error).message}`);
+  }
+  return { config, srcLang: lang("src_lang", "en"), tgtLang: lang("tgt_lang", "it") };
+}
+
+/** The names and shapes of everything model.safetensors holds for `config`: parameters, then buffers. */
+export function stateShapes(config: TransformerConfig): [string, number[]][] {
+  const isInit = (x: unknown): x is ParamInit => x !== null && typeof x === "object" && "kind" in x;
+  const params = flattenWith(buildParams(config, (init) => init), isInit).map(([name, init]) =>
+    [name, init.shape] as [string, number[]]
+  );
+  return [
+    ...params,
+    ["src_pos.pe", [1, config.src_seq_len, config.d_model]],
+    ["tgt_pos.pe", [1, config.tgt_seq_len, config.d_model]],
+  ];
+}
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new ModelFolderError(`${path} is missing`);
+    throw new ModelFolderError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Loads a model folder. Keys may carry the "model." prefix of the seed's published folder. Missing
+ * or unexpected keys and shape mismatches are reported by name before any tensor is created; the
+ * sinusoid buffers are computed when the file lacks them. Tensors are created in the current scope.
+ */
+export function loadModelFolder(dir: string, opts: { device?: Device } = {}): ModelFolder {
+  const { config, srcLang, tgtLang } = parseConfig(readText(`${dir}/config.json`), `${dir}/config.json`);
+  const weightsPath = `${dir}/model.safetensors`;
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(weightsPath);
+  } catch (e) {
+    throw new ModelFolderError(`cannot read ${weightsPath}: ${(e as Error).message}`);
+  }
+  const header = parseSafetensorsHeader(bytes, weightsPath);
+  const names = header.entries.map((e) => e.name);
+  const prefixed = names.length > 0 && names.every((n) => n.startsWith(PREFIX));
+  const strip = (name: string) => prefixed ? name.slice(PREFIX.length) : name;
+  const shapes = new Map(header.entries.map((e) => [strip(e.name), { shape: e.shape }]));
+  const expected = stateShapes(config).filter(([name]) => shapes.has(name) || !BUFFER_NAMES.includes(name as never));
+  matchState(expected, shapes, weightsPath);
+
+  const srcTokenizer = TextTokenizer.fromFile(`${dir}/tokenizer_${srcLang}.json`);
+  const tgtTokenizer = TextTokenizer.fromFile(`${dir}/tokenizer_${tgtLang}.json`);
+  for (
+    const [tok, size, side] of [[srcTokenizer, config.src_vocab_size, "src"], [
+      tgtTokenizer,
+      config.tgt_vocab_size,
+      "tgt",
+    ]] as const
+  ) {
+    if (tok.vocabSize > size) {
+      throw new ModelFolderError(`${tok.source} has ${tok.vocabSize} tokens but config.${side}_vocab_size is ${size}`);
+    }
+  }
+
+  const model = scope(() => {
+    const { tensors } = parseSafetensors(bytes, weightsPath, { device: opts.device });
+    const state = new Map([...tensors].map(([name, t]) => [strip(name), t]));
+    const computed = buffersFor(config, opts.device);
+    const buffers: TransformerBuffers = {
+      src_pos: { pe: (state.get("src_pos.pe") ?? computed.src_pos.pe) as TransformerBuffers["src_pos"]["pe"] },
+      tgt_pos: { pe: (state.get("tgt_pos.pe") ?? computed.tgt_pos.pe) as TransformerBuffers["tgt_pos"]["pe"] },
+    };
+    const params = unflatten(
+      [...state].filter(([name]) => !BUFFER_NAMES.includes(name as never)),
+    ) as unknown as TransformerParams;
+    return { config, params, buffers };
+  });
+  return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
+}
+
+/** The config.json this project writes: the seed's fields, so the reference reads it as is. */
+export function configJSON(config: TransformerConfig, srcLang: string, tgtLang: string): Record<string, unknown> {
+  return {
+    model_type: "scratch-transformer",
+    src_vocab_size: config.src_vocab_size,
+    tgt_vocab_size: config.tgt_vocab_size,
+    seq_len: Math.max(config.src_seq_len, config.tgt_seq_len),
+    src_seq_len: config.src_seq_len,
+    tgt_seq_len: config.tgt_seq_len,
+    d_model: config.d_model,
+    N: config.N,
+    h: config.h,
+    dropout: config.dropout,
+    d_ff: config.d_ff,
+    src_lang: srcLang,
+    tgt_lang: tgtLang,
+  };
+}
+
+/** Every tensor model.safetensors holds, under its state-dict name (no prefix). */
+export function stateEntries(model: Transformer): [string, Tensor][] {
+  return [...flatten(model.params), ...flatten(model.buffers)];
+}
+
+/**
+ * Writes a model folder atomically: everything goes into a sibling temporary folder that then
+ * replaces `dir`, so `dir` is never left half written.
+ */
+export async function saveModelFolder(dir: string, folder: ModelFolder): Promise<void> {
+  const { model, srcLang, tgtLang } = folder;
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const tmp = `${dir.replace(/\/+$/, "")}.tmp-${suffix}`;
+  await Deno.mkdir(tmp, { recursive: true });
+  try {
+    await Deno.writeTextFile(
+      `${tmp}/config.json`,
+      JSON.stringify(configJSON(model.config, srcLang, tgtLang), null, 2) + "\n",
+    );
+    writeSafetensors(`${tmp}/model.safetensors`, stateEntries(model));
+    await folder.srcTokenizer.save(`${tmp}/tokenizer_${srcLang}.json`);
+    await folder.tgtTokenizer.save(`${tmp}/tokenizer_${tgtLang}.json`);
+    await replaceDir(tmp, dir);
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Moves `from` to `to`, replacing an existing `to` only once `from` is complete. */
+export async function replaceDir(from: string, to: string): Promise<void> {
+  const old = `${to.replace(/\/+$/, "")}.old-${crypto.randomUUID().slice(0, 8)}`;
+  let moved = false;
+  try {
+    await Deno.rename(to, old);
+    moved = true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.rename(from, to);
+  if (moved) await Deno.remove(old, { recursive: true });
+}
