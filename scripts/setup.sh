@@ -37,6 +37,8 @@ Environment:
   CUDA_INCLUDE, NCCL_INCLUDE            folders of CUDA's and NCCL's headers, for the NCCL backend of a
                                         CUDA libtorch (default: searched); NCCL=0 leaves NCCL out
   WITH_BROWSER=1                        also install Chromium, for the app's browser test (CI sets it)
+  WITH_REFERENCE=1                      also install Debian's python3-torch, so that the tests comparing
+                                        with PyTorch run (CI sets it)
   FORCE_BUILD=1                         rebuild the native library even when up to date
 EOF
 }
@@ -154,6 +156,12 @@ command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
 # The browser test of `deno task serve` (tests/browser_test.ts) drives Debian's Chromium; CI asks for it.
 if [ "${WITH_BROWSER:-0}" = 1 ] && ! [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   APT_PACKAGES+=(chromium)
+fi
+
+# The tests that compare with PyTorch (parity, Adam, safetensors, op cross-checks) run the reference in
+# /usr/bin/python3 with Debian's torch; CI asks for it so that none of them skips there.
+if [ "${WITH_REFERENCE:-0}" = 1 ] && ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+  APT_PACKAGES+=(python3-torch)
 fi
 
 NEED_DENO=0

@@ -3,6 +3,7 @@
  * served over loopback HTTP; a temporary project imports mod.ts from there with an empty library
  * cache and gets an error naming the one command to run; that command (scripts/build_native.ts,
  * also fetched over HTTP) builds the shim into the cache, after which the same import works.
+ * The import loads the library alone: no npm package, nothing of the translator.
  * The build compiles the native sources, so this test takes a few minutes.
  */
 import assert from "node:assert/strict";
@@ -37,7 +38,7 @@ async function run(args: string[], cwd: string, env: Record<string, string>) {
   return { code, stdout: text(stdout), stderr: text(stderr) };
 }
 
-Deno.test("mod.ts by URL: missing library → the build command; build_native.ts → the import works", async () => {
+Deno.test("mod.ts by URL: missing library → the build command; build_native.ts → the import works, loading no npm package", async () => {
   const server = serveRepository();
   const base = `http://127.0.0.1:${server.addr.port}`;
   const project = await Deno.makeTempDir({ prefix: "remote_import_" });
@@ -65,6 +66,17 @@ Deno.test("mod.ts by URL: missing library → the build command; build_native.ts
     const works = await run(["run", ...allow, "main.ts"], project, env);
     assert.equal(works.code, 0, works.stderr);
     assert.equal(works.stdout.trim(), "[2,3,4]");
+
+    // What that import loaded: the library and its binding, and no npm package.
+    const graph = await run(
+      ["info", "--json", `--allow-import=127.0.0.1:${server.addr.port}`, `${base}/mod.ts`],
+      project,
+      env,
+    );
+    assert.equal(graph.code, 0, graph.stderr);
+    const loaded = (JSON.parse(graph.stdout).modules as { specifier: string }[]).map((m) => m.specifier);
+    assert.ok(loaded.includes(`${base}/lib/tensor.ts`), loaded.join("\n"));
+    assert.deepEqual(loaded.filter((m) => !m.startsWith(`${base}/mod.ts`) && !/\/(lib|ffi)\//.test(m)), []);
   } finally {
     await server.shutdown();
     await Deno.remove(project, { recursive: true });
