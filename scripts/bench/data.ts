@@ -120,7 +120,7 @@ export const dataGroup: MacroGroup = {
         `Plan: --max-tokens ${ctx.maxTokens}, seed ${PLAN_SEED}, epoch 0; sequence limits ${SEQ_LEN}/${SEQ_LEN}.`,
         "The time target counts tokenize + bucket only; reading the file and training the tokenizers are",
         "reported, not counted (a training run does them once, or loads saved tokenizers).",
-        "No PyTorch column: the PyTorch reference (scripts/bench_torch.py) has no data pipeline to compare with.",
+        "No PyTorch column: the PyTorch reference (scripts/bench/torch_workloads.py) has no data pipeline to compare with.",
       ],
     };
   },

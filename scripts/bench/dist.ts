@@ -3,7 +3,7 @@
  * global batch (R × 8 sentences) trained by 1 process × R threads, or by R processes × 1 thread
  * (R = the thread count), each side in processes of its own over Gloo on loopback.
  *  - ours: scripts/bench/train_run.ts, alone or as R ranks (torchrun's variables);
- *  - PyTorch: transformer_ref.py bench-train for 1 process, scripts/bench_ddp.py (the same model,
+ *  - PyTorch: transformer_ref.py bench-train for 1 process, scripts/bench/torch_ddp.py (the same model,
  *    batch and optimizer under DistributedDataParallel) for R ranks.
  * Reports median step times, each side's speed-up of R processes over 1 (same global batch), and
  * ours / PyTorch for each layout. Target: the data-parallel step ≤ 1× PyTorch DDP's.
@@ -13,7 +13,7 @@ import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT } from "
 import { median, ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-const DDP_SCRIPT = `${ROOT}/scripts/bench_ddp.py`;
+const DDP_SCRIPT = `${ROOT}/scripts/bench/torch_ddp.py`;
 const TARGET = 1.0;
 const WARMUP = 2;
 
