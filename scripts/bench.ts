@@ -19,6 +19,7 @@ import { memory, setThreads, threads, torchVersion } from "../mod.ts";
 import { localSampler, pairedDiff, pairedRatio, sampleInterleaved, type Sampler } from "./bench/harness.ts";
 import { GROUPS } from "./bench/groups.ts";
 import { formatNs, groupTable, LEGEND, MACRO_LEGEND, macroTable, verdictLines } from "./bench/report.ts";
+import { ROOT } from "./bench/reference.ts";
 import { TorchClient } from "./bench/torch.ts";
 import { SIZE_FLAGS, type SizeFlags } from "./bench/train_step.ts";
 import type {
@@ -36,7 +37,7 @@ import type {
 
 const DEFAULT_PYTHON = "/usr/bin/python3";
 const DEFAULT_MAX_TOKENS = 3000;
-const DEFAULT_RESULTS = decodeURIComponent(new URL("../bench/results.json", import.meta.url).pathname);
+const DEFAULT_RESULTS = `${ROOT}/bench/results.json`;
 
 /** Breaks `text` at spaces into lines of at most `width` characters, continuation lines indented. */
 function wrap(text: string, indent: number, width = 116): string {

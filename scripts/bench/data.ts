@@ -10,12 +10,11 @@
  */
 import { epochPlan, loadPairs, paddingReport, tokenizePairs, trainWordLevel } from "../../nmt/mod.ts";
 import { repeatShots, timed } from "./harness.ts";
+import { ROOT } from "./reference.ts";
 import { formatNs } from "./report.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-export const TATOEBA_PATH = decodeURIComponent(
-  new URL("../../../shared/data/tatoeba-en-it.jsonl", import.meta.url).pathname,
-);
+export const TATOEBA_PATH = `${ROOT}/../shared/data/tatoeba-en-it.jsonl`;
 /** Tokenize + bucket must take less than this many seconds. */
 export const PREP_TARGET_S = 10;
 /** Real tokens over padded positions must exceed this. */

@@ -9,11 +9,13 @@
  * ours / PyTorch for each layout. Target: the data-parallel step ≤ 1× PyTorch DDP's.
  */
 import { freePort, threads } from "../../mod.ts";
-import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT } from "./reference.ts";
-import { median, ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
+import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT, skipped } from "./reference.ts";
+import { median } from "./harness.ts";
+import { ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-const DDP_SCRIPT = `${ROOT}/scripts/bench/torch_ddp.py`;
+/** One rank of the reference model under DistributedDataParallel (PyTorch's side of this group). */
+export const DDP_SCRIPT = `${ROOT}/scripts/bench/torch_ddp.py`;
 const TARGET = 1.0;
 const WARMUP = 2;
 
@@ -55,13 +57,7 @@ async function shot(flags: SizeFlags, ranks: number, steps: number): Promise<Sho
 async function measure(ctx: MacroContext): Promise<MacroOutcome> {
   const ranks = threads();
   const why = referenceMissing() ?? (ranks < 2 ? "needs 2 or more threads (--threads)" : null);
-  if (why !== null) {
-    return {
-      rows: [],
-      verdicts: [{ target: "data-parallel step vs PyTorch DDP", status: "SKIP", detail: why }],
-      notes: [why],
-    };
-  }
+  if (why !== null) return skipped("data-parallel step vs PyTorch DDP", why);
   const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
   const rows: MacroRow[] = [];
   const verdicts: Verdict[] = [];

@@ -12,9 +12,10 @@
  * Any reply may be {"error": "..."} instead.
  */
 import type { Sampler } from "./harness.ts";
+import { ROOT } from "./reference.ts";
 
 /** The PyTorch workloads, served one sample at a time; ids match the `torch` field of the rows. */
-const WORKLOADS_SCRIPT = decodeURIComponent(new URL("./torch_workloads.py", import.meta.url).pathname);
+export const WORKLOADS_SCRIPT = `${ROOT}/scripts/bench/torch_workloads.py`;
 
 export interface TorchInfo {
   python: string;
