@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: deno-torch against the raw FFI symbols and against PyTorch eager (Debian's
- * python3-torch on the same libtorch, run by /usr/bin/python3 with scripts/bench_torch.py), both
+ * python3-torch on the same libtorch, run by /usr/bin/python3 with scripts/bench/torch_workloads.py), both
  * with the same intra-op thread count (micro groups: per-op times in ns), and whole workloads timed
  * in seconds (macro groups, e.g. `data`: an epoch of Tatoeba prepared). Prints a table per group and
  * a verdict per target.
@@ -19,6 +19,7 @@ import { memory, setThreads, threads, torchVersion } from "../mod.ts";
 import { localSampler, pairedDiff, pairedRatio, sampleInterleaved, type Sampler } from "./bench/harness.ts";
 import { GROUPS } from "./bench/groups.ts";
 import { formatNs, groupTable, LEGEND, MACRO_LEGEND, macroTable, verdictLines } from "./bench/report.ts";
+import { ROOT } from "./bench/reference.ts";
 import { TorchClient } from "./bench/torch.ts";
 import { SIZE_FLAGS, type SizeFlags } from "./bench/train_step.ts";
 import type {
@@ -36,8 +37,7 @@ import type {
 
 const DEFAULT_PYTHON = "/usr/bin/python3";
 const DEFAULT_MAX_TOKENS = 3000;
-const DEFAULT_RESULTS = decodeURIComponent(new URL("../bench/results.json", import.meta.url).pathname);
-const TORCH_SCRIPT = decodeURIComponent(new URL("./bench_torch.py", import.meta.url).pathname);
+const DEFAULT_RESULTS = `${ROOT}/bench/results.json`;
 
 /** Breaks `text` at spaces into lines of at most `width` characters, continuation lines indented. */
 function wrap(text: string, indent: number, width = 116): string {
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
   if (args["no-torch"]) torchNotice = "--no-torch given";
   else if (micro.length === 0) torchNotice = "no micro group selected";
   else {
-    const started = await TorchClient.start(args.python, TORCH_SCRIPT, n);
+    const started = await TorchClient.start(args.python, n);
     if (typeof started === "string") torchNotice = started;
     else torch = started;
   }

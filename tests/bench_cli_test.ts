@@ -1,11 +1,19 @@
 /**
  * `deno task bench`'s command line and its training-step child (scripts/bench/train_run.ts) at a
  * tiny size: flags named as in transformer_ref.py bench-train, JSON with `median_step_ms`, clear
- * exit-2 errors. The benchmarks' figures themselves are not asserted (speed is not a test).
+ * exit-2 errors; the micro groups' workloads run once each and leave no tensor behind; the one
+ * median; the PyTorch yardsticks start from where the groups look for them. The benchmarks'
+ * figures themselves are not asserted (speed is not a test).
  */
 import assert from "node:assert/strict";
 import { deno } from "./helpers/deno.ts";
-import { cudaAvailable } from "../mod.ts";
+import { cudaAvailable, memory } from "../mod.ts";
+import { median, medianRun } from "../scripts/bench/harness.ts";
+import { GROUPS } from "../scripts/bench/groups.ts";
+import type { BenchGroup, Context } from "../scripts/bench/types.ts";
+import { WORKLOADS_SCRIPT } from "../scripts/bench/torch.ts";
+import { DDP_SCRIPT } from "../scripts/bench/dist.ts";
+import { PYTHON } from "../scripts/bench/reference.ts";
 
 const run = (args: string[]) => deno(args);
 
@@ -57,4 +65,49 @@ Deno.test("bench: bad groups and flags exit 2 naming the problem", async () => {
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+Deno.test("bench harness: median interpolates an even count, medianRun picks a whole run", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  const runs = [{ ms: 30, id: "c" }, { ms: 10, id: "a" }, { ms: 40, id: "d" }, { ms: 20, id: "b" }];
+  assert.equal(medianRun(runs, (r) => r.ms).id, "c", "the upper of the two middle runs");
+  assert.equal(medianRun(runs.slice(0, 3), (r) => r.ms).id, "c");
+  assert.deepEqual(runs.map((r) => r.id), ["c", "a", "d", "b"], "the runs themselves are not reordered");
+});
+
+Deno.test("bench micro groups: every workload runs with the library's own code and frees what it makes", () => {
+  const ctx: Context = { quick: true, threads: 1, targetNs: 1e6, repeats: 1, torch: null };
+  const micro = GROUPS.filter((g): g is BenchGroup => g.kind !== "macro");
+  assert.deepEqual(micro.map((g) => g.name), ["ffi", "overhead"]);
+  for (const group of micro) {
+    const before = memory().tensors;
+    const { rows, dispose } = group.setup(ctx);
+    for (const row of rows) {
+      for (const run of [row.ours, row.native]) run?.(250); // more than one scope's worth (100)
+      assert.equal(memory().tensors - before, group.name === "ffi" ? 5 : 2, `${group.name}/${row.id} leaked`);
+    }
+    dispose?.();
+    assert.equal(memory().tensors, before, `${group.name}: its tensors are freed`);
+  }
+});
+
+Deno.test({
+  name: "bench: the PyTorch yardsticks run from scripts/bench/, where the groups look for them",
+  ignore: (() => {
+    try {
+      return !Deno.statSync(PYTHON).isFile;
+    } catch {
+      return true;
+    }
+  })(),
+  fn() {
+    for (const [script, usage] of [[WORKLOADS_SCRIPT, /--serve/], [DDP_SCRIPT, /--reference/]] as const) {
+      assert.match(script, /\/scripts\/bench\/torch_\w+\.py$/);
+      const { code, stdout, stderr } = new Deno.Command(PYTHON, { args: [script, "--help"] }).outputSync();
+      const text = new TextDecoder();
+      assert.equal(code, 0, text.decode(stderr));
+      assert.match(text.decode(stdout), usage);
+    }
+  },
 });

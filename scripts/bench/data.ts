@@ -10,12 +10,11 @@
  */
 import { epochPlan, loadPairs, paddingReport, tokenizePairs, trainWordLevel } from "../../nmt/mod.ts";
 import { repeatShots, timed } from "./harness.ts";
+import { ROOT } from "./reference.ts";
 import { formatNs } from "./report.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-export const TATOEBA_PATH = decodeURIComponent(
-  new URL("../../../shared/data/tatoeba-en-it.jsonl", import.meta.url).pathname,
-);
+export const TATOEBA_PATH = `${ROOT}/../shared/data/tatoeba-en-it.jsonl`;
 /** Tokenize + bucket must take less than this many seconds. */
 export const PREP_TARGET_S = 10;
 /** Real tokens over padded positions must exceed this. */
@@ -120,7 +119,7 @@ export const dataGroup: MacroGroup = {
         `Plan: --max-tokens ${ctx.maxTokens}, seed ${PLAN_SEED}, epoch 0; sequence limits ${SEQ_LEN}/${SEQ_LEN}.`,
         "The time target counts tokenize + bucket only; reading the file and training the tokenizers are",
         "reported, not counted (a training run does them once, or loads saved tokenizers).",
-        "No PyTorch column: the PyTorch reference (scripts/bench_torch.py) has no data pipeline to compare with.",
+        "No PyTorch column: the PyTorch reference (scripts/bench/torch_workloads.py) has no data pipeline to compare with.",
       ],
     };
   },

@@ -10,7 +10,7 @@ import { free, setThreads, threads } from "../../mod.ts";
 import { loadModelFolder } from "../../nmt/io/folder.ts";
 import { translate } from "../../nmt/decode/translate.ts";
 import { repeatShots, timed } from "./harness.ts";
-import { python, REFERENCE, referenceMissing, ROOT } from "./reference.ts";
+import { python, REFERENCE, referenceMissing, ROOT, skipped } from "./reference.ts";
 import { TATOEBA_PATH } from "./data.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
 
@@ -65,7 +65,7 @@ export const decodeGroup: MacroGroup = {
     const why = referenceMissing();
     if (why !== null) {
       ctx.log(`notice: group decode skipped: ${why}`);
-      return { rows: [], verdicts: [{ target: TARGET, status: "SKIP", detail: why }], notes: [`Skipped: ${why}.`] };
+      return skipped(TARGET, why);
     }
     const tmp = await Deno.makeTempDir({ prefix: "bench-decode-" });
     try {

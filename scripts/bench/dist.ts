@@ -3,17 +3,19 @@
  * global batch (R × 8 sentences) trained by 1 process × R threads, or by R processes × 1 thread
  * (R = the thread count), each side in processes of its own over Gloo on loopback.
  *  - ours: scripts/bench/train_run.ts, alone or as R ranks (torchrun's variables);
- *  - PyTorch: transformer_ref.py bench-train for 1 process, scripts/bench_ddp.py (the same model,
+ *  - PyTorch: transformer_ref.py bench-train for 1 process, scripts/bench/torch_ddp.py (the same model,
  *    batch and optimizer under DistributedDataParallel) for R ranks.
  * Reports median step times, each side's speed-up of R processes over 1 (same global batch), and
  * ours / PyTorch for each layout. Target: the data-parallel step ≤ 1× PyTorch DDP's.
  */
 import { freePort, threads } from "../../mod.ts";
-import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT } from "./reference.ts";
-import { median, ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
+import { PYTHON, REFERENCE, referenceBenchTrain, referenceMissing, ROOT, skipped } from "./reference.ts";
+import { median } from "./harness.ts";
+import { ourTrainRun, type SizeFlags, sizes, toArgs, TRAIN_RUN } from "./train_step.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-const DDP_SCRIPT = `${ROOT}/scripts/bench_ddp.py`;
+/** One rank of the reference model under DistributedDataParallel (PyTorch's side of this group). */
+export const DDP_SCRIPT = `${ROOT}/scripts/bench/torch_ddp.py`;
 const TARGET = 1.0;
 const WARMUP = 2;
 
@@ -55,13 +57,7 @@ async function shot(flags: SizeFlags, ranks: number, steps: number): Promise<Sho
 async function measure(ctx: MacroContext): Promise<MacroOutcome> {
   const ranks = threads();
   const why = referenceMissing() ?? (ranks < 2 ? "needs 2 or more threads (--threads)" : null);
-  if (why !== null) {
-    return {
-      rows: [],
-      verdicts: [{ target: "data-parallel step vs PyTorch DDP", status: "SKIP", detail: why }],
-      notes: [why],
-    };
-  }
+  if (why !== null) return skipped("data-parallel step vs PyTorch DDP", why);
   const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
   const rows: MacroRow[] = [];
   const verdicts: Verdict[] = [];

@@ -8,8 +8,8 @@
  */
 import { threads } from "../../mod.ts";
 import { TATOEBA_PATH } from "./data.ts";
-import { referenceBenchTrain, referenceMissing } from "./reference.ts";
-import { ourTrainRun, SIZES } from "./train_step.ts";
+import { referenceBenchTrain, referenceMissing, skipped } from "./reference.ts";
+import { ourTrainRun, SIZES, toArgs } from "./train_step.ts";
 import type { MacroContext, MacroGroup, MacroOutcome } from "./types.ts";
 
 const TARGET = 30;
@@ -26,12 +26,10 @@ function measure(ctx: MacroContext): MacroOutcome {
         return `no corpus at ${TATOEBA_PATH}`;
       }
     })();
-  if (missing !== null) {
-    return { rows: [], verdicts: [{ target: TARGET_TEXT, status: "SKIP", detail: missing }], notes: [missing] };
-  }
+  if (missing !== null) return skipped(TARGET_TEXT, missing);
   const n = threads();
   const { batch: _b, "src-len": _s, "tgt-len": _t, vocab: _v, ...model } = SIZES[0].flags;
-  const modelArgs = Object.entries(model).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const modelArgs = toArgs(model);
   const len = ["--src-len", String(SEED_LEN), "--tgt-len", String(SEED_LEN)];
   ctx.log(`  ours: ${ctx.quick ? 3 : 8} bucketed batches of Tatoeba (about a minute to tokenize first)`);
   const ours = ourTrainRun([

@@ -4,16 +4,15 @@
  * Targets: < 0.5 µs added per op over native; 512×512 matmul within 5% of PyTorch.
  */
 import { sym } from "../../ffi/lib.ts";
-import { add, full, matmul, neg, randn, rng, scope, tensor, threads, zeros } from "../../mod.ts";
+import { full, matmul, neg, randn, rng, tensor, threads, zeros } from "../../mod.ts";
 import type { BenchGroup, RowResult, Verdict } from "./types.ts";
-import { formatNs } from "./report.ts";
+import { formatNs, signed } from "./report.ts";
+import { addFreed, addInScopes, PER_SCOPE, rawAddBatched, rawAddFreed } from "./workloads.ts";
 
 /** Added ns per op the DSL may cost over the raw symbols. */
 export const OVERHEAD_TARGET_NS = 500;
 /** Largest ours/PyTorch time ratio for the 512×512 matmul. */
 export const MATMUL_TARGET_RATIO = 1.05;
-/** Ops per scope in the scoped variants (a training step has thousands; 100 keeps memory small). */
-const PER_SCOPE = 100;
 
 export const ffiGroup: BenchGroup = {
   name: "ffi",
@@ -28,8 +27,7 @@ export const ffiGroup: BenchGroup = {
     const y = randn([512, 512], rng(1));
     const data = new Float32Array(256).map((_, i) => i / 256);
     const sizes = new Float64Array([16, 16]);
-    const [ha, hb, hz, hx, hy] = [a, b, z, x, y].map((t) => t.handle!);
-    const pending: Deno.PointerValue[] = [];
+    const [hz, hx, hy] = [z, x, y].map((t) => t.handle!);
 
     return {
       dispose() {
@@ -62,34 +60,16 @@ export const ffiGroup: BenchGroup = {
         {
           id: "add16",
           label: "add 16×16, free each",
-          ours: (n) => {
-            for (let i = 0; i < n; i++) add(a, b).free();
-          },
-          native: (n) => {
-            for (let i = 0; i < n; i++) sym.dt_free(sym.dt_add(ha, hb));
-          },
+          ours: addFreed(a, b),
+          native: rawAddFreed(a, b),
           torch: "add16",
           overhead: true,
         },
         {
           id: "add16_scope",
           label: `add 16×16, scope of ${PER_SCOPE}`,
-          ours: (n) => {
-            for (let i = 0; i < n; i += PER_SCOPE) {
-              const m = Math.min(PER_SCOPE, n - i);
-              scope(() => {
-                for (let j = 0; j < m; j++) add(a, b);
-              });
-            }
-          },
-          native: (n) => {
-            for (let i = 0; i < n; i += PER_SCOPE) {
-              const m = Math.min(PER_SCOPE, n - i);
-              for (let j = 0; j < m; j++) pending.push(sym.dt_add(ha, hb));
-              for (const p of pending) sym.dt_free(p);
-              pending.length = 0;
-            }
-          },
+          ours: addInScopes(a, b),
+          native: rawAddBatched(a, b),
           torch: "add16",
           overhead: true,
         },
@@ -167,7 +147,3 @@ export const ffiGroup: BenchGroup = {
     return out;
   },
 };
-
-function signed(ns: number): string {
-  return `${ns >= 0 ? "+" : "−"}${formatNs(Math.abs(ns))}`;
-}

@@ -87,8 +87,14 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** The middle value; for an even count, the mean of the two middle ones. */
 export function median(xs: readonly number[]): number {
   return quantile([...xs].sort((a, b) => a - b), 0.5);
+}
+
+/** The run whose `key` is the median: a whole run, so for an even count the upper of the two middle ones. */
+export function medianRun<R>(runs: readonly R[], key: (r: R) => number): R {
+  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)];
 }
 
 export function stat(samples: number[], iters: number): Stat {

@@ -4,25 +4,22 @@
  *  - ablations in context: the raw `dt_add` + `dt_free` (or `dt_full`, `dt_reshape`) loop with one
  *    more piece of the DSL's work added per row, paired against the bare raw loop, so "DSL added"
  *    is what that piece really costs next to the native call (allocation and GC effects included).
- * Steps the library keeps private (metadata → Tensor, the GC safety net) run as faithful copies of
- * the code in lib/tensor.ts and lib/scope.ts; the rest call the library's own functions.
+ * Every piece is the library's own code (the `Tensor` constructor, `wrap`, `adopt`, `release`, the
+ * checks), never a copy, so the breakdown follows the library as it changes. The handle check the
+ * ops run first is private to lib/tensor.ts: it is counted with the checks (the DSL's op less `wrap`).
  */
 import { sym } from "../../ffi/lib.ts";
-import { deviceName } from "../../lib/device.ts";
-import { dtypeFromCode } from "../../lib/dtype.ts";
 import { broadcastShapes, sameDevice } from "../../lib/ops/check.ts";
-import { adopt, scope } from "../../lib/scope.ts";
-import { h, Tensor } from "../../lib/tensor.ts";
+import { adopt } from "../../lib/scope.ts";
+import { wrap } from "../../lib/tensor.ts";
 import { sizesArg } from "../../lib/scratch.ts";
-import { add, full, reshape } from "../../mod.ts";
+import { full, reshape, scope, Tensor } from "../../mod.ts";
 import type { BenchGroup, RowResult, Verdict } from "./types.ts";
 import { formatNs } from "./report.ts";
+import { addFreed, addInScopes, inBatches, PER_SCOPE, rawAddBatched, rawAddFreed } from "./workloads.ts";
 
 /** Results land here so the JIT cannot drop the work as dead code. */
 export let sink: unknown = null;
-
-const PER_SCOPE = 100;
-const META_HEADER = 5;
 
 export const overheadGroup: BenchGroup = {
   name: "overhead",
@@ -37,21 +34,7 @@ export const overheadGroup: BenchGroup = {
     const flatShape = [256] as const;
     const sizes = new Float64Array(shape);
     const flatSizes = new Float64Array(flatShape);
-    const meta = new Float64Array(Deno.UnsafePointerView.getArrayBuffer(sym.dt_meta()!, sym.dt_meta_capacity() * 8));
-    // A private copy of the GC safety net in lib/scope.ts (register with the tensor as unregister token).
-    const net = new FinalizationRegistry<Deno.PointerObject>((p) => sym.dt_free(p));
-    const pending: Deno.PointerValue[] = [];
-
-    // Copy of fromMeta() in lib/tensor.ts, minus adopt().
-    const fromMeta = (p: Deno.PointerObject): Tensor => {
-      const rank = meta[3];
-      const dims = new Array<number>(rank);
-      for (let i = 0; i < rank; i++) dims[i] = meta[META_HEADER + i];
-      return new Tensor(p, dims, dtypeFromCode(meta[0]), deviceName(meta[1], meta[2]), meta[4] === 1);
-    };
-    const rawAdd = (n: number) => {
-      for (let i = 0; i < n; i++) sym.dt_free(sym.dt_add(ha, hb));
-    };
+    const rawAdd = rawAddFreed(a, b);
     const rawFull = (n: number) => {
       for (let i = 0; i < n; i++) sym.dt_free(sym.dt_full(sizes, 2, 0, 0, 0, 0));
     };
@@ -98,16 +81,6 @@ export const overheadGroup: BenchGroup = {
           },
         },
         {
-          id: "h",
-          label: "h(): live-handle check ×2",
-          ours: (n) => {
-            for (let i = 0; i < n; i++) {
-              sink = h(a, "add");
-              sink = h(b, "add");
-            }
-          },
-        },
-        {
           id: "broadcast",
           label: "broadcastShapes 16×16, 16×16",
           ours: (n) => {
@@ -129,14 +102,6 @@ export const overheadGroup: BenchGroup = {
           },
         },
         {
-          id: "from_meta",
-          label: "metadata → Tensor (shape array + object)",
-          ours: (n) => {
-            sym.dt_describe(ha);
-            for (let i = 0; i < n; i++) sink = fromMeta(ha);
-          },
-        },
-        {
           id: "new_tensor",
           label: "new Tensor (shape array reused)",
           ours: (n) => {
@@ -144,30 +109,27 @@ export const overheadGroup: BenchGroup = {
           },
         },
         {
-          id: "net",
-          label: "new Tensor + GC net register/unregister",
-          ours: (n) => {
-            for (let i = 0; i < n; i++) {
-              const t = new Tensor(ha, shape, "f32", "cpu", false);
-              net.register(t, ha, t);
-              net.unregister(t);
-            }
-          },
-        },
-        {
           id: "scope_adopt",
           label: `new Tensor + adopt in a scope of ${PER_SCOPE} + close`,
-          ours: (n) => {
-            for (let i = 0; i < n; i += PER_SCOPE) {
-              const m = Math.min(PER_SCOPE, n - i);
+          ours: (n) =>
+            inBatches(n, (m) =>
               scope(() => {
                 for (let j = 0; j < m; j++) {
                   const t = new Tensor(ha, shape, "f32", "cpu", false);
                   adopt(t);
                   t.handle = null; // the handle is a's: closing the scope must not free it
                 }
-              });
-            }
+              })),
+        },
+        {
+          id: "wrap_scope",
+          label: `wrap() (metadata → Tensor + adopt) in a scope of ${PER_SCOPE} + close`,
+          ours: (n) => {
+            sym.dt_describe(ha); // the metadata wrap() reads, as an op leaves it
+            inBatches(n, (m) =>
+              scope(() => {
+                for (let j = 0; j < m; j++) wrap(ha, "add").handle = null; // a's handle: not to be freed
+              }));
           },
         },
         {
@@ -179,81 +141,54 @@ export const overheadGroup: BenchGroup = {
         },
         // ---- in context: raw add + free, plus one piece per row ----
         {
-          id: "ctx_meta",
-          label: "raw add + metadata → Tensor",
+          id: "ctx_tensor",
+          label: "raw add + new Tensor",
           native: rawAdd,
           ours: (n) => {
             for (let i = 0; i < n; i++) {
-              const t = fromMeta(sym.dt_add(ha, hb)!);
+              const t = new Tensor(sym.dt_add(ha, hb)!, shape, "f32", "cpu", false);
               sym.dt_free(t.handle);
               t.handle = null;
             }
           },
         },
         {
-          id: "ctx_checks",
-          label: "… + h, broadcastShapes, sameDevice",
+          id: "ctx_adopt",
+          label: "… + adopt (no scope open: the GC net) + free()",
           native: rawAdd,
           ours: (n) => {
             for (let i = 0; i < n; i++) {
-              broadcastShapes(a.shape, b.shape, "add");
-              sameDevice(a, b, "add");
-              const t = fromMeta(sym.dt_add(h(a, "add"), h(b, "add"))!);
-              sym.dt_free(t.handle);
-              t.handle = null;
+              const t = new Tensor(sym.dt_add(ha, hb)!, shape, "f32", "cpu", false);
+              adopt(t);
+              t.free();
             }
           },
         },
         {
-          id: "ctx_net",
-          label: "… + GC net register/unregister",
+          id: "ctx_wrap",
+          label: "raw add + wrap() (metadata → Tensor + adopt) + free()",
           native: rawAdd,
           ours: (n) => {
-            for (let i = 0; i < n; i++) {
-              broadcastShapes(a.shape, b.shape, "add");
-              sameDevice(a, b, "add");
-              const p = sym.dt_add(h(a, "add"), h(b, "add"))!;
-              const t = fromMeta(p);
-              net.register(t, p, t);
-              net.unregister(t);
-              sym.dt_free(p);
-              t.handle = null;
-            }
+            for (let i = 0; i < n; i++) wrap(sym.dt_add(ha, hb), "add").free();
           },
         },
         {
           id: "ctx_dsl_free",
-          label: "add(a, b).free() (the DSL)",
+          label: "add(a, b).free() (the DSL: + handle and shape checks)",
           native: rawAdd,
-          ours: (n) => {
-            for (let i = 0; i < n; i++) add(a, b).free();
-          },
+          ours: addFreed(a, b),
         },
         {
           id: "ctx_raw_batched",
           label: `raw add, frees batched by ${PER_SCOPE}`,
           native: rawAdd,
-          ours: (n) => {
-            for (let i = 0; i < n; i += PER_SCOPE) {
-              const m = Math.min(PER_SCOPE, n - i);
-              for (let j = 0; j < m; j++) pending.push(sym.dt_add(ha, hb));
-              for (const p of pending) sym.dt_free(p);
-              pending.length = 0;
-            }
-          },
+          ours: rawAddBatched(a, b),
         },
         {
           id: "ctx_dsl_scope",
           label: `add(a, b) in a scope of ${PER_SCOPE} (the DSL)`,
           native: rawAdd,
-          ours: (n) => {
-            for (let i = 0; i < n; i += PER_SCOPE) {
-              const m = Math.min(PER_SCOPE, n - i);
-              scope(() => {
-                for (let j = 0; j < m; j++) add(a, b);
-              });
-            }
-          },
+          ours: addInScopes(a, b),
         },
         {
           id: "ctx_fresh_sizes",
@@ -290,9 +225,12 @@ export const overheadGroup: BenchGroup = {
     const added = (id: string) => rows.find((r) => r.id === id)?.added ?? NaN;
     const step = (id: string, prev: string) => added(id) - added(prev);
     const parts = [
-      `metadata→Tensor ${formatNs(added("ctx_meta"))}`,
-      `checks ${formatNs(step("ctx_checks", "ctx_meta"))}`,
-      `GC net ${formatNs(step("ctx_net", "ctx_checks"))} (alone ${formatNs(alone("net") - alone("new_tensor"))})`,
+      `Tensor object ${formatNs(added("ctx_tensor"))}`,
+      `GC net ${formatNs(step("ctx_adopt", "ctx_tensor"))}`,
+      `metadata read ${formatNs(step("ctx_wrap", "ctx_adopt"))} (alone ${
+        formatNs(alone("wrap_scope") - alone("scope_adopt"))
+      })`,
+      `checks ${formatNs(step("ctx_dsl_free", "ctx_wrap"))}`,
     ];
     return [
       {

@@ -1,4 +1,5 @@
 /** The PyTorch reference as the macro benchmarks run it: Debian's python3 with torch, and transformer_ref.py. */
+import type { MacroOutcome } from "./types.ts";
 
 export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
 export const REFERENCE = `${ROOT}/../shared/reference/transformer_ref.py`;
@@ -14,6 +15,11 @@ export function python(args: string[]): string {
   const { code, stdout, stderr } = new Deno.Command(PYTHON, { args, cwd: ROOT }).outputSync();
   if (code !== 0) throw new Error(`${PYTHON} ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
   return new TextDecoder().decode(stdout);
+}
+
+/** What a macro group reports when it cannot run here: its target skipped, and why. */
+export function skipped(target: string, why: string): MacroOutcome {
+  return { rows: [], verdicts: [{ target, status: "SKIP", detail: why }], notes: [`Skipped: ${why}.`] };
 }
 
 /** Why the reference cannot run here, or null when it can. */

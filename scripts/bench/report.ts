@@ -23,7 +23,8 @@ function cell(s: Stat | undefined): string {
   return formatNs(s.median) + (spread(s) > NOISY ? " ~" : "");
 }
 
-function signed(ns: number | undefined): string {
+/** A time difference with its sign, e.g. "+184 ns"; "—" when there is none. */
+export function signed(ns: number | undefined): string {
   if (ns === undefined) return "—";
   return (ns >= 0 ? "+" : "−") + formatNs(Math.abs(ns));
 }

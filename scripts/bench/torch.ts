@@ -1,5 +1,5 @@
 /**
- * The PyTorch side: scripts/bench_torch.py run as a subprocess in `--serve` mode, answering one JSON
+ * The PyTorch side: scripts/bench/torch_workloads.py run as a subprocess in `--serve` mode, answering one JSON
  * line per request. Keeping it alive lets the harness interleave PyTorch samples with ours, round by
  * round, instead of timing the two sides minutes apart under different background load.
  *
@@ -12,6 +12,10 @@
  * Any reply may be {"error": "..."} instead.
  */
 import type { Sampler } from "./harness.ts";
+import { ROOT } from "./reference.ts";
+
+/** The PyTorch workloads, served one sample at a time; ids match the `torch` field of the rows. */
+export const WORKLOADS_SCRIPT = `${ROOT}/scripts/bench/torch_workloads.py`;
 
 export interface TorchInfo {
   python: string;
@@ -68,7 +72,7 @@ export class TorchClient {
    * Starts the reference process, or returns a notice saying why the PyTorch column is skipped
    * (no interpreter at `python`, torch not importable, a broken start-up).
    */
-  static async start(python: string, script: string, threads: number): Promise<TorchClient | string> {
+  static async start(python: string, threads: number): Promise<TorchClient | string> {
     try {
       if (!Deno.statSync(python).isFile) return `${python} is not a file`;
     } catch {
@@ -77,7 +81,7 @@ export class TorchClient {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(python, {
-        args: [script, "--serve", "--threads", String(threads)],
+        args: [WORKLOADS_SCRIPT, "--serve", "--threads", String(threads)],
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",

@@ -10,11 +10,12 @@
  */
 import { threads } from "../../mod.ts";
 import { formatProfile } from "../../lib/profile.ts";
-import { referenceBenchTrain, referenceMissing, type ReferenceTrainResult } from "./reference.ts";
+import { median, medianRun } from "./harness.ts";
+import { referenceBenchTrain, referenceMissing, type ReferenceTrainResult, ROOT, skipped } from "./reference.ts";
 import type { TrainRunResult } from "./train_run.ts";
 import type { MacroContext, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
-export const TRAIN_RUN = decodeURIComponent(new URL("./train_run.ts", import.meta.url).pathname);
+export const TRAIN_RUN = `${ROOT}/scripts/bench/train_run.ts`;
 
 /** bench-train's flags that describe the model and batch; `deno task bench` accepts them too. */
 export const SIZE_FLAGS = ["d-model", "layers", "heads", "d-ff", "batch", "src-len", "tgt-len", "vocab"] as const;
@@ -49,22 +50,12 @@ export function ourTrainRun(args: string[]): TrainRunResult {
   return JSON.parse(text.decode(stdout));
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** The run whose `key` is the median (the upper one of an even count). */
-function medianRun<R>(runs: R[], key: (r: R) => number): R {
-  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)];
-}
-
 /** The median run of ours, with what only the first run measured (sgemm rate, profile). */
 function combine(runs: TrainRunResult[]): TrainRunResult {
-  const median = medianRun(runs, (r) => r.median_step_ms);
+  const middle = medianRun(runs, (r) => r.median_step_ms);
   const { sgemm_gflops, profile } = runs[0];
-  const efficiency_pct = sgemm_gflops === undefined ? undefined : 100 * median.matmul_gflops / sgemm_gflops;
-  return { ...median, sgemm_gflops, efficiency_pct, profile };
+  const efficiency_pct = sgemm_gflops === undefined ? undefined : 100 * middle.matmul_gflops / sgemm_gflops;
+  return { ...middle, sgemm_gflops, efficiency_pct, profile };
 }
 
 /** The sizes to run: the two standard ones, or the one the command line describes. */
@@ -77,13 +68,7 @@ export function sizes(custom: Partial<SizeFlags> | null): Size[] {
 
 function measure(ctx: MacroContext): MacroOutcome {
   const why = referenceMissing();
-  if (why !== null) {
-    return {
-      rows: [],
-      verdicts: [{ target: "training step vs PyTorch", status: "SKIP", detail: why }],
-      notes: [why],
-    };
-  }
+  if (why !== null) return skipped("training step vs PyTorch", why);
   const n = threads();
   const steps = ctx.steps ?? (ctx.quick ? 3 : 5);
   const rows: MacroRow[] = [];

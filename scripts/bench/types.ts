@@ -3,7 +3,7 @@
  *  - micro (`BenchGroup`): sets up its tensors, lists rows of synchronous per-op workloads that the
  *    harness calibrates and samples round-robin (ns per op), and judges its targets from the measured
  *    rows. To add one (e.g. a training step against reference/transformer_ref.py), write a module
- *    exporting a `BenchGroup`, list it in groups.ts, and give scripts/bench_torch.py workloads under
+ *    exporting a `BenchGroup`, list it in groups.ts, and give scripts/bench/torch_workloads.py workloads under
  *    the ids its rows name in `torch`.
  *  - macro (`MacroGroup`): an async whole workload measured in seconds, run once per shot (a few
  *    shots at most), reported as its own rows (times, counts, percentages) with its own verdicts.
@@ -20,7 +20,7 @@ export interface RowSpec {
   ours: Run;
   /** What `ours` adds on top of: the raw FFI symbols doing the same native work. */
   native?: Run;
-  /** Id of the matching workload in scripts/bench_torch.py. */
+  /** Id of the matching workload in scripts/bench/torch_workloads.py. */
   torch?: string;
   /** ours − native counts toward the per-op DSL overhead target. */
   overhead?: boolean;

@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter (python3-torch), not a virtualenv's:
 
-    /usr/bin/python3 scripts/bench_torch.py [--threads N] [--quick] [--json] [--only ffi]
+    /usr/bin/python3 scripts/bench/torch_workloads.py [--threads N] [--quick] [--json] [--only ffi]
 
 Standalone it prints its own table. `deno task bench` starts it with --serve and asks for one sample
 at a time over stdin/stdout (JSON lines, see scripts/bench/torch.ts), so the two sides can be

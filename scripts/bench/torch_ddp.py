@@ -4,7 +4,7 @@
 One rank of a DistributedDataParallel run over Gloo, started with torchrun's variables (MASTER_ADDR,
 MASTER_PORT, RANK, WORLD_SIZE) set, as scripts/bench/dist.ts does:
 
-    /usr/bin/python3 scripts/bench_ddp.py --reference ../shared/reference/transformer_ref.py \\
+    /usr/bin/python3 scripts/bench/torch_ddp.py --reference ../shared/reference/transformer_ref.py \\
         [--d-model 512 --layers 6 --heads 8 --d-ff 2048 --batch 8 --src-len 32 --tgt-len 32 \\
          --vocab 16000 --steps 5 --warmup 2 --threads 1]
 
