@@ -6,7 +6,7 @@
  * @module
  */
 import { fail, sym } from "../ffi/lib.ts";
-import { TorchError } from "../ffi/errors.ts";
+import { TorchError } from "./errors.ts";
 import { flatten, type MapLeaves, mapTree } from "./tree.ts";
 import { scope } from "./scope.ts";
 import { h, type Tensor, wrap, wrapDescribed } from "./tensor.ts";

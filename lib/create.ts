@@ -1,5 +1,5 @@
 /** Creating tensors: from JS data, constants, ranges and random draws (with an explicit `Key`). */
-import { DTypeError, ShapeError } from "../ffi/errors.ts";
+import { DTypeError, ShapeError } from "./errors.ts";
 import { sym } from "../ffi/lib.ts";
 import { type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";

@@ -3,7 +3,7 @@
  * compile-time shape (see shape.ts); `shape` is the runtime one. Tensors are immutable values:
  * ops return new tensors and never change their inputs.
  */
-import { FreedTensorError } from "../ffi/errors.ts";
+import { FreedTensorError } from "./errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
 import { type DType, dtypeFromCode } from "./dtype.ts";
 import { type Device, deviceName } from "./device.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DTypeError } from "../ffi/errors.ts";
+import { DTypeError } from "./errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
 import { canonicalDevice, type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode } from "./dtype.ts";

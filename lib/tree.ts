@@ -3,7 +3,7 @@
  * with dots (`encoder.layers.0.self_attention_block.w_q.weight`), the same names as a PyTorch
  * state dict, so the flat form is what safetensors files and optimizers use.
  */
-import { ShapeError } from "../ffi/errors.ts";
+import { ShapeError } from "./errors.ts";
 import { Tensor } from "./tensor.ts";
 
 /** A nested object/array structure with leaves of type `L`. */

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { DTypeError } from "../../ffi/errors.ts";
+import { DTypeError } from "../errors.ts";
 import { fromBytes } from "../create.ts";
 import type { Device } from "../device.ts";
 import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";

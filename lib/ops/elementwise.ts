@@ -1,5 +1,5 @@
 /** Elementwise ops with broadcasting. A second operand may be a plain number. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { type Broadcast, type BroadcastCheck, formatShape, type Shape } from "../shape.ts";
 import { h, type Handle, type Tensor, wrap } from "../tensor.ts";

@@ -1,5 +1,5 @@
 /** Matrix products. */
-import { ShapeError } from "../../ffi/errors.ts";
+import { ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import {
   type Dim,

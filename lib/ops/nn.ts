@@ -1,5 +1,5 @@
 /** Neural-network building blocks over tensors: embedding, dropout, normalization, losses, attention. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";

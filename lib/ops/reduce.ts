@@ -1,6 +1,6 @@
 /** Reductions and normalizations along a dimension. */
 import { fail, sym } from "../../ffi/lib.ts";
-import { DTypeError } from "../../ffi/errors.ts";
+import { DTypeError } from "../errors.ts";
 import type { Reduce, SetDim, Shape } from "../shape.ts";
 import { h, type Handle, type Tensor, wrap, wrapDescribed } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";

@@ -1,5 +1,5 @@
 /** Reshaping, reordering, slicing, joining and indexing. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { dimsArg, sizesArg } from "../scratch.ts";
 import {
