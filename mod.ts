@@ -24,6 +24,7 @@ export * from "./lib/ops/shape.ts";
 export * from "./lib/ops/reduce.ts";
 export * from "./lib/ops/linalg.ts";
 export * from "./lib/ops/nn.ts";
+export * from "./lib/ops/optim.ts";
 export * from "./lib/autograd.ts";
 export * from "./lib/tree.ts";
 export * from "./lib/runtime.ts";

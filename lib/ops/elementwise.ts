@@ -2,7 +2,7 @@
 import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { type Broadcast, type BroadcastCheck, formatShape, type Shape } from "../shape.ts";
-import { h, type Handle, type Tensor, wrap } from "../tensor.ts";
+import { type Handle, handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 
 /** A tensor that broadcasts with `A`, or a number. */
@@ -25,15 +25,15 @@ type Native1 = (x: Handle) => Handle | null;
 
 function binary(op: string, withTensor: Native2, withScalar: NativeScalar): BinaryOp {
   return (<A extends Shape, B extends Shape>(a: Tensor<A>, b: number | Tensor<B>) => {
-    if (typeof b === "number") return wrap(withScalar(h(a, op), b), op);
+    if (typeof b === "number") return wrap(withScalar(handleOf(a, op), b), op);
     broadcastShapes(a.shape, b.shape, op);
     sameDevice(a, b, op);
-    return wrap(withTensor(h(a, op), h(b, op)), op);
+    return wrap(withTensor(handleOf(a, op), handleOf(b, op)), op);
   }) as BinaryOp;
 }
 
 function unary(op: string, fn: Native1): UnaryOp {
-  return (<S extends Shape>(x: Tensor<S>) => wrap<S>(fn(h(x, op)), op)) as UnaryOp;
+  return (<S extends Shape>(x: Tensor<S>) => wrap<S>(fn(handleOf(x, op)), op)) as UnaryOp;
 }
 
 /**
@@ -201,12 +201,12 @@ function withScalarTensor(fn: Native2): NativeScalar {
 
 /** s - x */
 export function rsub<S extends Shape>(s: number, x: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_rsub_scalar(h(x, "rsub"), s), "rsub");
+  return wrap(sym.dt_rsub_scalar(handleOf(x, "rsub"), s), "rsub");
 }
 
 /** s / x */
 export function rdiv<S extends Shape>(s: number, x: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_rdiv_scalar(h(x, "rdiv"), s), "rdiv");
+  return wrap(sym.dt_rdiv_scalar(handleOf(x, "rdiv"), s), "rdiv");
 }
 
 /**
@@ -347,14 +347,14 @@ export const isFinite: UnaryOp = unary("isFinite", sym.dt_isfinite);
 
 /** GELU, exact (erf) by default or with the tanh approximation. */
 export function gelu<S extends Shape>(x: Tensor<S>, approximate: "none" | "tanh" = "none"): Tensor<S> {
-  return wrap(sym.dt_gelu(h(x, "gelu"), approximate === "tanh" ? 1 : 0), "gelu");
+  return wrap(sym.dt_gelu(handleOf(x, "gelu"), approximate === "tanh" ? 1 : 0), "gelu");
 }
 
 /** Clamps into [min, max]; either bound may be omitted. */
 export function clamp<S extends Shape>(x: Tensor<S>, min?: number, max?: number): Tensor<S> {
   if (min !== undefined && max !== undefined && min > max) throw new RangeError(`clamp: min ${min} > max ${max}`);
   return wrap(
-    sym.dt_clamp(h(x, "clamp"), min === undefined ? 0 : 1, min ?? 0, max === undefined ? 0 : 1, max ?? 0),
+    sym.dt_clamp(handleOf(x, "clamp"), min === undefined ? 0 : 1, min ?? 0, max === undefined ? 0 : 1, max ?? 0),
     "clamp",
   );
 }
@@ -363,7 +363,7 @@ export function clamp<S extends Shape>(x: Tensor<S>, min?: number, max?: number)
 export function where<S extends Shape>(cond: Tensor, a: Tensor<S>, b: Tensor): Tensor<S> {
   broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
   if (cond.dtype !== "bool") throw new DTypeError("where", `the condition must be bool, got ${cond.dtype}`);
-  return wrap(sym.dt_where(h(cond, "where"), h(a, "where"), h(b, "where")), "where");
+  return wrap(sym.dt_where(handleOf(cond, "where"), handleOf(a, "where"), handleOf(b, "where")), "where");
 }
 
 /** x with `value` wherever the (broadcast) bool `mask` is true. */
@@ -376,5 +376,5 @@ export function maskedFill<S extends Shape>(x: Tensor<S>, mask: Tensor, value: n
     );
   }
   if (mask.dtype !== "bool") throw new DTypeError("maskedFill", `the mask must be bool, got ${mask.dtype}`);
-  return wrap(sym.dt_masked_fill(h(x, "maskedFill"), h(mask, "maskedFill"), value), "maskedFill");
+  return wrap(sym.dt_masked_fill(handleOf(x, "maskedFill"), handleOf(mask, "maskedFill"), value), "maskedFill");
 }

@@ -2,7 +2,7 @@
 import { fail, sym } from "../../ffi/lib.ts";
 import { DTypeError } from "../errors.ts";
 import type { Reduce, SetDim, Shape } from "../shape.ts";
-import { h, type Handle, type Tensor, wrap, wrapDescribed } from "../tensor.ts";
+import { type Handle, handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";
 import { axis } from "./check.ts";
 import { dimArg, dimsArg, pairOut } from "../scratch.ts";
@@ -10,12 +10,12 @@ import { dimArg, dimsArg, pairOut } from "../scratch.ts";
 type DimsNative = (x: Handle, dims: Float64Array, n: number, keep: number) => Handle | null;
 
 function reduceAll(op: string, fn: (x: Handle) => Handle | null, x: Tensor): Tensor<[]> {
-  return wrap(fn(h(x, op)), op);
+  return wrap(fn(handleOf(x, op)), op);
 }
 
 function reduceDim(op: string, fn: DimsNative, x: Tensor, dim: number, keepDim: boolean): Tensor {
   const a = axis(x.rank, dim, op, x.shape);
-  return wrap(fn(h(x, op), dimArg(a), 1, keepDim ? 1 : 0), op);
+  return wrap(fn(handleOf(x, op), dimArg(a), 1, keepDim ? 1 : 0), op);
 }
 
 /** Sum of all elements, or along `dim` (kept as size 1 with `keepDim`). */
@@ -73,7 +73,7 @@ export interface VarianceOptions<K extends boolean> {
 function variance(op: string, fn: typeof sym.dt_std, x: Tensor, dim: number | undefined, o: VarianceOptions<boolean>) {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : [axis(x.rank, dim, op, x.shape)];
   const unbiased = o.unbiased ?? true;
-  return wrap(fn(h(x, op), dimsArg(dims, op), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
+  return wrap(fn(handleOf(x, op), dimsArg(dims, op), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
 }
 
 /** Standard deviation (unbiased unless `{ unbiased: false }`) of all elements or along `dim`. */
@@ -169,7 +169,7 @@ export function argmax<S extends Shape, const D extends number, const K extends 
   dim: D,
   keepDim?: K,
 ): Tensor<Reduce<S, D, K>> {
-  return wrap(sym.dt_argmax(h(x, "argmax"), axis(x.rank, dim, "argmax", x.shape), keepDim ? 1 : 0), "argmax");
+  return wrap(sym.dt_argmax(handleOf(x, "argmax"), axis(x.rank, dim, "argmax", x.shape), keepDim ? 1 : 0), "argmax");
 }
 
 /** Index (i64) of the smallest element along `dim`. */
@@ -178,7 +178,7 @@ export function argmin<S extends Shape, const D extends number, const K extends 
   dim: D,
   keepDim?: K,
 ): Tensor<Reduce<S, D, K>> {
-  return wrap(sym.dt_argmin(h(x, "argmin"), axis(x.rank, dim, "argmin", x.shape), keepDim ? 1 : 0), "argmin");
+  return wrap(sym.dt_argmin(handleOf(x, "argmin"), axis(x.rank, dim, "argmin", x.shape), keepDim ? 1 : 0), "argmin");
 }
 
 /** log(sum(exp(x))) along `dim`, computed stably. */
@@ -188,7 +188,7 @@ export function logsumexp<S extends Shape, const D extends number, const K exten
   keepDim?: K,
 ): Tensor<Reduce<S, D, K>> {
   return wrap(
-    sym.dt_logsumexp(h(x, "logsumexp"), axis(x.rank, dim, "logsumexp", x.shape), keepDim ? 1 : 0),
+    sym.dt_logsumexp(handleOf(x, "logsumexp"), axis(x.rank, dim, "logsumexp", x.shape), keepDim ? 1 : 0),
     "logsumexp",
   );
 }
@@ -209,7 +209,7 @@ function floatOnly(x: Tensor, op: string): void {
  */
 export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "softmax");
-  return wrap(sym.dt_softmax(h(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
+  return wrap(sym.dt_softmax(handleOf(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
 }
 
 /**
@@ -224,7 +224,7 @@ export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
  */
 export function logSoftmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "logSoftmax");
-  return wrap(sym.dt_log_softmax(h(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
+  return wrap(sym.dt_log_softmax(handleOf(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
 }
 
 /**
@@ -252,10 +252,15 @@ export function topk<S extends Shape, const K extends number, const D extends nu
       `topk: k must be an integer in [0, ${x.shape[a]}] for dimension ${dim} of [${x.shape}], got ${k}`,
     );
   }
-  const out = pairOut;
-  const status = sym.dt_topk(h(x, op), k, a, options.largest === false ? 0 : 1, options.sorted === false ? 0 : 1, out);
+  const status = sym.dt_topk(
+    handleOf(x, op),
+    k,
+    a,
+    options.largest === false ? 0 : 1,
+    options.sorted === false ? 0 : 1,
+    pairOut,
+  );
   if (status !== 0) fail(op);
-  const values = wrapDescribed<SetDim<S, D, K>>(Deno.UnsafePointer.create(out[0])!, op);
-  const indices = wrapDescribed<SetDim<S, D, K>>(Deno.UnsafePointer.create(out[1])!, op);
+  const [values, indices] = wrapAll(pairOut, op) as Tensor<SetDim<S, D, K>>[];
   return { values, indices };
 }

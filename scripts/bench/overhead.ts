@@ -12,7 +12,7 @@ import { deviceName } from "../../lib/device.ts";
 import { dtypeFromCode } from "../../lib/dtype.ts";
 import { broadcastShapes, sameDevice } from "../../lib/ops/check.ts";
 import { adopt, scope } from "../../lib/scope.ts";
-import { h, Tensor } from "../../lib/tensor.ts";
+import { handleOf, Tensor } from "../../lib/tensor.ts";
 import { sizesArg } from "../../lib/scratch.ts";
 import { add, full, reshape } from "../../mod.ts";
 import type { BenchGroup, RowResult, Verdict } from "./types.ts";
@@ -99,11 +99,11 @@ export const overheadGroup: BenchGroup = {
         },
         {
           id: "h",
-          label: "h(): live-handle check ×2",
+          label: "handleOf(): live-handle check ×2",
           ours: (n) => {
             for (let i = 0; i < n; i++) {
-              sink = h(a, "add");
-              sink = h(b, "add");
+              sink = handleOf(a, "add");
+              sink = handleOf(b, "add");
             }
           },
         },
@@ -192,13 +192,13 @@ export const overheadGroup: BenchGroup = {
         },
         {
           id: "ctx_checks",
-          label: "… + h, broadcastShapes, sameDevice",
+          label: "… + handleOf, broadcastShapes, sameDevice",
           native: rawAdd,
           ours: (n) => {
             for (let i = 0; i < n; i++) {
               broadcastShapes(a.shape, b.shape, "add");
               sameDevice(a, b, "add");
-              const t = fromMeta(sym.dt_add(h(a, "add"), h(b, "add"))!);
+              const t = fromMeta(sym.dt_add(handleOf(a, "add"), handleOf(b, "add"))!);
               sym.dt_free(t.handle);
               t.handle = null;
             }
@@ -212,7 +212,7 @@ export const overheadGroup: BenchGroup = {
             for (let i = 0; i < n; i++) {
               broadcastShapes(a.shape, b.shape, "add");
               sameDevice(a, b, "add");
-              const p = sym.dt_add(h(a, "add"), h(b, "add"))!;
+              const p = sym.dt_add(handleOf(a, "add"), handleOf(b, "add"))!;
               const t = fromMeta(p);
               net.register(t, p, t);
               net.unregister(t);
