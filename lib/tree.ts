@@ -27,9 +27,15 @@ export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
 /** Like `flatten`, for trees whose leaves are whatever `isLeaf` accepts (shapes, names, ...). */
 export function flattenWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, prefix = ""): [string, L][] {
   const out: [string, L][] = [];
-  walk(tree, prefix, isLeaf, (x, path) => out.push([path, x]), (x, path) => {
-    if (x !== undefined && x !== null) throw new TypeError(`flatten: unexpected leaf at "${path}": ${typeof x}`);
-  });
+  // The same order as mapTree's walk (which builds a tree, where this only collects), so that a flat
+  // list goes back into its tree by position (replaceLeaves).
+  const walk = (x: unknown, path: string): void => {
+    if (isLeaf(x)) out.push([path, x]);
+    else if (Array.isArray(x)) x.forEach((v, i) => walk(v, childPath(path, i)));
+    else if (isPlainObject(x)) { for (const k of Object.keys(x)) walk(x[k], childPath(path, k)); }
+    else if (x !== undefined && x !== null) throw new TypeError(`flatten: unexpected leaf at "${path}": ${typeof x}`);
+  };
+  walk(tree, prefix);
   return out;
 }
 
@@ -42,29 +48,6 @@ const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
 /** The dotted path of `key` below `path` (the root's children have no leading dot). */
 const childPath = (path: string, key: string | number) => path ? `${path}.${key}` : `${key}`;
-
-/**
- * The walk every tree function shares: `x` rebuilt with `onLeaf(leaf, path)` at each leaf that
- * `isLeaf` accepts, through arrays (by index) and plain objects (keys as written), and `onOther`
- * at anything else. Flattening and mapping visit leaves in this one order, which is what lets a flat
- * list go back into its tree (`replaceLeaves`).
- */
-function walk<L>(
-  x: unknown,
-  path: string,
-  isLeaf: (x: unknown) => x is L,
-  onLeaf: (leaf: L, path: string) => unknown,
-  onOther: (x: unknown, path: string) => unknown,
-): unknown {
-  if (isLeaf(x)) return onLeaf(x, path);
-  if (Array.isArray(x)) return x.map((v, i) => walk(v, childPath(path, i), isLeaf, onLeaf, onOther));
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(x)) out[k] = walk(x[k], childPath(path, k), isLeaf, onLeaf, onOther);
-    return out;
-  }
-  return onOther(x, path);
-}
 
 /**
  * Rebuilds a tree from dotted paths. Levels whose keys are exactly 0..n-1 become arrays, so
@@ -100,7 +83,17 @@ function arrayify(x: unknown): unknown {
 
 /** A tree of the same structure with `fn(leaf, path)` at each tensor; other leaves are kept as they are. */
 export function mapTree<T, L>(tree: T, fn: (t: Tensor, path: string) => L): MapLeaves<T, L> {
-  return walk(tree, "", isTensor, fn, (x) => x) as MapLeaves<T, L>;
+  const walk = (x: unknown, path: string): unknown => {
+    if (isTensor(x)) return fn(x, path);
+    if (Array.isArray(x)) return x.map((v, i) => walk(v, childPath(path, i)));
+    if (isPlainObject(x)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x)) out[k] = walk(x[k], childPath(path, k));
+      return out;
+    }
+    return x;
+  };
+  return walk(tree, "") as MapLeaves<T, L>;
 }
 
 /**
