@@ -9,7 +9,8 @@
  * const y = scope(() => matmul(randn([2, 3], rng(0)), randn([3, 4], rng(1)))); // Tensor<[2, 4]>
  * ```
  */
-export { DeviceError, DTypeError, FreedTensorError, LibraryError, ShapeError, TorchError } from "./ffi/errors.ts";
+export { LibraryError, TorchError } from "./ffi/errors.ts";
+export { DeviceError, DTypeError, FreedTensorError, ShapeError } from "./lib/errors.ts";
 export * from "./lib/shape.ts";
 export { assume, type Handle, Tensor } from "./lib/tensor.ts";
 export type { DType, FloatDType } from "./lib/dtype.ts";
@@ -23,6 +24,7 @@ export * from "./lib/ops/shape.ts";
 export * from "./lib/ops/reduce.ts";
 export * from "./lib/ops/linalg.ts";
 export * from "./lib/ops/nn.ts";
+export * from "./lib/ops/optim.ts";
 export * from "./lib/autograd.ts";
 export * from "./lib/tree.ts";
 export * from "./lib/runtime.ts";

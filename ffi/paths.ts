@@ -13,7 +13,18 @@ export const VERSION = "0.1.0";
 /** The library's file name on this platform. */
 export const LIBRARY_FILE = Deno.build.os === "darwin" ? "libdeno_torch.dylib" : "libdeno_torch.so";
 
-/** The per-user folder of everything deno-torch caches (`~/.cache/deno-torch`), or null without a home folder. */
+/**
+ * The per-user folder of everything deno-torch caches (`$XDG_CACHE_HOME/deno-torch`, else
+ * `~/.cache/deno-torch`, or `~/Library/Caches/deno-torch` on macOS), or null without a home folder.
+ * The native library is cached below it in a folder per version, downloaded models in `hub/`;
+ * `$DENO_TORCH_CACHE`, which this function does not read, moves either.
+ *
+ * @example
+ * ```ts
+ * import { cacheRoot } from "@deno-torch/torch";
+ * console.log(cacheRoot()); // e.g. /home/me/.cache/deno-torch
+ * ```
+ */
 export function cacheRoot(): string | null {
   const home = envVar("HOME");
   const base = envVar("XDG_CACHE_HOME") ??

@@ -6,10 +6,10 @@
  * @module
  */
 import { fail, sym } from "../ffi/lib.ts";
-import { TorchError } from "../ffi/errors.ts";
-import { flatten, type MapLeaves, mapTree } from "./tree.ts";
+import { TorchError } from "./errors.ts";
+import { type MapLeaves, mapTree, replaceLeaves, treeLeaves } from "./tree.ts";
 import { scope } from "./scope.ts";
-import { h, type Tensor, wrap, wrapDescribed } from "./tensor.ts";
+import { handleList, handleOf, type Tensor, wrap, wrapAll } from "./tensor.ts";
 import { detach } from "./transfer.ts";
 
 /** A gradient tree: the structure of the parameter tree `P` with a gradient tensor at each leaf. */
@@ -84,15 +84,14 @@ export function valueAndGradBy<P, A extends unknown[]>(
 ): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]> | [Tensor<[]>, unknown]> {
   return (params: P, ...args: A) =>
     scope(() => {
-      const entries = flatten(params);
-      const leaves = entries.map(([, t]) => wrap(sym.dt_leaf(h(t, op)), op));
-      const tracked = rebuild(params, leaves);
+      const leaves = treeLeaves(params).map((t) => wrap(sym.dt_leaf(handleOf(t, op)), op));
+      const tracked = replaceLeaves(params, leaves) as P;
       const out = f(tracked, ...args);
       const [loss, aux] = hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
       if (loss.size !== 1) throw new TorchError(op, `f must return a scalar loss, got shape [${loss.shape}]`);
       const grads = gradientsOf(loss, leaves, op);
       const value = detach(loss) as Tensor<[]>;
-      const gradTree = rebuild(params, grads) as Grads<P>;
+      const gradTree = replaceLeaves(params, grads) as Grads<P>;
       return { value: hasAux ? [value, mapTree(aux, detach)] : value, grads: gradTree };
     });
 }
@@ -120,15 +119,8 @@ export function noGrad<R>(fn: () => R): R {
 }
 
 function gradients(loss: Tensor, leaves: Tensor[], op: string): Tensor[] {
-  const inputs = new BigUint64Array(leaves.length);
-  leaves.forEach((t, i) => inputs[i] = BigInt(Deno.UnsafePointer.value(h(t, op))));
+  const inputs = handleList(leaves, op);
   const out = new BigUint64Array(leaves.length);
-  if (sym.dt_grad(h(loss, op), inputs, leaves.length, out) !== 0) fail(op);
-  return Array.from(out, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, op));
-}
-
-/** `params`' structure with the flat list's tensors at its leaves, in flatten order. */
-function rebuild<P>(params: P, flat: Tensor[]): P {
-  let i = 0;
-  return mapTree(params, () => flat[i++]) as P;
+  if (sym.dt_grad(handleOf(loss, op), inputs, leaves.length, out) !== 0) fail(op);
+  return wrapAll(out, op);
 }

@@ -1,11 +1,11 @@
 /** Creating tensors: from JS data, constants, ranges and random draws (with an explicit `Key`). */
-import { DTypeError, ShapeError } from "../ffi/errors.ts";
+import { DTypeError, ShapeError } from "./errors.ts";
 import { sym } from "../ffi/lib.ts";
 import { type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
 import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
-import { h, type Tensor, wrap } from "./tensor.ts";
+import { handleOf, type Tensor, wrap } from "./tensor.ts";
 import { sizesArg } from "./scratch.ts";
 
 /** Element type and device of a newly created tensor. */
@@ -309,5 +309,5 @@ export function randint<const S extends Shape>(
 /** Bernoulli(p) draws shaped like `like` (as its dtype), determined by `key`. */
 export function bernoulli<S extends Shape>(like: Tensor<S>, p: number, key: Key): Tensor<S> {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
-  return wrap(sym.dt_bernoulli(h(like, "bernoulli"), p, key.hi, key.lo), "bernoulli");
+  return wrap(sym.dt_bernoulli(handleOf(like, "bernoulli"), p, key.hi, key.lo), "bernoulli");
 }

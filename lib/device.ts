@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DeviceError } from "../ffi/errors.ts";
+import { DeviceError } from "./errors.ts";
 import { sym } from "../ffi/lib.ts";
 
 /**

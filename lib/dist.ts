@@ -8,10 +8,9 @@
  */
 import { fail, sym } from "../ffi/lib.ts";
 import { envVar } from "../ffi/env.ts";
-import { flatten, type MapLeaves, mapTree } from "./tree.ts";
-import { h, type Tensor } from "./tensor.ts";
+import { type MapLeaves, replaceLeaves, treeLeaves } from "./tree.ts";
+import { handleList, handleOf, type Tensor, wrapAll } from "./tensor.ts";
 import type { Device } from "./device.ts";
-import { handleList, wrapAll } from "./optim/handles.ts";
 import { type GradientsOf, type ValueAndGrad, valueAndGradBy } from "./autograd.ts";
 
 /**
@@ -128,13 +127,16 @@ export function destroyDistributed(): void {
   if (sym.dt_dist_destroy() !== 0) fail("destroyDistributed");
 }
 
-function collective<T>(tree: T, op: string, call: (handles: BigUint64Array, n: number, out: BigUint64Array) => number) {
-  const leaves = flatten(tree);
+/** One native collective over all the leaves of `tree` at once; the results in the tree's structure. */
+function collective<T>(
+  tree: T,
+  op: string,
+  call: (handles: BigUint64Array, n: number, out: BigUint64Array) => number,
+): MapLeaves<T, Tensor> {
+  const leaves = treeLeaves(tree);
   const out = new BigUint64Array(leaves.length);
-  if (call(handleList(leaves.map(([, t]) => t), op), leaves.length, out) !== 0) fail(op);
-  const wrapped = wrapAll(out, op);
-  const results = new Map(leaves.map(([path], i) => [path, wrapped[i]]));
-  return mapTree(tree, (_, path) => results.get(path)!) as MapLeaves<T, Tensor>;
+  if (call(handleList(leaves, op), leaves.length, out) !== 0) fail(op);
+  return replaceLeaves(tree, wrapAll(out, op));
 }
 
 /** Every leaf summed across the ranks and divided by their number (one collective over all of them). */
@@ -177,7 +179,9 @@ export function valueAndGradAllReduced<P, A extends unknown[]>(
   if (!(bucketMb > 0)) throw new RangeError(`bucketMb must be a positive number of MB, got ${bucketMb}`);
   const summed: GradientsOf = (loss, leaves, op) => {
     const out = new BigUint64Array(leaves.length);
-    if (sym.dt_dist_grad_allreduce(h(loss, op), handleList(leaves, op), leaves.length, bucketMb, out) !== 0) fail(op);
+    if (sym.dt_dist_grad_allreduce(handleOf(loss, op), handleList(leaves, op), leaves.length, bucketMb, out) !== 0) {
+      fail(op);
+    }
     return wrapAll(out, op);
   };
   return valueAndGradBy(f, summed, false, "valueAndGradAllReduced") as (

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DTypeError } from "../ffi/errors.ts";
+import { DTypeError } from "./errors.ts";
 
 /**
  * The element type of a tensor: 32/64-bit, bfloat16 and half floats, 64/32-bit signed integers, or

@@ -1,5 +1,6 @@
 /**
- * Process-wide runtime settings of the loaded libtorch: threads, version, CUDA.
+ * Process-wide runtime settings of the loaded libtorch (threads, version, CUDA), and the process's
+ * surroundings as the library reads them: environment variables and the per-user cache folder.
  *
  * @module
  */
@@ -44,6 +45,10 @@ export function synchronize(device: Device = "cpu"): void {
 }
 
 export { cudaAvailable, cudaDeviceCount };
+
+// The library's own way of reading its surroundings, for code built on it (the translator's hub cache).
+export { envVar } from "../ffi/env.ts";
+export { cacheRoot } from "../ffi/paths.ts";
 
 // libtorch starts with one intra-op thread when loaded this way; use every core unless told otherwise.
 function initialThreads(): number {

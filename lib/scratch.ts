@@ -3,7 +3,7 @@
  * nanoseconds, more than the FFI call itself, and every native function copies what it reads before
  * returning, so one module-level buffer per kind serves every call.
  */
-import { ShapeError } from "../ffi/errors.ts";
+import { ShapeError } from "./errors.ts";
 import { formatShape } from "./shape.ts";
 
 const MAX_RANK = 64;

@@ -3,7 +3,7 @@
  * compile-time shape (see shape.ts); `shape` is the runtime one. Tensors are immutable values:
  * ops return new tensors and never change their inputs.
  */
-import { FreedTensorError } from "../ffi/errors.ts";
+import { FreedTensorError } from "./errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
 import { type DType, dtypeFromCode } from "./dtype.ts";
 import { type Device, deviceName } from "./device.ts";
@@ -95,7 +95,7 @@ export class Tensor<S extends Shape = Shape> {
 }
 
 /** The handle of a live tensor; throws `FreedTensorError` naming the op otherwise. */
-export function h(t: Tensor, op: string): Handle {
+export function handleOf(t: Tensor, op: string): Handle {
   const p = t.handle;
   if (p === null) throw new FreedTensorError(op);
   return p;
@@ -122,6 +122,18 @@ export function wrapDescribed<S extends Shape = Shape>(p: Handle, op: string): T
     fail(op);
   }
   return fromMeta<S>(p);
+}
+
+/** The handles of `xs` as a u64 buffer, for native calls that take a list of tensors (`T**`). */
+export function handleList(xs: readonly Tensor[], op: string): BigUint64Array {
+  const out = new BigUint64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = BigInt(Deno.UnsafePointer.value(handleOf(xs[i], op)));
+  return out;
+}
+
+/** Tensors for the handles a native call wrote into `slots` (ops with several outputs). */
+export function wrapAll(slots: BigUint64Array, op: string): Tensor[] {
+  return Array.from(slots, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, op));
 }
 
 function fromMeta<S extends Shape>(p: Handle): Tensor<S> {

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { DTypeError } from "../ffi/errors.ts";
+import { DTypeError } from "./errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
 import { canonicalDevice, type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode } from "./dtype.ts";
 import type { Shape } from "./shape.ts";
-import { h, type Tensor, wrap } from "./tensor.ts";
+import { handleOf, type Tensor, wrap } from "./tensor.ts";
 import { scope } from "./scope.ts";
 import { scalarOut } from "./scratch.ts";
 
@@ -48,7 +48,7 @@ export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | I
   const n = t.size;
   const buffer = new ArrayBuffer(n * bytesPer(t.dtype));
   const out = typedArray(t.dtype, buffer, n);
-  if (sym.dt_copy_to(h(t, "data"), out, buffer.byteLength) !== 0) fail("data");
+  if (sym.dt_copy_to(handleOf(t, "data"), out, buffer.byteLength) !== 0) fail("data");
   return out;
 }
 
@@ -59,7 +59,7 @@ export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | I
  */
 export function bytes(t: Tensor): Uint8Array {
   const out = new Uint8Array(t.size * bytesPer(t.dtype));
-  if (sym.dt_copy_to(h(t, "bytes"), out, out.byteLength) !== 0) fail("bytes");
+  if (sym.dt_copy_to(handleOf(t, "bytes"), out, out.byteLength) !== 0) fail("bytes");
   return out;
 }
 
@@ -87,7 +87,7 @@ export function toArray(t: Tensor): Nested {
 
 /** The value of a one-element tensor. */
 export function item(t: Tensor): number {
-  if (sym.dt_item(h(t, "item"), scalarOut) !== 0) fail("item");
+  if (sym.dt_item(handleOf(t, "item"), scalarOut) !== 0) fail("item");
   return scalarOut[0];
 }
 
@@ -96,7 +96,7 @@ export function item(t: Tensor): number {
  * reading it after `t` is freed reads freed memory. Prefer `data()` unless copying costs too much.
  */
 export function rawView(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
-  const p = sym.dt_data_ptr(h(t, "rawView"));
+  const p = sym.dt_data_ptr(handleOf(t, "rawView"));
   if (p === null) fail("rawView");
   const n = t.size;
   if (t.dtype === "bf16" || t.dtype === "f16") {
@@ -109,13 +109,13 @@ export function rawView(t: Tensor): Float32Array | Float64Array | BigInt64Array 
 
 /** The tensor as another dtype (a new tensor; gradients flow through float casts). */
 export function cast<S extends Shape>(t: Tensor<S>, dtype: DType): Tensor<S> {
-  return wrap(sym.dt_to_dtype(h(t, "cast"), dtypeCode(dtype, "cast")), "cast");
+  return wrap(sym.dt_to_dtype(handleOf(t, "cast"), dtypeCode(dtype, "cast")), "cast");
 }
 
 /** The tensor on another device (a new tensor). */
 export function toDevice<S extends Shape>(t: Tensor<S>, device: Device): Tensor<S> {
   const [dev, idx] = deviceCodes(device, "toDevice");
-  return wrap(sym.dt_to_device(h(t, "toDevice"), dev, idx), "toDevice");
+  return wrap(sym.dt_to_device(handleOf(t, "toDevice"), dev, idx), "toDevice");
 }
 
 /** Same device? ("cuda" and "cuda:0" are the same.) */
@@ -125,10 +125,10 @@ export function sameDevice(a: Device, b: Device): boolean {
 
 /** A copy with its own contiguous storage. */
 export function clone<S extends Shape>(t: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_clone(h(t, "clone")), "clone");
+  return wrap(sym.dt_clone(handleOf(t, "clone")), "clone");
 }
 
 /** The same values cut from the autograd graph. */
 export function detach<S extends Shape>(t: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_detach(h(t, "detach")), "detach");
+  return wrap(sym.dt_detach(handleOf(t, "detach")), "detach");
 }

@@ -3,7 +3,7 @@
  * with dots (`encoder.layers.0.self_attention_block.w_q.weight`), the same names as a PyTorch
  * state dict, so the flat form is what safetensors files and optimizers use.
  */
-import { ShapeError } from "../ffi/errors.ts";
+import { ShapeError } from "./errors.ts";
 import { Tensor } from "./tensor.ts";
 
 /** A nested object/array structure with leaves of type `L`. */
@@ -21,21 +21,33 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** [path, tensor] pairs in a stable order (object keys as written, arrays by index). */
 export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
-  return flattenWith(tree, (x): x is Tensor => x instanceof Tensor, prefix);
+  return flattenWith(tree, isTensor, prefix);
 }
 
 /** Like `flatten`, for trees whose leaves are whatever `isLeaf` accepts (shapes, names, ...). */
 export function flattenWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, prefix = ""): [string, L][] {
   const out: [string, L][] = [];
+  // The same order as mapTree's walk (which builds a tree, where this only collects), so that a flat
+  // list goes back into its tree by position (replaceLeaves).
   const walk = (x: unknown, path: string): void => {
     if (isLeaf(x)) out.push([path, x]);
-    else if (Array.isArray(x)) x.forEach((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
-    else if (isPlainObject(x)) { for (const k of Object.keys(x)) walk(x[k], path ? `${path}.${k}` : k); }
+    else if (Array.isArray(x)) x.forEach((v, i) => walk(v, childPath(path, i)));
+    else if (isPlainObject(x)) { for (const k of Object.keys(x)) walk(x[k], childPath(path, k)); }
     else if (x !== undefined && x !== null) throw new TypeError(`flatten: unexpected leaf at "${path}": ${typeof x}`);
   };
   walk(tree, prefix);
   return out;
 }
+
+/** The tensors of a tree, in `flatten` order (without their paths). */
+export function treeLeaves(tree: unknown): Tensor[] {
+  return flatten(tree).map(([, t]) => t);
+}
+
+const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/** The dotted path of `key` below `path` (the root's children have no leading dot). */
+const childPath = (path: string, key: string | number) => path ? `${path}.${key}` : `${key}`;
 
 /**
  * Rebuilds a tree from dotted paths. Levels whose keys are exactly 0..n-1 become arrays, so
@@ -69,19 +81,43 @@ function arrayify(x: unknown): unknown {
   return isList ? keys.map((k) => x[k]) : x;
 }
 
-/** A tree of the same structure with `fn(leaf, path)` at each tensor. */
+/** A tree of the same structure with `fn(leaf, path)` at each tensor; other leaves are kept as they are. */
 export function mapTree<T, L>(tree: T, fn: (t: Tensor, path: string) => L): MapLeaves<T, L> {
   const walk = (x: unknown, path: string): unknown => {
-    if (x instanceof Tensor) return fn(x, path);
-    if (Array.isArray(x)) return x.map((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
+    if (isTensor(x)) return fn(x, path);
+    if (Array.isArray(x)) return x.map((v, i) => walk(v, childPath(path, i)));
     if (isPlainObject(x)) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x)) out[k] = walk(x[k], path ? `${path}.${k}` : k);
+      for (const k of Object.keys(x)) out[k] = walk(x[k], childPath(path, k));
       return out;
     }
     return x;
   };
   return walk(tree, "") as MapLeaves<T, L>;
+}
+
+/**
+ * `tree`'s structure with `leaves` in place of its tensors, in `flatten` order: the way back from a
+ * flat list (the outputs of an op over all the leaves at once, a list of gradients) to the tree.
+ *
+ * @throws {ShapeError} If the tree does not hold exactly `leaves.length` tensors.
+ *
+ * @example
+ * ```ts
+ * import { mul, replaceLeaves, scope, tensor, treeLeaves } from "@deno-torch/torch";
+ * scope(() => {
+ *   const params = { w: tensor([1, 2], [2]), b: tensor([3], [1]) };
+ *   const halved = replaceLeaves(params, treeLeaves(params).map((t) => mul(t, 0.5))); // { w, b } halved
+ * });
+ * ```
+ */
+export function replaceLeaves<T, L>(tree: T, leaves: readonly L[]): MapLeaves<T, L> {
+  let i = 0;
+  const out = mapTree(tree, () => leaves[i++]);
+  if (i !== leaves.length) {
+    throw new ShapeError("replaceLeaves", `the tree holds ${i} tensors, but ${leaves.length} leaves were given`);
+  }
+  return out;
 }
 
 /** Combines trees of the same structure leaf by leaf; throws naming the first path that differs. */
@@ -95,8 +131,7 @@ export function zipTree<T, L>(trees: readonly T[], fn: (leaves: Tensor[], path: 
       : f.find(([p], j) => p !== paths[j])?.[0];
     if (bad !== undefined) throw new ShapeError("zipTree", `tree ${i} differs from tree 0 in structure at "${bad}"`);
   });
-  const results = new Map(paths.map((p, j) => [p, fn(flats.map((f) => f[j][1]), p)]));
-  return mapTree(trees[0], (_, path) => results.get(path)!) as MapLeaves<T, L>;
+  return replaceLeaves(trees[0], paths.map((p, j) => fn(flats.map((f) => f[j][1]), p)));
 }
 
 /** Total number of elements in a tree's tensors. */

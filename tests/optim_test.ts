@@ -1,6 +1,18 @@
 /** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
 import assert from "node:assert/strict";
-import { mapTree, scope, slice, type Tensor, tensor, values } from "../mod.ts";
+import {
+  adamHyper,
+  adamStep,
+  clipByGlobalNorm,
+  mapTree,
+  scope,
+  slice,
+  type Tensor,
+  tensor,
+  TorchError,
+  values,
+  zerosLike,
+} from "../mod.ts";
 import { adamInit, adamUpdate } from "../lib/optim/adam.ts";
 import { clipGradNorm } from "../lib/optim/clip.ts";
 import { constant, warmupInverseSqrt } from "../lib/optim/schedule.ts";
@@ -239,5 +251,49 @@ Deno.test("adam donate: the same bits as the pure update, computed in the donate
         adamUpdate(tied, { x: tensor([1, 1], [2]), y: tensor([1, 1], [2]) }, adamInit(tied), config, { donate: true }),
       /donate needs distinct parameter tensors/,
     );
+  });
+});
+
+Deno.test("adamStep: one parameter's step by the definition; adamHyper's defaults and checks; errors name the op", () => {
+  scope(() => {
+    const hyper = adamHyper({ lr: 0.1, weightDecay: 0.01 });
+    assert.deepEqual(hyper, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: false });
+    assert.throws(() => adamHyper({ lr: -1 }), RangeError);
+    assert.throws(() => adamHyper({ lr: NaN }), /lr must be ≥ 0/);
+    const w = tensor([1, -2, 0.5], [3], { dtype: "f64" });
+    const g = tensor([0.3, -0.1, 2], [3], { dtype: "f64" });
+    const [w1, m1, v1] = adamStep(w, g, zerosLike(w), zerosLike(w), hyper, 1);
+    const want = adamReference([1, -2, 0.5], [[0.3, -0.1, 2]], {
+      lr: 0.1,
+      b1: 0.9,
+      b2: 0.999,
+      eps: 1e-8,
+      wd: 0.01,
+      decoupled: false,
+    });
+    values(w1).forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-12, `${x} vs ${want[i]}`));
+    const decayed = [0.3 + 0.01 * 1, -0.1 + 0.01 * -2, 2 + 0.01 * 0.5];
+    values(m1).forEach((x, i) => assert.ok(Math.abs(x - 0.1 * decayed[i]) < 1e-15));
+    values(v1).forEach((x, i) => assert.ok(Math.abs(x - 0.001 * decayed[i] ** 2) < 1e-15));
+    assert.deepEqual(values(w), [1, -2, 0.5], "not donated: the input is unchanged");
+    const wrong: Tensor = tensor([1, 2], [2], { dtype: "f64" }); // not the parameter's shape
+    assert.throws(
+      () => adamStep(w, wrong as Tensor<[3]>, zerosLike(w), zerosLike(w), hyper, 1, false, "adam (w)"),
+      (e: unknown) => e instanceof TorchError && e.op === "adam (w)" && /one shape/.test(e.detail),
+    );
+  });
+});
+
+Deno.test("clipByGlobalNorm: a list of tensors scaled to the bound, and the norm before", () => {
+  scope(() => {
+    const { scaled, norm } = clipByGlobalNorm([
+      tensor([3], [1], { dtype: "f64" }),
+      tensor([0, 4], [2], { dtype: "f64" }),
+    ], 1);
+    assert.equal(values(norm)[0], 5);
+    const scale = 1 / (5 + 1e-6);
+    assert.deepEqual(scaled.map((t) => values(t)), [[3 * scale], [0, 4 * scale]]);
+    assert.throws(() => clipByGlobalNorm(scaled, -1), /clipByGlobalNorm: maxNorm must be > 0/);
+    assert.throws(() => clipByGlobalNorm(scaled, 0, false, "clipGradNorm"), /^RangeError: clipGradNorm: maxNorm/);
   });
 });

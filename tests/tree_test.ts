@@ -8,11 +8,13 @@ import {
   mapTree,
   ones,
   randn,
+  replaceLeaves,
   rng,
   scope,
   ShapeError,
   split,
   type Tensor,
+  treeLeaves,
   unflatten,
   values,
   zeros,
@@ -68,6 +70,23 @@ Deno.test("tree: mapTree and zipTree keep the structure", () => {
     const doubled = zipTree([p, p], ([x, y]) => add(x, y));
     assert.deepEqual(values(doubled.w[0] as Tensor), [2, 2]);
     assert.throws(() => zipTree([p, { w: [ones([2])] }], ([x]) => x), /differs from tree 0 in structure/);
+  });
+});
+
+Deno.test("tree: treeLeaves and replaceLeaves go to a flat list and back, in flatten order", () => {
+  scope(() => {
+    const a = ones([2]), b = zeros([1]), c = ones([3]);
+    const p = { w: [a, { b }], c };
+    assert.deepEqual(treeLeaves(p), [a, b, c]);
+    assert.deepEqual(treeLeaves(p), flatten(p).map(([, t]) => t));
+    assert.deepEqual(replaceLeaves(p, ["first", "second", "third"]), { w: ["first", { b: "second" }], c: "third" });
+    const withCount = { ...p, n: 3 };
+    assert.deepEqual(replaceLeaves(withCount, [1, 2, 3]), { w: [1, { b: 2 }], c: 3, n: 3 }, "other leaves are kept");
+    // A tensor found twice (tied weights) is two leaves, as flatten lists it.
+    const tied = { x: a, y: a };
+    assert.deepEqual(replaceLeaves(tied, [1, 2]), { x: 1, y: 2 });
+    assert.throws(() => replaceLeaves(p, [1, 2]), ShapeError);
+    assert.throws(() => replaceLeaves(p, [1, 2, 3, 4]), /holds 3 tensors, but 4 leaves/);
   });
 });
 

@@ -22,13 +22,13 @@
  *
  * @module
  */
-import { DTypeError } from "../../ffi/errors.ts";
+import { DTypeError } from "../errors.ts";
 import { fromBytes } from "../create.ts";
 import type { Device } from "../device.ts";
 import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";
 import { formatShape } from "../shape.ts";
 import { free } from "../scope.ts";
-import { h, type Tensor } from "../tensor.ts";
+import { handleOf, type Tensor } from "../tensor.ts";
 import { bytes } from "../transfer.ts";
 
 /** A malformed or unsupported safetensors file (or a write that cannot be done), naming the file and tensor. */
@@ -382,7 +382,7 @@ function plan(
     if (name === METADATA_KEY) fail(`"${METADATA_KEY}" is reserved for the metadata and cannot name a tensor`, name);
     if (seen.has(name)) fail(`tensor name given twice`, name);
     seen.add(name);
-    h(t, `writeSafetensors: tensor ${JSON.stringify(name)}`); // freed tensors fail here, before any file exists
+    handleOf(t, `writeSafetensors: tensor ${JSON.stringify(name)}`); // freed tensors fail here, before any file exists
     const length = t.size * bytesPer(t.dtype);
     const info = { dtype: DTYPE_NAMES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + length] };
     parts.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);

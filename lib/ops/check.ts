@@ -1,5 +1,5 @@
 /** Runtime checks that mirror the shape types; their messages name the shapes involved. */
-import { DeviceError, ShapeError } from "../../ffi/errors.ts";
+import { DeviceError, ShapeError } from "../errors.ts";
 import { canonicalDevice } from "../device.ts";
 import { formatShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";

@@ -1,16 +1,25 @@
-/** Elementwise ops with broadcasting. A second operand may be a plain number. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+/**
+ * Elementwise ops. The binary ones (`add`, `mul`, `eq`, ...) are each a {@linkcode BinaryOp}: the
+ * second operand is a number or a tensor that broadcasts against the first, and the errors they raise
+ * are said there, once. The unary ones are each a {@linkcode UnaryOp}.
+ *
+ * @module
+ */
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { type Broadcast, type BroadcastCheck, formatShape, type Shape } from "../shape.ts";
-import { h, type Handle, type Tensor, wrap } from "../tensor.ts";
+import { type Handle, handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 
 /** A tensor that broadcasts with `A`, or a number. */
 export type Operand<A extends Shape, B extends Shape> = number | (Tensor<B> & BroadcastCheck<A, B>);
 
 /**
- * The signature shared by the broadcasting binary ops (`add`, `mul`, `eq`, ...): a tensor and either a
- * tensor whose shape broadcasts with it or a number; the result has the broadcast shape.
+ * The signature shared by the broadcasting binary ops (`add`, `mul`, `eq`, ...): a tensor `a` and, as
+ * `b`, a number or a tensor whose shape broadcasts with `a`'s (PyTorch's rules: sizes are matched from
+ * the last dimension, and a size of 1 or a missing dimension stretches); the result has the broadcast
+ * shape. Each throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the
+ * tensors are on different devices.
  */
 export type BinaryOp = <A extends Shape, B extends Shape = []>(
   a: Tensor<A>,
@@ -25,20 +34,19 @@ type Native1 = (x: Handle) => Handle | null;
 
 function binary(op: string, withTensor: Native2, withScalar: NativeScalar): BinaryOp {
   return (<A extends Shape, B extends Shape>(a: Tensor<A>, b: number | Tensor<B>) => {
-    if (typeof b === "number") return wrap(withScalar(h(a, op), b), op);
+    if (typeof b === "number") return wrap(withScalar(handleOf(a, op), b), op);
     broadcastShapes(a.shape, b.shape, op);
     sameDevice(a, b, op);
-    return wrap(withTensor(h(a, op), h(b, op)), op);
+    return wrap(withTensor(handleOf(a, op), handleOf(b, op)), op);
   }) as BinaryOp;
 }
 
 function unary(op: string, fn: Native1): UnaryOp {
-  return (<S extends Shape>(x: Tensor<S>) => wrap<S>(fn(h(x, op)), op)) as UnaryOp;
+  return (<S extends Shape>(x: Tensor<S>) => wrap<S>(fn(handleOf(x, op)), op)) as UnaryOp;
 }
 
 /**
- * Elementwise a + b, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a + b (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -49,8 +57,7 @@ function unary(op: string, fn: Native1): UnaryOp {
  */
 export const add: BinaryOp = binary("add", sym.dt_add, sym.dt_add_scalar);
 /**
- * Elementwise a − b, with `b` a number or a tensor broadcast against `a` (use `rsub` for s − x).
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a − b (a {@linkcode BinaryOp}; `rsub` gives s − x).
  *
  * @example
  * ```ts
@@ -59,8 +66,7 @@ export const add: BinaryOp = binary("add", sym.dt_add, sym.dt_add_scalar);
  */
 export const sub: BinaryOp = binary("sub", sym.dt_sub, sym.dt_sub_scalar);
 /**
- * Elementwise product a · b, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise product a · b (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -69,9 +75,8 @@ export const sub: BinaryOp = binary("sub", sym.dt_sub, sym.dt_sub_scalar);
  */
 export const mul: BinaryOp = binary("mul", sym.dt_mul, sym.dt_mul_scalar);
 /**
- * Elementwise quotient a / b, with `b` a number or a tensor broadcast against `a` (use `rdiv` for s / x).
+ * Elementwise quotient a / b (a {@linkcode BinaryOp}; `rdiv` gives s / x).
  * Integer inputs give a floating-point result, as in PyTorch's true division.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
  *
  * @example
  * ```ts
@@ -80,8 +85,7 @@ export const mul: BinaryOp = binary("mul", sym.dt_mul, sym.dt_mul_scalar);
  */
 export const div: BinaryOp = binary("div", sym.dt_div, sym.dt_div_scalar);
 /**
- * Elementwise power: `a` raised to `b`, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise power: `a` raised to `b` (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -89,11 +93,10 @@ export const div: BinaryOp = binary("div", sym.dt_div, sym.dt_div_scalar);
  * ```
  */
 export const pow: BinaryOp = binary("pow", sym.dt_pow, sym.dt_pow_scalar);
-/** Elementwise maximum; with a number, max(x, s). */
+/** Elementwise maximum; with a number, max(x, s) (a {@linkcode BinaryOp}). */
 export const maximum: BinaryOp = binary("maximum", sym.dt_maximum, (x, s) => sym.dt_clamp(x, 1, s, 0, 0));
 /**
- * Elementwise minimum of `a` and `b`; with a number, min(x, s).
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise minimum of `a` and `b`; with a number, min(x, s) (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -103,8 +106,7 @@ export const maximum: BinaryOp = binary("maximum", sym.dt_maximum, (x, s) => sym
 export const minimum: BinaryOp = binary("minimum", sym.dt_minimum, (x, s) => sym.dt_clamp(x, 0, 0, 1, s));
 // Comparisons give bool tensors.
 /**
- * Elementwise a == b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a == b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -113,8 +115,7 @@ export const minimum: BinaryOp = binary("minimum", sym.dt_minimum, (x, s) => sym
  */
 export const eq: BinaryOp = binary("eq", sym.dt_eq, sym.dt_eq_scalar);
 /**
- * Elementwise a != b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a != b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -123,8 +124,7 @@ export const eq: BinaryOp = binary("eq", sym.dt_eq, sym.dt_eq_scalar);
  */
 export const ne: BinaryOp = binary("ne", sym.dt_ne, sym.dt_ne_scalar);
 /**
- * Elementwise a < b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a < b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -133,8 +133,7 @@ export const ne: BinaryOp = binary("ne", sym.dt_ne, sym.dt_ne_scalar);
  */
 export const lt: BinaryOp = binary("lt", sym.dt_lt, sym.dt_lt_scalar);
 /**
- * Elementwise a ≤ b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a ≤ b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -143,8 +142,7 @@ export const lt: BinaryOp = binary("lt", sym.dt_lt, sym.dt_lt_scalar);
  */
 export const le: BinaryOp = binary("le", sym.dt_le, sym.dt_le_scalar);
 /**
- * Elementwise a > b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a > b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -153,8 +151,7 @@ export const le: BinaryOp = binary("le", sym.dt_le, sym.dt_le_scalar);
  */
 export const gt: BinaryOp = binary("gt", sym.dt_gt, sym.dt_gt_scalar);
 /**
- * Elementwise a ≥ b as a bool tensor, with `b` a number or a tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise a ≥ b as a bool tensor (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -163,9 +160,7 @@ export const gt: BinaryOp = binary("gt", sym.dt_gt, sym.dt_gt_scalar);
  */
 export const ge: BinaryOp = binary("ge", sym.dt_ge, sym.dt_ge_scalar);
 /**
- * Elementwise logical AND as a bool tensor (non-zero counts as true); `b` may be a number or a
- * tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise logical AND as a bool tensor, non-zero counting as true (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -174,9 +169,7 @@ export const ge: BinaryOp = binary("ge", sym.dt_ge, sym.dt_ge_scalar);
  */
 export const logicalAnd: BinaryOp = binary("logicalAnd", sym.dt_logical_and, withScalarTensor(sym.dt_logical_and));
 /**
- * Elementwise logical OR as a bool tensor (non-zero counts as true); `b` may be a number or a
- * tensor broadcast against `a`.
- * Throws a `ShapeError` when the shapes do not broadcast and a `DeviceError` when the tensors are on different devices.
+ * Elementwise logical OR as a bool tensor, non-zero counting as true (a {@linkcode BinaryOp}).
  *
  * @example
  * ```ts
@@ -201,12 +194,12 @@ function withScalarTensor(fn: Native2): NativeScalar {
 
 /** s - x */
 export function rsub<S extends Shape>(s: number, x: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_rsub_scalar(h(x, "rsub"), s), "rsub");
+  return wrap(sym.dt_rsub_scalar(handleOf(x, "rsub"), s), "rsub");
 }
 
 /** s / x */
 export function rdiv<S extends Shape>(s: number, x: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_rdiv_scalar(h(x, "rdiv"), s), "rdiv");
+  return wrap(sym.dt_rdiv_scalar(handleOf(x, "rdiv"), s), "rdiv");
 }
 
 /**
@@ -347,14 +340,14 @@ export const isFinite: UnaryOp = unary("isFinite", sym.dt_isfinite);
 
 /** GELU, exact (erf) by default or with the tanh approximation. */
 export function gelu<S extends Shape>(x: Tensor<S>, approximate: "none" | "tanh" = "none"): Tensor<S> {
-  return wrap(sym.dt_gelu(h(x, "gelu"), approximate === "tanh" ? 1 : 0), "gelu");
+  return wrap(sym.dt_gelu(handleOf(x, "gelu"), approximate === "tanh" ? 1 : 0), "gelu");
 }
 
 /** Clamps into [min, max]; either bound may be omitted. */
 export function clamp<S extends Shape>(x: Tensor<S>, min?: number, max?: number): Tensor<S> {
   if (min !== undefined && max !== undefined && min > max) throw new RangeError(`clamp: min ${min} > max ${max}`);
   return wrap(
-    sym.dt_clamp(h(x, "clamp"), min === undefined ? 0 : 1, min ?? 0, max === undefined ? 0 : 1, max ?? 0),
+    sym.dt_clamp(handleOf(x, "clamp"), min === undefined ? 0 : 1, min ?? 0, max === undefined ? 0 : 1, max ?? 0),
     "clamp",
   );
 }
@@ -363,7 +356,7 @@ export function clamp<S extends Shape>(x: Tensor<S>, min?: number, max?: number)
 export function where<S extends Shape>(cond: Tensor, a: Tensor<S>, b: Tensor): Tensor<S> {
   broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
   if (cond.dtype !== "bool") throw new DTypeError("where", `the condition must be bool, got ${cond.dtype}`);
-  return wrap(sym.dt_where(h(cond, "where"), h(a, "where"), h(b, "where")), "where");
+  return wrap(sym.dt_where(handleOf(cond, "where"), handleOf(a, "where"), handleOf(b, "where")), "where");
 }
 
 /** x with `value` wherever the (broadcast) bool `mask` is true. */
@@ -376,5 +369,5 @@ export function maskedFill<S extends Shape>(x: Tensor<S>, mask: Tensor, value: n
     );
   }
   if (mask.dtype !== "bool") throw new DTypeError("maskedFill", `the mask must be bool, got ${mask.dtype}`);
-  return wrap(sym.dt_masked_fill(h(x, "maskedFill"), h(mask, "maskedFill"), value), "maskedFill");
+  return wrap(sym.dt_masked_fill(handleOf(x, "maskedFill"), handleOf(mask, "maskedFill"), value), "maskedFill");
 }

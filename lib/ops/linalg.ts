@@ -1,5 +1,5 @@
 /** Matrix products. */
-import { ShapeError } from "../../ffi/errors.ts";
+import { ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import {
   type Dim,
@@ -10,7 +10,7 @@ import {
   type MatmulCheck,
   type Shape,
 } from "../shape.ts";
-import { h, type Tensor, wrap } from "../tensor.ts";
+import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 
 /**
@@ -35,7 +35,7 @@ export function matmul<A extends Shape, B extends Shape>(
   }
   if (a.rank > 2 && b.rank > 2) broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), op);
   sameDevice(a, b, op);
-  return wrap(sym.dt_matmul(h(a, op), h(b, op)), op);
+  return wrap(sym.dt_matmul(handleOf(a, op), handleOf(b, op)), op);
 }
 
 /** Batched matrix product of two 3-D tensors: [b, n, k] @ [b, k, m] → [b, n, m]. */
@@ -48,7 +48,7 @@ export function bmm<Bt extends Dim, N extends Dim, K extends Dim, M extends Dim>
     throw new ShapeError(op, `needs [b, n, k] @ [b, k, m], got ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
   }
   sameDevice(a, b, op);
-  return wrap(sym.dt_bmm(h(a, op), h(b, op)), op);
+  return wrap(sym.dt_bmm(handleOf(a, op), handleOf(b, op)), op);
 }
 
 /** x @ weightᵀ + bias, with `weight` laid out [out, in] as in torch.nn.Linear. */
@@ -69,5 +69,5 @@ export function linear<X extends Shape, W extends Shape>(
     );
   }
   sameDevice(x, weight, op);
-  return wrap(sym.dt_linear(h(x, op), h(weight, op), bias ? h(bias, op) : null), op);
+  return wrap(sym.dt_linear(handleOf(x, op), handleOf(weight, op), bias ? handleOf(bias, op) : null), op);
 }

@@ -1,10 +1,10 @@
 /** Neural-network building blocks over tensors: embedding, dropout, normalization, losses, attention. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
 import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "../shape.ts";
-import { h, type Tensor, wrap } from "../tensor.ts";
+import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { sameDevice } from "./check.ts";
 import { matmul } from "./linalg.ts";
 import { div } from "./elementwise.ts";
@@ -23,7 +23,7 @@ export function embedding<I extends Shape, V extends Dim, E extends Dim>(
   if (weight.rank !== 2) throw new ShapeError(op, `weight must be [vocab, dim], got ${formatShape(weight.shape)}`);
   if (ids.dtype !== "i64" && ids.dtype !== "i32") throw new DTypeError(op, `ids must be i64 or i32, got ${ids.dtype}`);
   sameDevice(weight, ids, op);
-  return wrap(sym.dt_embedding(h(weight, op), h(ids, op)), op);
+  return wrap(sym.dt_embedding(handleOf(weight, op), handleOf(ids, op)), op);
 }
 
 /**
@@ -32,7 +32,7 @@ export function embedding<I extends Shape, V extends Dim, E extends Dim>(
  */
 export function dropout<S extends Shape>(x: Tensor<S>, p: number, key: Key): Tensor<S> {
   if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
-  return wrap(sym.dt_dropout(h(x, "dropout"), p, key.hi, key.lo), "dropout");
+  return wrap(sym.dt_dropout(handleOf(x, "dropout"), p, key.hi, key.lo), "dropout");
 }
 
 /** Standard layer normalization over the last dimension (biased variance inside sqrt, like nn.LayerNorm). */
@@ -47,7 +47,10 @@ export function layerNorm<S extends Shape>(x: Tensor<S>, weight?: Tensor, bias?:
       );
     }
   }
-  return wrap(sym.dt_layer_norm(h(x, op), 1, weight ? h(weight, op) : null, bias ? h(bias, op) : null, eps), op);
+  return wrap(
+    sym.dt_layer_norm(handleOf(x, op), 1, weight ? handleOf(weight, op) : null, bias ? handleOf(bias, op) : null, eps),
+    op,
+  );
 }
 
 /** Options for `crossEntropy`. */
@@ -87,7 +90,7 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
   const code = REDUCTIONS[reduction];
   if (code === undefined) throw new RangeError(`${op}: reduction must be "mean", "sum" or "none", got ${reduction}`);
   sameDevice(logits, target, op);
-  return wrap(sym.dt_cross_entropy(h(logits, op), h(target, op), code, ignoreIndex, labelSmoothing), op);
+  return wrap(sym.dt_cross_entropy(handleOf(logits, op), handleOf(target, op), code, ignoreIndex, labelSmoothing), op);
 }
 
 /** Options for `scaledDotProductAttention`. */
@@ -123,7 +126,10 @@ export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   if (mask && mask.dtype !== "bool") throw new DTypeError(op, `mask must be bool (true = attend), got ${mask.dtype}`);
   if (p > 0 && !key) throw new TypeError(`${op}: dropout ${p} needs a key`);
   if (p === 0 && fused) {
-    return wrap(sym.dt_sdpa(h(q, op), h(k, op), h(v, op), mask ? h(mask, op) : null, 0), op);
+    return wrap(
+      sym.dt_sdpa(handleOf(q, op), handleOf(k, op), handleOf(v, op), mask ? handleOf(mask, op) : null, 0),
+      op,
+    );
   }
   return scope(() => {
     const d = q.shape[q.rank - 1];

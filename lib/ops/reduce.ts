@@ -1,8 +1,13 @@
-/** Reductions and normalizations along a dimension. */
+/**
+ * Reductions and normalizations along a dimension. In every op here a negative `dim` counts from the
+ * end, and an out-of-range `dim` throws a `ShapeError`.
+ *
+ * @module
+ */
 import { fail, sym } from "../../ffi/lib.ts";
-import { DTypeError } from "../../ffi/errors.ts";
+import { DTypeError } from "../errors.ts";
 import type { Reduce, SetDim, Shape } from "../shape.ts";
-import { h, type Handle, type Tensor, wrap, wrapDescribed } from "../tensor.ts";
+import { type Handle, handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";
 import { axis } from "./check.ts";
 import { dimArg, dimsArg, pairOut } from "../scratch.ts";
@@ -10,19 +15,40 @@ import { dimArg, dimsArg, pairOut } from "../scratch.ts";
 type DimsNative = (x: Handle, dims: Float64Array, n: number, keep: number) => Handle | null;
 
 function reduceAll(op: string, fn: (x: Handle) => Handle | null, x: Tensor): Tensor<[]> {
-  return wrap(fn(h(x, op)), op);
+  return wrap(fn(handleOf(x, op)), op);
 }
 
 function reduceDim(op: string, fn: DimsNative, x: Tensor, dim: number, keepDim: boolean): Tensor {
   const a = axis(x.rank, dim, op, x.shape);
-  return wrap(fn(h(x, op), dimArg(a), 1, keepDim ? 1 : 0), op);
+  return wrap(fn(handleOf(x, op), dimArg(a), 1, keepDim ? 1 : 0), op);
 }
 
-/** Sum of all elements, or along `dim` (kept as size 1 with `keepDim`). */
-export function sum<S extends Shape>(x: Tensor<S>): Tensor<[]>;
 /**
- * Sum along `dim`: the dimension is dropped, or kept with size 1 when `keepDim` is true.
- * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ * The signature shared by `argmax`, `argmin` and `logsumexp`: one value per slice along `dim`, the
+ * dimension dropped, or kept with size 1 when `keepDim` is true.
+ */
+export type ReduceAlong = <S extends Shape, const D extends number, const K extends boolean = false>(
+  x: Tensor<S>,
+  dim: D,
+  keepDim?: K,
+) => Tensor<Reduce<S, D, K>>;
+
+/**
+ * The signature shared by `sum`, `mean`, `max` and `min`: with `x` alone, one value for all its
+ * elements (a 0-dim tensor); with `dim`, a {@linkcode ReduceAlong}.
+ */
+export interface Reduction extends ReduceAlong {
+  /** The reduction of all elements. */
+  <S extends Shape>(x: Tensor<S>): Tensor<[]>;
+}
+
+function reduction(op: string, all: (x: Handle) => Handle | null, alongDims: DimsNative): Reduction {
+  return ((x: Tensor, dim?: number, keepDim = false) =>
+    dim === undefined ? reduceAll(op, all, x) : reduceDim(op, alongDims, x, dim, keepDim)) as Reduction;
+}
+
+/**
+ * Sum of all elements, or along `dim` (a {@linkcode Reduction}).
  *
  * @example
  * ```ts
@@ -32,20 +58,10 @@ export function sum<S extends Shape>(x: Tensor<S>): Tensor<[]>;
  * const cols = sum(x, 0, true); // Tensor<[1, 3]>
  * ```
  */
-export function sum<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>>;
-export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return dim === undefined ? reduceAll("sum", sym.dt_sum_all, x) : reduceDim("sum", sym.dt_sum, x, dim, keepDim);
-}
+export const sum: Reduction = reduction("sum", sym.dt_sum_all, sym.dt_sum);
 
-/** Mean of all elements, or along `dim`. */
-export function mean<S extends Shape>(x: Tensor<S>): Tensor<[]>;
 /**
- * Mean along `dim`: the dimension is dropped, or kept with size 1 when `keepDim` is true.
- * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ * Mean of all elements, or along `dim` (a {@linkcode Reduction}).
  *
  * @example
  * ```ts
@@ -53,14 +69,7 @@ export function mean<S extends Shape>(x: Tensor<S>): Tensor<[]>;
  * const mu = mean(x, -1, true); // Tensor<[2, 1]>, broadcasts back against x
  * ```
  */
-export function mean<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>>;
-export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return dim === undefined ? reduceAll("mean", sym.dt_mean_all, x) : reduceDim("mean", sym.dt_mean, x, dim, keepDim);
-}
+export const mean: Reduction = reduction("mean", sym.dt_mean_all, sym.dt_mean);
 
 /** Options for `std` and `var_`. */
 export interface VarianceOptions<K extends boolean> {
@@ -70,20 +79,31 @@ export interface VarianceOptions<K extends boolean> {
   keepDim?: K;
 }
 
-function variance(op: string, fn: typeof sym.dt_std, x: Tensor, dim: number | undefined, o: VarianceOptions<boolean>) {
-  const dims = dim === undefined ? x.shape.map((_, i) => i) : [axis(x.rank, dim, op, x.shape)];
-  const unbiased = o.unbiased ?? true;
-  return wrap(fn(h(x, op), dimsArg(dims, op), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
+/**
+ * The signature shared by `std` and `var_`: the spread of all elements (a 0-dim tensor), or of each
+ * slice along `dim`, unbiased unless `{ unbiased: false }`.
+ */
+export interface Spread {
+  /** The spread along `dim`. */
+  <S extends Shape, const D extends number, const K extends boolean = false>(
+    x: Tensor<S>,
+    dim: D,
+    options?: VarianceOptions<K>,
+  ): Tensor<Reduce<S, D, K>>;
+  /** The spread of all elements. */
+  <S extends Shape>(x: Tensor<S>, dim?: undefined, options?: VarianceOptions<false>): Tensor<[]>;
 }
 
-/** Standard deviation (unbiased unless `{ unbiased: false }`) of all elements or along `dim`. */
-export function std<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  options?: VarianceOptions<K>,
-): Tensor<Reduce<S, D, K>>;
+function spread(op: string, fn: typeof sym.dt_std): Spread {
+  return ((x: Tensor, dim?: number, o: VarianceOptions<boolean> = {}) => {
+    const dims = dim === undefined ? x.shape.map((_, i) => i) : [axis(x.rank, dim, op, x.shape)];
+    const unbiased = o.unbiased ?? true;
+    return wrap(fn(handleOf(x, op), dimsArg(dims, op), dims.length, unbiased ? 1 : 0, o.keepDim ? 1 : 0), op);
+  }) as Spread;
+}
+
 /**
- * Standard deviation of all elements, as a scalar tensor (unbiased unless `{ unbiased: false }`).
+ * Standard deviation of all elements or along `dim` (a {@linkcode Spread}).
  *
  * @example
  * ```ts
@@ -92,19 +112,10 @@ export function std<S extends Shape, const D extends number, const K extends boo
  * const perRow = std(x, -1, { keepDim: true }); // Tensor<[2, 1]>
  * ```
  */
-export function std<S extends Shape>(x: Tensor<S>, dim?: undefined, options?: VarianceOptions<false>): Tensor<[]>;
-export function std(x: Tensor, dim?: number, options: VarianceOptions<boolean> = {}): Tensor {
-  return variance("std", sym.dt_std, x, dim, options);
-}
+export const std: Spread = spread("std", sym.dt_std);
 
-/** Variance (unbiased unless `{ unbiased: false }`) of all elements or along `dim`. */
-export function variance_<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  options?: VarianceOptions<K>,
-): Tensor<Reduce<S, D, K>>;
 /**
- * Variance of all elements, as a scalar tensor (unbiased unless `{ unbiased: false }`); exported as `var_`.
+ * Variance of all elements or along `dim` (a {@linkcode Spread}; `var` is a reserved word).
  *
  * @example
  * ```ts
@@ -113,17 +124,13 @@ export function variance_<S extends Shape, const D extends number, const K exten
  * const popVar = var_(x, 0, { unbiased: false }); // Tensor<[3]>
  * ```
  */
-export function variance_<S extends Shape>(x: Tensor<S>, dim?: undefined, options?: VarianceOptions<false>): Tensor<[]>;
-export function variance_(x: Tensor, dim?: number, options: VarianceOptions<boolean> = {}): Tensor {
-  return variance("var", sym.dt_var, x, dim, options);
-}
-export { variance_ as var_ };
+export const var_: Spread = spread("var", sym.dt_var);
+/** The same function as `var_`, under a name that reads as a word. */
+export { var_ as variance_ };
 
-/** Largest element, or largest along `dim`. */
-export function max<S extends Shape>(x: Tensor<S>): Tensor<[]>;
 /**
- * Largest values along `dim` (values only; use `argmax` for positions): the dimension is dropped,
- * or kept with size 1 when `keepDim` is true. A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ * Largest element, or largest values along `dim` (a {@linkcode Reduction}; values only, `argmax`
+ * gives positions).
  *
  * @example
  * ```ts
@@ -132,20 +139,11 @@ export function max<S extends Shape>(x: Tensor<S>): Tensor<[]>;
  * const rowMax = max(x, 1); // Tensor<[2]>
  * ```
  */
-export function max<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>>;
-export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return dim === undefined ? reduceAll("max", sym.dt_max_all, x) : reduceDim("max", sym.dt_amax, x, dim, keepDim);
-}
+export const max: Reduction = reduction("max", sym.dt_max_all, sym.dt_amax);
 
-/** Smallest element, or smallest along `dim`. */
-export function min<S extends Shape>(x: Tensor<S>): Tensor<[]>;
 /**
- * Smallest values along `dim` (values only; use `argmin` for positions): the dimension is dropped,
- * or kept with size 1 when `keepDim` is true. A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
+ * Smallest element, or smallest values along `dim` (a {@linkcode Reduction}; values only, `argmin`
+ * gives positions).
  *
  * @example
  * ```ts
@@ -154,44 +152,21 @@ export function min<S extends Shape>(x: Tensor<S>): Tensor<[]>;
  * const colMin = min(x, 0, true); // Tensor<[1, 3]>
  * ```
  */
-export function min<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>>;
-export function min(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return dim === undefined ? reduceAll("min", sym.dt_min_all, x) : reduceDim("min", sym.dt_amin, x, dim, keepDim);
+export const min: Reduction = reduction("min", sym.dt_min_all, sym.dt_amin);
+
+function reduceAlong(op: string, fn: typeof sym.dt_argmax): ReduceAlong {
+  return ((x: Tensor, dim: number, keepDim: boolean = false) =>
+    wrap(fn(handleOf(x, op), axis(x.rank, dim, op, x.shape), keepDim ? 1 : 0), op)) as ReduceAlong;
 }
 
-/** Index (i64) of the largest element along `dim`. */
-export function argmax<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>> {
-  return wrap(sym.dt_argmax(h(x, "argmax"), axis(x.rank, dim, "argmax", x.shape), keepDim ? 1 : 0), "argmax");
-}
+/** Index (i64) of the largest element along `dim` (a {@linkcode ReduceAlong}). */
+export const argmax: ReduceAlong = reduceAlong("argmax", sym.dt_argmax);
 
-/** Index (i64) of the smallest element along `dim`. */
-export function argmin<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>> {
-  return wrap(sym.dt_argmin(h(x, "argmin"), axis(x.rank, dim, "argmin", x.shape), keepDim ? 1 : 0), "argmin");
-}
+/** Index (i64) of the smallest element along `dim` (a {@linkcode ReduceAlong}). */
+export const argmin: ReduceAlong = reduceAlong("argmin", sym.dt_argmin);
 
-/** log(sum(exp(x))) along `dim`, computed stably. */
-export function logsumexp<S extends Shape, const D extends number, const K extends boolean = false>(
-  x: Tensor<S>,
-  dim: D,
-  keepDim?: K,
-): Tensor<Reduce<S, D, K>> {
-  return wrap(
-    sym.dt_logsumexp(h(x, "logsumexp"), axis(x.rank, dim, "logsumexp", x.shape), keepDim ? 1 : 0),
-    "logsumexp",
-  );
-}
+/** log(sum(exp(x))) along `dim`, computed stably (a {@linkcode ReduceAlong}). */
+export const logsumexp: ReduceAlong = reduceAlong("logsumexp", sym.dt_logsumexp);
 
 function floatOnly(x: Tensor, op: string): void {
   if (!isFloat(x.dtype)) throw new DTypeError(op, `needs a floating-point tensor, got ${x.dtype}`);
@@ -200,7 +175,6 @@ function floatOnly(x: Tensor, op: string): void {
 /**
  * Softmax along `dim`: exponentiates and normalizes so that every slice along `dim` sums to 1; the
  * shape is unchanged. Needs a floating-point tensor (throws a `DTypeError` otherwise).
- * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
  *
  * @example
  * ```ts
@@ -209,13 +183,12 @@ function floatOnly(x: Tensor, op: string): void {
  */
 export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "softmax");
-  return wrap(sym.dt_softmax(h(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
+  return wrap(sym.dt_softmax(handleOf(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
 }
 
 /**
  * log(softmax(x)) along `dim`, computed without the overflow or underflow of taking the two steps
  * separately; the shape is unchanged. Needs a floating-point tensor (throws a `DTypeError` otherwise).
- * A negative `dim` counts from the end; an out-of-range `dim` throws a `ShapeError`.
  *
  * @example
  * ```ts
@@ -224,7 +197,7 @@ export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
  */
 export function logSoftmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "logSoftmax");
-  return wrap(sym.dt_log_softmax(h(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
+  return wrap(sym.dt_log_softmax(handleOf(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
 }
 
 /**
@@ -252,10 +225,15 @@ export function topk<S extends Shape, const K extends number, const D extends nu
       `topk: k must be an integer in [0, ${x.shape[a]}] for dimension ${dim} of [${x.shape}], got ${k}`,
     );
   }
-  const out = pairOut;
-  const status = sym.dt_topk(h(x, op), k, a, options.largest === false ? 0 : 1, options.sorted === false ? 0 : 1, out);
+  const status = sym.dt_topk(
+    handleOf(x, op),
+    k,
+    a,
+    options.largest === false ? 0 : 1,
+    options.sorted === false ? 0 : 1,
+    pairOut,
+  );
   if (status !== 0) fail(op);
-  const values = wrapDescribed<SetDim<S, D, K>>(Deno.UnsafePointer.create(out[0])!, op);
-  const indices = wrapDescribed<SetDim<S, D, K>>(Deno.UnsafePointer.create(out[1])!, op);
+  const [values, indices] = wrapAll(pairOut, op) as Tensor<SetDim<S, D, K>>[];
   return { values, indices };
 }

@@ -1,5 +1,5 @@
 /** Reshaping, reordering, slicing, joining and indexing. */
-import { DTypeError, ShapeError } from "../../ffi/errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
 import { dimsArg, sizesArg } from "../scratch.ts";
 import {
@@ -13,7 +13,7 @@ import {
   type Sizes,
   type Transpose,
 } from "../shape.ts";
-import { h, type Tensor, wrap } from "../tensor.ts";
+import { handleList, handleOf, type Tensor, wrap } from "../tensor.ts";
 import { axis, product, sameDevice } from "./check.ts";
 
 /** A requested shape where -1 (inferred) reads as an unknown size. */
@@ -49,13 +49,13 @@ function resolveSizes(from: readonly number[], to: readonly Dim[], op: string): 
  */
 export function reshape<const To extends Shape>(x: Tensor, shape: Sizes<To>): Tensor<Reshaped<To>> {
   const sizes = resolveSizes(x.shape, shape as readonly Dim[], "reshape");
-  return wrap(sym.dt_reshape(h(x, "reshape"), sizesArg(sizes, "reshape"), sizes.length), "reshape");
+  return wrap(sym.dt_reshape(handleOf(x, "reshape"), sizesArg(sizes, "reshape"), sizes.length), "reshape");
 }
 
 /** Like `reshape` but never copies: fails when the memory layout does not allow a view. */
 export function view<const To extends Shape>(x: Tensor, shape: Sizes<To>): Tensor<Reshaped<To>> {
   const sizes = resolveSizes(x.shape, shape as readonly Dim[], "view");
-  return wrap(sym.dt_view(h(x, "view"), sizesArg(sizes, "view"), sizes.length), "view");
+  return wrap(sym.dt_view(handleOf(x, "view"), sizesArg(sizes, "view"), sizes.length), "view");
 }
 
 /** Broadcasts size-1 dimensions to `shape` without copying (-1 keeps a size). */
@@ -71,7 +71,7 @@ export function expand<const To extends Shape>(x: Tensor, shape: Sizes<To>): Ten
       throw new ShapeError("expand", `cannot expand ${formatShape(x.shape)} to ${formatShape(sizes)}`);
     }
   });
-  return wrap(sym.dt_expand(h(x, "expand"), dimsArg(sizes, "expand"), sizes.length), "expand");
+  return wrap(sym.dt_expand(handleOf(x, "expand"), dimsArg(sizes, "expand"), sizes.length), "expand");
 }
 
 /**
@@ -92,7 +92,7 @@ export function transpose<S extends Shape, const I extends number, const J exten
 ): Tensor<Transpose<S, I, J>> {
   const a = axis(x.rank, i, "transpose", x.shape);
   const b = axis(x.rank, j, "transpose", x.shape);
-  return wrap(sym.dt_transpose(h(x, "transpose"), a, b), "transpose");
+  return wrap(sym.dt_transpose(handleOf(x, "transpose"), a, b), "transpose");
 }
 
 /** Reorders dimensions: `permute(x, [0, 2, 1, 3])`. */
@@ -109,12 +109,12 @@ export function permute<S extends Shape, const P extends readonly number[]>(
   }
   const dims = order.map((d) => axis(x.rank, d, op, x.shape));
   if (new Set(dims).size !== dims.length) throw new ShapeError(op, `order ${formatShape(order)} repeats a dimension`);
-  return wrap(sym.dt_permute(h(x, op), dimsArg(dims, op), dims.length), op);
+  return wrap(sym.dt_permute(handleOf(x, op), dimsArg(dims, op), dims.length), op);
 }
 
 /** The same values laid out contiguously (no copy if they already are). */
 export function contiguous<S extends Shape>(x: Tensor<S>): Tensor<S> {
-  return wrap(sym.dt_contiguous(h(x, "contiguous")), "contiguous");
+  return wrap(sym.dt_contiguous(handleOf(x, "contiguous")), "contiguous");
 }
 
 /** Removes dimension `dim`, which must have size 1. */
@@ -123,13 +123,13 @@ export function squeeze<S extends Shape, const D extends number>(x: Tensor<S>, d
   if (x.shape[a] !== 1) {
     throw new ShapeError("squeeze", `dimension ${dim} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
   }
-  return wrap(sym.dt_squeeze(h(x, "squeeze"), a), "squeeze");
+  return wrap(sym.dt_squeeze(handleOf(x, "squeeze"), a), "squeeze");
 }
 
 /** Inserts a dimension of size 1 at `dim` (negative counts from the end of the result). */
 export function unsqueeze<S extends Shape, const D extends number>(x: Tensor<S>, dim: D): Tensor<InsertDim<S, D>> {
   const a = axis(x.rank + 1, dim, "unsqueeze", x.shape);
-  return wrap(sym.dt_unsqueeze(h(x, "unsqueeze"), a), "unsqueeze");
+  return wrap(sym.dt_unsqueeze(handleOf(x, "unsqueeze"), a), "unsqueeze");
 }
 
 /** Elements start, start+step, ... < end along `dim` (negative start/end count from the end). */
@@ -142,13 +142,7 @@ export function slice<S extends Shape, const D extends number>(
 ): Tensor<SetDim<S, D, number>> {
   const a = axis(x.rank, dim, "slice", x.shape);
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
-  return wrap(sym.dt_slice(h(x, "slice"), a, start, end, step), "slice");
-}
-
-function handles(xs: readonly Tensor[], op: string): BigUint64Array {
-  const out = new BigUint64Array(xs.length);
-  xs.forEach((t, i) => out[i] = BigInt(Deno.UnsafePointer.value(h(t, op))));
-  return out;
+  return wrap(sym.dt_slice(handleOf(x, "slice"), a, start, end, step), "slice");
 }
 
 function checkJoin(xs: readonly Tensor[], op: string, skip: number | null): void {
@@ -172,7 +166,7 @@ export function cat<S extends Shape, const D extends number>(
   if (xs.length === 0) throw new ShapeError("cat", "needs at least one tensor");
   const a = axis(xs[0].rank, dim, "cat", xs[0].shape);
   checkJoin(xs, "cat", a);
-  return wrap(sym.dt_cat(handles(xs, "cat"), xs.length, a), "cat");
+  return wrap(sym.dt_cat(handleList(xs, "cat"), xs.length, a), "cat");
 }
 
 /** Joins same-shaped tensors along a new dimension. */
@@ -183,7 +177,7 @@ export function stack<S extends Shape, const D extends number>(
   if (xs.length === 0) throw new ShapeError("stack", "needs at least one tensor");
   const a = axis(xs[0].rank + 1, dim, "stack", xs[0].shape);
   checkJoin(xs, "stack", null);
-  return wrap(sym.dt_stack(handles(xs, "stack"), xs.length, a), "stack");
+  return wrap(sym.dt_stack(handleList(xs, "stack"), xs.length, a), "stack");
 }
 
 function checkIndex(index: Tensor, op: string): void {
@@ -200,7 +194,7 @@ export function gather<I extends Shape>(x: Tensor, dim: number, index: Tensor<I>
   if (index.rank !== x.rank) {
     throw new ShapeError("gather", `index ${formatShape(index.shape)} must have the rank of x ${formatShape(x.shape)}`);
   }
-  return wrap(sym.dt_gather(h(x, "gather"), a, h(index, "gather")), "gather");
+  return wrap(sym.dt_gather(handleOf(x, "gather"), a, handleOf(index, "gather")), "gather");
 }
 
 /** The entries of `x` at `index` (1-D) along `dim`. */
@@ -212,17 +206,17 @@ export function indexSelect<S extends Shape, const D extends number, N extends D
   const a = axis(x.rank, dim, "indexSelect", x.shape);
   checkIndex(index, "indexSelect");
   if (index.rank !== 1) throw new ShapeError("indexSelect", `index must be 1-D, got ${formatShape(index.shape)}`);
-  return wrap(sym.dt_index_select(h(x, "indexSelect"), a, h(index, "indexSelect")), "indexSelect");
+  return wrap(sym.dt_index_select(handleOf(x, "indexSelect"), a, handleOf(index, "indexSelect")), "indexSelect");
 }
 
 /** The lower triangle of the last two dimensions (diagonal `k` and below); the rest zero. */
 export function tril<S extends Shape>(x: Tensor<S>, k = 0): Tensor<S> {
   if (x.rank < 2) throw new ShapeError("tril", `needs at least 2 dimensions, got ${formatShape(x.shape)}`);
-  return wrap(sym.dt_tril(h(x, "tril"), k), "tril");
+  return wrap(sym.dt_tril(handleOf(x, "tril"), k), "tril");
 }
 
 /** The upper triangle of the last two dimensions (diagonal `k` and above); the rest zero. */
 export function triu<S extends Shape>(x: Tensor<S>, k = 0): Tensor<S> {
   if (x.rank < 2) throw new ShapeError("triu", `needs at least 2 dimensions, got ${formatShape(x.shape)}`);
-  return wrap(sym.dt_triu(h(x, "triu"), k), "triu");
+  return wrap(sym.dt_triu(handleOf(x, "triu"), k), "triu");
 }

@@ -1,34 +1,19 @@
 /**
  * Adam and AdamW as pure updates: `adamUpdate(params, grads, state, config)` returns new parameters
  * and a new state and leaves its inputs untouched (free the old trees when done with them). The
- * arithmetic is PyTorch's single-tensor Adam, done natively in one call per parameter.
+ * arithmetic is PyTorch's single-tensor Adam: one `adamStep` op per parameter.
  *
  * `{ donate: true }` is the training loop's fast path: the caller promises never to read the input
  * parameters and moments again (only to free them), so the update may reuse their memory. The
  * results are the same bits; a step then copies no parameters or moments, and peak memory holds
  * one set of them instead of two.
  */
-import { fail, sym } from "../../ffi/lib.ts";
 import { zerosLike } from "../create.ts";
-import { flatten, type MapLeaves, mapTree } from "../tree.ts";
-import { h, type Tensor } from "../tensor.ts";
-import { wrapAll } from "./handles.ts";
+import { type AdamConfig, adamHyper, adamStep } from "../ops/optim.ts";
+import { flatten, type MapLeaves, mapTree, replaceLeaves } from "../tree.ts";
+import type { Tensor } from "../tensor.ts";
 
-/** Hyperparameters of one Adam/AdamW step; the defaults are PyTorch's. */
-export interface AdamConfig {
-  /** Learning rate of this step (schedules pass the current value). */
-  lr: number;
-  /** Decay rate of the first-moment (mean) estimate; default 0.9. */
-  beta1?: number;
-  /** Decay rate of the second-moment (uncentered variance) estimate; default 0.999. */
-  beta2?: number;
-  /** Added to the denominator for numerical stability; default 1e-8. */
-  eps?: number;
-  /** L2 penalty (Adam) or decoupled decay rate (AdamW); default 0 (none). */
-  weightDecay?: number;
-  /** AdamW: decay the weights directly instead of adding weight_decay·param to the gradient. */
-  decoupled?: boolean;
-}
+export type { AdamConfig };
 
 /**
  * What Adam carries from one step to the next for a parameter tree `P`: the step count and the two
@@ -91,40 +76,21 @@ export function adamUpdate<P>(
   config: AdamConfig,
   { donate = false }: UpdateOptions = {},
 ): { params: P; state: AdamState<P> } {
-  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false } = config;
-  if (!(lr >= 0)) throw new RangeError(`adam: lr must be ≥ 0, got ${lr}`);
+  const hyper = adamHyper(config);
   const step = state.step + 1;
   const g = new Map(flatten(grads));
   const m = new Map(flatten(state.m));
   const v = new Map(flatten(state.v));
-  const updated = new Map<string, Tensor[]>();
-  const slots = new BigUint64Array(3);
   const leaves = flatten(params);
   // Updating in place twice through a shared leaf (tied weights) would apply two steps to it.
   if (donate && new Set(leaves.map(([, t]) => t)).size !== leaves.length) {
     throw new TypeError("adam: donate needs distinct parameter tensors; this tree shares one between paths");
   }
-  for (const [path, p] of leaves) {
+  const updated = leaves.map(([path, p]) => {
     const gi = g.get(path), mi = m.get(path), vi = v.get(path);
     if (!gi || !mi || !vi) throw new TypeError(`adam: no gradient or moment for parameter "${path}"`);
-    const status = sym.dt_adam(
-      h(p, "adam"),
-      h(gi, "adam"),
-      h(mi, "adam"),
-      h(vi, "adam"),
-      lr,
-      beta1,
-      beta2,
-      eps,
-      weightDecay,
-      decoupled ? 1 : 0,
-      step,
-      donate ? 1 : 0,
-      slots,
-    );
-    if (status !== 0) fail(`adam (${path})`);
-    updated.set(path, wrapAll(slots, "adam"));
-  }
-  const pick = (i: number) => mapTree(params, (_, path) => updated.get(path)![i]);
+    return adamStep(p, gi, mi, vi, hyper, step, donate, `adam (${path})`);
+  });
+  const pick = (i: number) => replaceLeaves(params, updated.map((u) => u[i]));
   return { params: pick(0) as P, state: { step, m: pick(1), v: pick(2) } };
 }

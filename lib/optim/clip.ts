@@ -1,8 +1,7 @@
 /** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ computes it. */
-import { fail, sym } from "../../ffi/lib.ts";
-import { flatten, type MapLeaves, mapTree } from "../tree.ts";
+import { clipByGlobalNorm } from "../ops/optim.ts";
+import { type MapLeaves, replaceLeaves, treeLeaves } from "../tree.ts";
 import type { Tensor } from "../tensor.ts";
-import { handleList, wrapAll } from "./handles.ts";
 
 /**
  * Gradients scaled to a global L2 norm of at most `maxNorm`, and the norm before clipping (0-dim).
@@ -25,21 +24,6 @@ export function clipGradNorm<G>(
   maxNorm: number,
   { donate = false }: { donate?: boolean } = {},
 ): { grads: MapLeaves<G, Tensor>; norm: Tensor<[]> } {
-  if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const flat = flatten(grads);
-  const slots = new BigUint64Array(flat.length + 1);
-  if (
-    sym.dt_clip_grad_norm(
-      handleList(flat.map(([, t]) => t), "clipGradNorm"),
-      flat.length,
-      maxNorm,
-      donate ? 1 : 0,
-      slots,
-    ) !== 0
-  ) {
-    fail("clipGradNorm");
-  }
-  const out = wrapAll(slots, "clipGradNorm");
-  const byPath = new Map(flat.map(([path], i) => [path, out[i]]));
-  return { grads: mapTree(grads, (_, path) => byPath.get(path)!), norm: out[flat.length] as Tensor<[]> };
+  const { scaled, norm } = clipByGlobalNorm(treeLeaves(grads), maxNorm, donate, "clipGradNorm");
+  return { grads: replaceLeaves(grads, scaled), norm };
 }

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { envVar } from "../../ffi/env.ts";
-import { cacheRoot } from "../../ffi/paths.ts";
+import { cacheRoot, envVar } from "../../lib/runtime.ts";
 import { DownloadError, downloadFile } from "./download.ts";
 import { parseConfig, replaceDir } from "./folder.ts";
 

@@ -5,8 +5,8 @@
  *    more piece of the DSL's work added per row, paired against the bare raw loop, so "DSL added"
  *    is what that piece really costs next to the native call (allocation and GC effects included).
  * Every piece is the library's own code (the `Tensor` constructor, `wrap`, `adopt`, `release`, the
- * checks), never a copy, so the breakdown follows the library as it changes. The handle check the
- * ops run first is private to lib/tensor.ts: it is counted with the checks (the DSL's op less `wrap`).
+ * checks), never a copy, so the breakdown follows the library as it changes. The live-handle check
+ * the ops run first (`handleOf`) is counted with the checks (the DSL's op less `wrap`).
  */
 import { sym } from "../../ffi/lib.ts";
 import { broadcastShapes, sameDevice } from "../../lib/ops/check.ts";
