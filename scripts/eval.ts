@@ -199,7 +199,7 @@ async function main(): Promise<void> {
   // Loaded only here: scoring files needs neither the native library nor the training code.
   const { loadModelFolder } = await import("../nmt/io/folder.ts");
   const { translate } = await import("../nmt/decode/translate.ts");
-  const { parseLengthPenalty } = await import("../nmt/decode/beam.ts");
+  const { parseLengthPenalty } = await import("../nmt/decode/parse_length_penalty.ts");
   const { loadPairs } = await import("../nmt/data/corpus.ts");
   const { syntheticCorpus } = await import("../nmt/data/synthetic.ts");
   const { splitBySource } = await import("../nmt/data/split.ts");

@@ -6,7 +6,8 @@
 import { parseCommandLine } from "./cli.ts";
 import { loadModelFolder, type ModelFolder } from "../nmt/io/folder.ts";
 import { type MaxLen, translate, type TranslateOptions, type Translation } from "../nmt/decode/translate.ts";
-import { type LengthPenalty, parseLengthPenalty } from "../nmt/decode/beam.ts";
+import type { LengthPenalty } from "../nmt/decode/beam.ts";
+import { parseLengthPenalty } from "../nmt/decode/parse_length_penalty.ts";
 import { resolveModelFolder } from "../nmt/io/hub.ts";
 import { renderAttention } from "../nmt/decode/attention_html.ts";
 import type { Device } from "../lib/device.ts";

@@ -4,6 +4,7 @@ import { free, memory, scope } from "../mod.ts";
 import { padBatch, transformer } from "../nmt/mod.ts";
 import { loadModelFolder } from "../nmt/io/folder.ts";
 import { beamSearch, penalized } from "../nmt/decode/beam.ts";
+import { parseLengthPenalty } from "../nmt/decode/parse_length_penalty.ts";
 import { greedyDecode } from "../nmt/decode/greedy.ts";
 import { resolveMaxLen, sourceIds, translate } from "../nmt/decode/translate.ts";
 import { FIXTURES, ROOT } from "./helpers/reference.ts";
@@ -59,6 +60,43 @@ Deno.test("beam search: beam 1 is greedy exactly; wider beams rank finished hypo
   } finally {
     free([folder.model.params, folder.model.buffers]);
   }
+});
+
+Deno.test("beam search: each sentence of a batch gets the hypotheses it gets decoded alone", async () => {
+  const folder = loadModelFolder(SMALL);
+  try {
+    const ids = await Promise.all(sentences.slice(0, 8).map(async (s) => (await sourceIds(folder, s)).ids));
+    const opts = { maxLen: 12, sos: 2, eos: 3, beam: 3, nbest: 3, lengthPenalty: { kind: "average" } } as const;
+    const search = (batch: number[][]) =>
+      scope(() => {
+        const src = padBatch<"src">(batch, 1);
+        return beamSearch(folder.model, src, transformer.paddingMask(src, 1), opts);
+      });
+    const together = search(ids);
+    ids.forEach((sentence, i) => {
+      const [alone] = search([sentence]);
+      assert.deepEqual(together[i].map((h) => h.ids), alone.map((h) => h.ids), `sentence ${i}: same hypotheses`);
+      together[i].forEach((h, k) => assert.ok(Math.abs(h.score - alone[k].score) < 1e-4, `sentence ${i}: same scores`));
+    });
+  } finally {
+    free([folder.model.params, folder.model.buffers]);
+  }
+});
+
+Deno.test("parseLengthPenalty: the spellings, the defaults by beam, and errors naming the field", () => {
+  assert.deepEqual(parseLengthPenalty(undefined, 1), { kind: "none" });
+  assert.deepEqual(parseLengthPenalty(undefined, 4), { kind: "gnmt", alpha: 0.6 });
+  assert.deepEqual(parseLengthPenalty("none", 4), { kind: "none" });
+  assert.deepEqual(parseLengthPenalty("average", 1), { kind: "average" });
+  assert.deepEqual(parseLengthPenalty("gnmt:1.25", 2), { kind: "gnmt", alpha: 1.25 });
+  assert.throws(
+    () => parseLengthPenalty("gnmt:-1", 2),
+    new RangeError('--length-penalty must be none, average or gnmt:ALPHA, got "gnmt:-1"'),
+  );
+  assert.throws(
+    () => parseLengthPenalty("huge", 2, '"lengthPenalty"'),
+    new RangeError('"lengthPenalty" must be none, average or gnmt:ALPHA, got "huge"'),
+  );
 });
 
 Deno.test("length penalties and relative max lengths follow their definitions", () => {

@@ -1,11 +1,16 @@
 /**
- * Beam search with the key/value cache, batched: every sentence keeps `beam` live hypotheses, all
- * decoded together as batch × beam rows. A hypothesis that emits [EOS] is finished: it is kept
- * with its score and no longer extended. Scores are summed log-probabilities, optionally divided by
- * a length penalty when hypotheses are compared. With beam 1 this is greedy decoding exactly.
+ * Beam search with the key/value cache, batched: every sentence keeps `beam` open hypotheses, and
+ * all sentences decode together, one `decodeStep` per position for the whole batch. A hypothesis
+ * that emits [EOS] is finished: it is kept with its score and no longer extended. Scores are summed
+ * log-probabilities, optionally divided by a length penalty when hypotheses are compared. With
+ * beam 1 this is greedy decoding exactly.
+ *
+ * The tensors hold one row per open hypothesis: sentence s's hypotheses sit in rows s·beam …
+ * s·beam + beam − 1. The bookkeeping (which hypotheses live, which finished) is plain values.
  */
 import { tensor } from "../../lib/create.ts";
 import { noGrad } from "../../lib/autograd.ts";
+import type { Device } from "../../lib/device.ts";
 import { logSoftmax, topk } from "../../lib/ops/reduce.ts";
 import { add } from "../../lib/ops/elementwise.ts";
 import { indexSelect, reshape } from "../../lib/ops/shape.ts";
@@ -13,6 +18,7 @@ import { free, keep, scope } from "../../lib/scope.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
 import { values } from "../../lib/transfer.ts";
 import {
+  type DecoderContext,
   decoderContext,
   decodeStep,
   emptyCache,
@@ -50,18 +56,6 @@ export interface Hypothesis {
   score: number;
 }
 
-/**
- * A length penalty from its command-line spelling: none, average or gnmt:ALPHA. Left out, beam
- * search gets gnmt:0.6 (GNMT's value) and greedy none. Throws a RangeError naming the bad value.
- */
-export function parseLengthPenalty(value: string | undefined, beam: number): LengthPenalty {
-  if (value === undefined) return beam > 1 ? { kind: "gnmt", alpha: 0.6 } : { kind: "none" };
-  if (value === "none" || value === "average") return { kind: value };
-  const m = /^gnmt:(\d+(?:\.\d+)?)$/.exec(value);
-  if (!m) throw new RangeError(`--length-penalty must be none, average or gnmt:ALPHA, got ${JSON.stringify(value)}`);
-  return { kind: "gnmt", alpha: Number(m[1]) };
-}
-
 export function penalized(logProb: number, length: number, lp: LengthPenalty): number {
   switch (lp.kind) {
     case "none":
@@ -73,9 +67,36 @@ export function penalized(logProb: number, length: number, lp: LengthPenalty): n
   }
 }
 
-interface Live {
+/** A hypothesis still being extended. */
+interface Open {
   ids: number[];
+  /** Sum of the token log-probabilities; -Infinity for a dead row that only keeps the batch full. */
   logProb: number;
+  /** The place (0 … beam − 1) in its sentence's previous beam of the hypothesis it extends. */
+  parent: number;
+}
+
+/** One sentence's search between two steps. */
+interface SentenceBeam {
+  /** Exactly `beam` hypotheses, one per batch row of the sentence, best first; dead ones last. */
+  open: Open[];
+  /** Hypotheses that emitted [EOS], in the order they were found. */
+  finished: Hypothesis[];
+}
+
+/** A one-token extension of an open hypothesis, as the model scores it. */
+interface Candidate {
+  /** The place of the extended hypothesis in its sentence's beam. */
+  parent: number;
+  token: number;
+  /** The parent's logProb plus the token's. */
+  logProb: number;
+}
+
+interface Settings {
+  beam: number;
+  eos: number;
+  lengthPenalty: LengthPenalty;
 }
 
 /** The `nbest` best hypotheses of each sentence, best first. */
@@ -85,93 +106,133 @@ export function beamSearch(
   srcMask: Tensor,
   opts: BeamOptions,
 ): Hypothesis[][] {
-  const { beam: K, maxLen, sos, eos } = opts;
-  const lp = opts.lengthPenalty ?? { kind: "none" };
+  const { beam, maxLen, sos, eos } = opts;
+  const settings: Settings = { beam, eos, lengthPenalty: opts.lengthPenalty ?? { kind: "none" } };
   const nbest = opts.nbest ?? 1;
-  if (!Number.isInteger(K) || K < 1) throw new RangeError(`beamSearch: beam must be a positive integer, got ${K}`);
-  if (!Number.isInteger(nbest) || nbest < 1 || nbest > K) {
-    throw new RangeError(`beamSearch: nbest must be in [1, ${K}], got ${nbest}`);
+  if (!Number.isInteger(beam) || beam < 1) {
+    throw new RangeError(`beamSearch: beam must be a positive integer, got ${beam}`);
+  }
+  if (!Number.isInteger(nbest) || nbest < 1 || nbest > beam) {
+    throw new RangeError(`beamSearch: nbest must be in [1, ${beam}], got ${nbest}`);
   }
   const limit = Math.min(maxLen, model.config.tgt_seq_len + 1);
-  const B = src.shape[0];
-  const V = model.config.tgt_vocab_size;
-  const device = src.device;
 
   return noGrad(() =>
     scope(() => {
-      // Every sentence's encoder output repeated once per beam row: row b*K + k.
-      const rows = tensor(Array.from({ length: B * K }, (_, r) => Math.floor(r / K)), [B * K], {
-        dtype: "i64",
-        device,
-      });
-      const memory = indexSelect(encode(model, src, srcMask, evalMode), 0, assume<[number]>(rows));
-      const mask = indexSelect(srcMask, 0, assume<[number]>(rows));
-      const ctx = decoderContext(model, assume(memory), mask);
+      const ctx = beamContext(model, src, srcMask, beam);
       let cache: SelfCache = emptyCache(model);
-      // At the start all K rows of a sentence are the same [SOS]; only row 0 may expand.
-      let live: Live[][] = Array.from(
-        { length: B },
-        () => Array.from({ length: K }, (_, k) => ({ ids: [sos], logProb: k === 0 ? 0 : -Infinity })),
-      );
-      const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
-      const done = new Array<boolean>(B).fill(false);
-
-      for (let position = 0; position + 1 < limit && done.includes(false); position++) {
-        const tokens = live.flatMap((hyps) => hyps.map((h) => h.ids[h.ids.length - 1]));
-        const cumulative = live.flatMap((hyps) => hyps.map((h) => h.logProb));
-        const step = scope(() => {
-          const { logits, cache: next } = decodeStep(
-            model,
-            ctx,
-            cache,
-            assume(tensor(tokens, [B * K, 1], { dtype: "i64", device })),
-            position,
-          );
-          const scores = add(logSoftmax(logits, -1), tensor(cumulative, [B * K, 1], { device, dtype: logits.dtype })); // [B*K, V]
-          const best = topk(reshape(scores, [B, K * V]), Math.min(2 * K, K * V), -1);
-          return { cache: next, values: values(best.values), indices: values(best.indices) };
-        });
-        const width = step.values.length / B;
-        const nextLive: Live[][] = [];
-        const parents: number[] = [];
-        for (let b = 0; b < B; b++) {
-          const chosen: Live[] = [];
-          for (let c = 0; c < width && !done[b] && chosen.length < K; c++) {
-            const logProb = step.values[b * width + c];
-            if (logProb === -Infinity) break;
-            const flat = step.indices[b * width + c];
-            const parent = Math.floor(flat / V), token = flat % V;
-            const ids = [...live[b][parent].ids, token];
-            if (token === eos) {
-              finished[b].push({ ids, logProb, score: penalized(logProb, ids.length - 1, lp) });
-              if (finished[b].length >= K) done[b] = true;
-            } else {
-              chosen.push({ ids, logProb });
-              parents.push(b * K + parent);
-            }
-          }
-          // Rows of finished sentences (or short of candidates) keep decoding harmless copies.
-          while (chosen.length < K) {
-            chosen.push({ ids: [...live[b][0].ids, eos], logProb: -Infinity });
-            parents.push(b * K);
-          }
-          nextLive.push(chosen);
-        }
-        const order = tensor(parents, [B * K], { dtype: "i64", device });
-        const reordered = step.cache.map((c) =>
-          c && { k: indexSelect(c.k, 0, assume<[number]>(order)), v: indexSelect(c.v, 0, assume<[number]>(order)) }
-        );
-        free([cache, step.cache, order]);
-        cache = keep(reordered) as SelfCache;
-        live = nextLive;
+      let sentences = Array.from({ length: src.shape[0] }, () => startBeam(sos, beam));
+      for (let position = 0; position + 1 < limit && !sentences.every((s) => isDone(s.finished, beam)); position++) {
+        // One decoder step for all open hypotheses of all sentences; then each sentence picks its next beam.
+        const step = expand(model, ctx, cache, sentences, beam, position, src.device);
+        sentences = sentences.map((s, i) => advance(s, step.candidates[i], settings));
+        const followed = keep(scope(() => followParents(step.cache, sentences, beam, src.device)));
+        free([cache, step.cache]);
+        cache = followed;
       }
       free(cache);
-      // Hypotheses still open at the length limit compete with the finished ones.
-      return finished.map((f, b) => {
-        const open = done[b] ? [] : live[b].filter((h) => h.logProb > -Infinity)
-          .map((h) => ({ ids: h.ids, logProb: h.logProb, score: penalized(h.logProb, h.ids.length - 1, lp) }));
-        return [...f, ...open].sort((x, y) => y.score - x.score).slice(0, nbest);
-      });
+      return sentences.map((s) => best(s, nbest, settings));
     })
   );
+}
+
+/** The decoder's context with every sentence's encoder output repeated once per beam row. */
+function beamContext(model: Transformer, src: Tensor<["batch", "src"]>, srcMask: Tensor, beam: number): DecoderContext {
+  const repeated = rowIndex(
+    Array.from({ length: src.shape[0] * beam }, (_, row) => Math.floor(row / beam)),
+    src.device,
+  );
+  const memory = indexSelect(encode(model, src, srcMask, evalMode), 0, repeated);
+  return decoderContext(model, assume(memory), indexSelect(srcMask, 0, repeated));
+}
+
+/** At the start all rows of a sentence hold the same [SOS]; only the first may expand. */
+function startBeam(sos: number, beam: number): SentenceBeam {
+  const open = Array.from({ length: beam }, (_, k) => ({ ids: [sos], logProb: k === 0 ? 0 : -Infinity, parent: k }));
+  return { open, finished: [] };
+}
+
+/** A sentence is done when it has found `beam` finished hypotheses. */
+function isDone(finished: Hypothesis[], beam: number): boolean {
+  return finished.length >= beam;
+}
+
+/**
+ * Feeds the last token of every open hypothesis of every sentence through one decoder step, and
+ * ranks each sentence's one-token extensions over all its hypotheses: the best 2·beam of them, so
+ * that `beam` stay open even when `beam` of them end in [EOS].
+ */
+function expand(
+  model: Transformer,
+  ctx: DecoderContext,
+  cache: SelfCache,
+  sentences: SentenceBeam[],
+  beam: number,
+  position: number,
+  device: Device,
+): { cache: SelfCache; candidates: Candidate[][] } {
+  const open = sentences.flatMap((s) => s.open);
+  const step = scope(() => {
+    const tokens = tensor(open.map((h) => h.ids[h.ids.length - 1]), [open.length, 1], { dtype: "i64", device });
+    const { logits, cache: next } = decodeStep(model, ctx, cache, assume(tokens), position);
+    const vocab = logits.shape[1];
+    const cumulative = tensor(open.map((h) => h.logProb), [open.length, 1], { device, dtype: logits.dtype });
+    const scores = add(logSoftmax(logits, -1), cumulative); // [sentences × beam, vocab]
+    // One row per sentence: its hypotheses' extensions side by side, hypothesis k's at k·vocab + token.
+    const perSentence = reshape(scores, [sentences.length, beam * vocab]);
+    const best = topk(perSentence, Math.min(2 * beam, beam * vocab), -1);
+    return { cache: next, vocab, logProbs: values(best.values), flat: values(best.indices) };
+  });
+  const width = step.logProbs.length / sentences.length;
+  const candidates = sentences.map((_, i) =>
+    Array.from({ length: width }, (_, c): Candidate => {
+      const at = i * width + c;
+      const flat = step.flat[at];
+      return { parent: Math.floor(flat / step.vocab), token: flat % step.vocab, logProb: step.logProbs[at] };
+    })
+  );
+  return { cache: step.cache, candidates };
+}
+
+/**
+ * The sentence's next beam: going down its candidates, best first, those ending in [EOS] retire as
+ * finished and the others stay open, until `beam` are open, the sentence is done, or only extensions
+ * of dead rows are left.
+ */
+function advance(s: SentenceBeam, candidates: Candidate[], { beam, eos, lengthPenalty }: Settings): SentenceBeam {
+  const finished = [...s.finished];
+  const open: Open[] = [];
+  for (const { parent, token, logProb } of candidates) {
+    if (open.length === beam || isDone(finished, beam) || logProb === -Infinity) break;
+    const ids = [...s.open[parent].ids, token];
+    if (token === eos) finished.push(scored(ids, logProb, lengthPenalty));
+    else open.push({ ids, logProb, parent });
+  }
+  // Rows of done sentences (or short of candidates) keep decoding harmless dead copies.
+  while (open.length < beam) open.push({ ids: [...s.open[0].ids, eos], logProb: -Infinity, parent: 0 });
+  return { open, finished };
+}
+
+/** The self-attention cache reordered so that each row holds the prefix of the hypothesis now there. */
+function followParents(cache: SelfCache, sentences: SentenceBeam[], beam: number, device: Device): SelfCache {
+  const parents = rowIndex(sentences.flatMap((s, i) => s.open.map((h) => i * beam + h.parent)), device);
+  return cache.map((c) => c && { k: indexSelect(c.k, 0, parents), v: indexSelect(c.v, 0, parents) });
+}
+
+/** Batch rows as an index for `indexSelect` along the first dimension. */
+function rowIndex(rows: number[], device: Device): Tensor<[number]> {
+  return assume(tensor(rows, [rows.length], { dtype: "i64", device }));
+}
+
+/** A hypothesis with its ranking score; its length counts the tokens after [SOS]. */
+function scored(ids: number[], logProb: number, lengthPenalty: LengthPenalty): Hypothesis {
+  return { ids, logProb, score: penalized(logProb, ids.length - 1, lengthPenalty) };
+}
+
+/** The best `nbest` of a sentence's hypotheses: finished ones, and those still open at the length limit. */
+function best(s: SentenceBeam, nbest: number, { beam, lengthPenalty }: Settings): Hypothesis[] {
+  const open = isDone(s.finished, beam)
+    ? []
+    : s.open.filter((h) => h.logProb > -Infinity).map((h) => scored(h.ids, h.logProb, lengthPenalty));
+  return [...s.finished, ...open].sort((x, y) => y.score - x.score).slice(0, nbest);
 }

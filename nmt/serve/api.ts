@@ -2,7 +2,8 @@
  * The JSON API's requests, checked before any work: every problem is an `ApiError` with the HTTP
  * status to answer and a message naming the field, so bad input is answered and never fatal.
  */
-import { type LengthPenalty, parseLengthPenalty } from "../decode/beam.ts";
+import type { LengthPenalty } from "../decode/beam.ts";
+import { parseLengthPenalty } from "../decode/parse_length_penalty.ts";
 
 /** Limits on one request, documented in the README and in `deno task serve --help`. */
 export interface ApiLimits {
@@ -92,9 +93,9 @@ export function parseTranslateRequest(body: unknown, limits: ApiLimits = DEFAULT
   }
   let lengthPenalty: LengthPenalty;
   try {
-    lengthPenalty = parseLengthPenalty(b.lengthPenalty as string | undefined, beam);
+    lengthPenalty = parseLengthPenalty(b.lengthPenalty as string | undefined, beam, '"lengthPenalty"');
   } catch (e) {
-    throw new ApiError(400, (e as Error).message.replace("--length-penalty", '"lengthPenalty"'));
+    throw new ApiError(400, (e as Error).message);
   }
   if (b.attention !== undefined && typeof b.attention !== "boolean") {
     throw new ApiError(400, '"attention" must be true or false');
