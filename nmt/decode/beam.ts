@@ -92,9 +92,9 @@ export function beamSearch(
   if (!Number.isInteger(nbest) || nbest < 1 || nbest > K) {
     throw new RangeError(`beamSearch: nbest must be in [1, ${K}], got ${nbest}`);
   }
-  const limit = Math.min(maxLen, model.config.tgt_seq_len + 1);
+  const limit = Math.min(maxLen, model.config.tgtSeqLen + 1);
   const B = src.shape[0];
-  const V = model.config.tgt_vocab_size;
+  const V = model.config.tgtVocabSize;
   const device = src.device;
 
   return noGrad(() =>
