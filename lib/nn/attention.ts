@@ -159,7 +159,7 @@ export function attend(q: Tensor, { k, v }: KeyValues, options: AttentionOptions
  * scope(() => {
  *   const layer = nn.attention.init(rng(0), 16);
  *   const x = randn([2, 5, 16], rng(1)), memory = randn([2, 7, 16], rng(2));
- *   const self = nn.attention.apply(layer, x, x, 4); // [2, 5, 16]
+ *   const selfAttention = nn.attention.apply(layer, x, x, 4); // [2, 5, 16]
  *   const cross = nn.attention.apply(layer, x, memory, 4, { dropout: 0.1, key: rng(3) }); // [2, 5, 16]
  *   const kv = nn.attention.keyValues(layer, memory, 4); // computed once, attended many times:
  *   const again = nn.attention.apply(layer, x, () => kv, 4); // equals cross without dropout

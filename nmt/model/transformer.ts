@@ -251,20 +251,11 @@ function encoderLayer(
 ): Tensor<["batch", "src", "d_model"]> {
   const keys = namedKeys(key, ["selfAttentionResidual", "selfAttention", "feedForwardResidual", "feedForward"]);
   const [r0, r1] = p.residual_connections;
-  x = residual(
-    r0,
-    x,
-    config,
-    keys.selfAttentionResidual,
-    (y) => multiHeadAttention(p.self_attention_block, y, y, config, { mask: srcMask, key: keys.selfAttention }),
-  );
-  return residual(
-    r1,
-    x,
-    config,
-    keys.feedForwardResidual,
-    (y) => feedForward(p.feed_forward_block, y, config, keys.feedForward),
-  );
+  const selfAttention = (y: Tensor) =>
+    multiHeadAttention(p.self_attention_block, y, y, config, { mask: srcMask, key: keys.selfAttention });
+  const feedForwardBlock = (y: Tensor) => feedForward(p.feed_forward_block, y, config, keys.feedForward);
+  x = residual(r0, x, config, keys.selfAttentionResidual, selfAttention);
+  return residual(r1, x, config, keys.feedForwardResidual, feedForwardBlock);
 }
 
 /**
@@ -305,36 +296,21 @@ function decoderLayer<S extends Dim>(
     "feedForward",
   ]);
   const [r0, r1, r2] = p.residual_connections;
-  x = residual(
-    r0,
-    x,
-    config,
-    keys.selfAttentionResidual,
-    (y) =>
-      multiHeadAttention(p.self_attention_block, y, sources.self(y), config, {
-        mask: sources.selfMask,
-        key: keys.selfAttention,
-      }),
-  );
-  x = residual(
-    r1,
-    x,
-    config,
-    keys.crossAttentionResidual,
-    (y) =>
-      multiHeadAttention(p.cross_attention_block, y, sources.cross, config, {
-        mask: sources.crossMask,
-        key: keys.crossAttention,
-        observe: observeCross,
-      }),
-  );
-  return residual(
-    r2,
-    x,
-    config,
-    keys.feedForwardResidual,
-    (y) => feedForward(p.feed_forward_block, y, config, keys.feedForward),
-  );
+  const selfAttention = (y: Tensor) =>
+    multiHeadAttention(p.self_attention_block, y, sources.self(y), config, {
+      mask: sources.selfMask,
+      key: keys.selfAttention,
+    });
+  const crossAttention = (y: Tensor) =>
+    multiHeadAttention(p.cross_attention_block, y, sources.cross, config, {
+      mask: sources.crossMask,
+      key: keys.crossAttention,
+      observe: observeCross,
+    });
+  const feedForwardBlock = (y: Tensor) => feedForward(p.feed_forward_block, y, config, keys.feedForward);
+  x = residual(r0, x, config, keys.selfAttentionResidual, selfAttention);
+  x = residual(r1, x, config, keys.crossAttentionResidual, crossAttention);
+  return residual(r2, x, config, keys.feedForwardResidual, feedForwardBlock);
 }
 
 // ---- the model ----
