@@ -1,7 +1,7 @@
 /**
  * deno-torch: a shape-typed, purely functional tensor library on libtorch. Tensors whose shapes live
  * in their types, ops, scopes that free memory, autograd over parameter trees, explicit random keys,
- * optimizers, safetensors and data-parallel collectives. It loads no npm package; the translator
+ * layers (`nn`), optimizers, safetensors and data-parallel collectives. It loads no npm package; the translator
  * built with it is the `./nmt` entry point, its metrics `./metrics`.
  *
  * ```ts
@@ -25,6 +25,18 @@ export * from "./lib/ops/reduce.ts";
 export * from "./lib/ops/linalg.ts";
 export * from "./lib/ops/nn.ts";
 export * from "./lib/ops/optim.ts";
+/**
+ * Layers as Equinox-style pure functions, each a weight tree with `init(key, ...)` and `apply(layer, x, ...)`:
+ * `nn.linear`, `nn.embedding`, `nn.layerNorm`, `nn.dropout`, `nn.attention`.
+ *
+ * @example
+ * ```ts
+ * import { nn, randn, rng, scope } from "@deno-torch/torch";
+ * const layer = nn.linear.init(rng(0), 3, 4);
+ * scope(() => nn.linear.apply(layer, randn([2, 3], rng(1)))); // Tensor [2, 4]
+ * ```
+ */
+export * as nn from "./lib/nn/mod.ts";
 export * from "./lib/autograd.ts";
 export * from "./lib/tree.ts";
 export * from "./lib/runtime.ts";

@@ -77,6 +77,24 @@ export function fold(key: Key, data: number): Key {
   return mix(key.hi ^ 0x85ebca6b, key.lo, (data >>> 0) ^ 0x27d4eb2f);
 }
 
+/**
+ * Keys for the named parts of a computation: `{ [names[i]]: fold(key, i) }`. A layer splits its key
+ * once, in one place, into one key per part that draws randomness (a dropout site, a sublayer), so
+ * each part reads its key by name instead of by a position number. A part's key depends only on its
+ * index, so appending a name leaves the keys of the others unchanged. A null key (no randomness, as
+ * in evaluation) gives null keys, so layers split the same way whether or not they draw.
+ *
+ * @example
+ * ```ts
+ * import { namedKeys, rng } from "@deno-torch/torch";
+ * const { attention, feedForward } = namedKeys(rng(0), ["attention", "feedForward"]);
+ * // attention is fold(rng(0), 0), feedForward is fold(rng(0), 1)
+ * ```
+ */
+export function namedKeys<const N extends string, K extends Key | null>(key: K, names: readonly N[]): Record<N, K> {
+  return Object.fromEntries(names.map((name, i) => [name, key && fold(key, i)])) as Record<N, K>;
+}
+
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -14,8 +14,8 @@
  */
 
 /**
- * The Transformer's layers as pure functions of (params, inputs, mode): `transformer.encode`,
- * `transformer.decode`, `transformer.project`, `transformer.decodeStep` (KV cache) and the blocks.
+ * The Transformer as pure functions of (params, inputs, mode): `transformer.encode`,
+ * `transformer.decode`, `transformer.project`, `transformer.decodeStep` (KV cache) and the masks.
  *
  * @example
  * ```ts

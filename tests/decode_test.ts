@@ -115,8 +115,8 @@ Deno.test("translate: results come back in input order whatever the batching, wi
     assert.deepEqual(sorted.map((r) => r.source), sentences.slice(0, 10));
     assert.deepEqual(sorted.map((r) => r.ids), one.map((r) => r.ids));
     const maps = sorted[0].attention!;
-    assert.equal(maps.length, folder.model.config.N);
-    assert.equal(maps[0].length, folder.model.config.h);
+    assert.equal(maps.length, folder.model.config.layers);
+    assert.equal(maps[0].length, folder.model.config.heads);
     assert.equal(maps[0][0].length, sorted[0].ids.length - 1, "one row per produced token");
     for (const row of maps[0][0]) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   } finally {

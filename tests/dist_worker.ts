@@ -42,22 +42,22 @@ function rows(step: number, r: number, count: number, vocab: number): number[][]
 /** 3 steps of a small Transformer; "train" is one rank of 2, "train-union" one process on the union. */
 function train(union: boolean) {
   const cfg = {
-    src_vocab_size: 40,
-    tgt_vocab_size: 50,
-    src_seq_len: 16,
-    tgt_seq_len: 16,
-    d_model: 16,
-    N: 1,
-    h: 2,
+    srcVocabSize: 40,
+    tgtVocabSize: 50,
+    srcSeqLen: 16,
+    tgtSeqLen: 16,
+    dModel: 16,
+    layers: 1,
+    heads: 2,
     dropout: 0,
-    d_ff: 32,
+    dFF: 32,
   };
   let model = keep(initTransformer(cfg, rng(0), device));
   let opt = keep(adamInit(model.params));
   for (let step = 0; step < 3; step++) {
     const ranks = union ? [0, 1] : [rank()];
-    const src = ranks.flatMap((r) => rows(step, r, 2 + r, cfg.src_vocab_size));
-    const tgtRows = ranks.flatMap((r) => rows(step + 100, r, 2 + r, cfg.tgt_vocab_size));
+    const src = ranks.flatMap((r) => rows(step, r, 2 + r, cfg.srcVocabSize));
+    const tgtRows = ranks.flatMap((r) => rows(step + 100, r, 2 + r, cfg.tgtVocabSize));
     const next = scope(() => {
       const s = padBatch<"src">(src.map((row) => [2, ...row, 3]), 1, undefined, { device });
       const t = padBatch<"tgt">(tgtRows.map((row) => [2, ...row]), 1, undefined, { device });

@@ -152,7 +152,7 @@ Deno.test("folder: a freshly initialized model saves and loads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "init-" });
   const tokens = loadModelFolder(SMALL);
   free([tokens.model.params, tokens.model.buffers]);
-  const model = initTransformer({ ...tokens.model.config, d_model: 8, N: 1, h: 2, d_ff: 16 }, rng(1));
+  const model = initTransformer({ ...tokens.model.config, dModel: 8, layers: 1, heads: 2, dFF: 16 }, rng(1));
   try {
     await saveModelFolder(dir, { ...tokens, model });
     const back = loadModelFolder(dir);

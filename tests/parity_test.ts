@@ -176,7 +176,7 @@ Deno.test("incremental decoding with the KV cache gives the logits of full recom
         const srcIds = [2, 10, 11, 12, 13, 3, 1, 1];
         const tgtIds = [2, 20, 21, 22, 23, 24, 25];
         const full = values(fullLogits(model, srcIds, tgtIds)); // [tgt, vocab]
-        const vocab = model.config.tgt_vocab_size;
+        const vocab = model.config.tgtVocabSize;
         const src = ids<["batch", "src"]>([srcIds]);
         const srcMask = paddingMask(src, PAD);
         const ctx = decoderContext(model, encode(model, src, srcMask, evalMode), srcMask);
@@ -238,7 +238,15 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "ours-" });
     const tokenizers = loadModelFolder(`${FIXTURES}/parity/small`);
     free([tokenizers.model.params, tokenizers.model.buffers]);
-    const config = { ...tokenizers.model.config, d_model: 16, N: 2, h: 4, d_ff: 24, src_seq_len: 30, tgt_seq_len: 30 };
+    const config = {
+      ...tokenizers.model.config,
+      dModel: 16,
+      layers: 2,
+      heads: 4,
+      dFF: 24,
+      srcSeqLen: 30,
+      tgtSeqLen: 30,
+    };
     const model = initTransformer(config, rng(5));
     const folder: ModelFolder = { ...tokenizers, model };
     try {

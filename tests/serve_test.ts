@@ -70,7 +70,7 @@ Deno.test("serve: page, assets, health and model info, with security headers; no
     const model = await (await fetch(`${base}/api/model`)).json();
     assert.equal(model.parameters, countParams(folder.model.params));
     assert.deepEqual(model.vocab, { src: folder.srcTokenizer.vocabSize, tgt: folder.tgtTokenizer.vocabSize });
-    assert.equal(model.config.d_model, folder.model.config.d_model);
+    assert.equal(model.config.dModel, folder.model.config.dModel);
   }, folder);
 });
 

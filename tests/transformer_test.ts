@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { flatten, free, noGrad, rng, scope, type Tensor, tensor, values } from "../mod.ts";
 import { initTransformer, positionalTable } from "../nmt/model/init.ts";
-import { stateShapes } from "../nmt/io/folder.ts";
+import { parseConfig, stateShapes } from "../nmt/io/folder.ts";
 import { readSafetensorsHeaderNames } from "./helpers/names.ts";
 import {
   decode,
@@ -17,15 +17,15 @@ import {
 import { FIXTURES } from "./helpers/reference.ts";
 
 const config: TransformerConfig = {
-  src_vocab_size: 30,
-  tgt_vocab_size: 40,
-  src_seq_len: 12,
-  tgt_seq_len: 10,
-  d_model: 16,
-  N: 2,
-  h: 4,
+  srcVocabSize: 30,
+  tgtVocabSize: 40,
+  srcSeqLen: 12,
+  tgtSeqLen: 10,
+  dModel: 16,
+  layers: 2,
+  heads: 4,
   dropout: 0.1,
-  d_ff: 24,
+  dFF: 24,
 };
 
 function withModel<T>(key: number, fn: (m: Transformer) => T): T {
@@ -39,7 +39,7 @@ function withModel<T>(key: number, fn: (m: Transformer) => T): T {
 
 Deno.test("transformer: parameter names and shapes are the reference's state dict", () => {
   const reference = readSafetensorsHeaderNames(`${FIXTURES}/parity/small/model.safetensors`);
-  const fixtureConfig = JSON.parse(Deno.readTextFileSync(`${FIXTURES}/parity/small/config.json`));
+  const fixtureConfig = parseConfig(Deno.readTextFileSync(`${FIXTURES}/parity/small/config.json`)).config;
   assert.deepEqual(
     stateShapes(fixtureConfig).map(([n, s]) => `${n} ${s}`).sort(),
     [...reference].map(([n, s]) => `${n} ${s}`).sort(),
@@ -65,7 +65,7 @@ Deno.test("transformer: initialization follows the seed (xavier for matrices, de
       } else if (name.endsWith("alpha")) assert.ok(v.every((x) => x === 1), name);
       else if (name.endsWith("norm.bias")) assert.ok(v.every((x) => x === 0), name);
       else {
-        const fanIn = name.includes("linear_2") ? config.d_ff : config.d_model;
+        const fanIn = name.includes("linear_2") ? config.dFF : config.dModel;
         assert.ok(max <= 1 / Math.sqrt(fanIn), `${name}: bias within ±1/√fan_in`);
       }
     }

@@ -115,7 +115,7 @@ export function beamSearch(
   if (!Number.isInteger(nbest) || nbest < 1 || nbest > beam) {
     throw new RangeError(`beamSearch: nbest must be in [1, ${beam}], got ${nbest}`);
   }
-  const limit = Math.min(maxLen, model.config.tgt_seq_len + 1);
+  const limit = Math.min(maxLen, model.config.tgtSeqLen + 1);
 
   return noGrad(() =>
     scope(() => {

@@ -46,7 +46,7 @@ export function greedyDecode(
   if (!Number.isInteger(maxLen) || maxLen < 1) {
     throw new RangeError(`greedyDecode: maxLen must be a positive integer, got ${maxLen}`);
   }
-  const limit = Math.min(maxLen, model.config.tgt_seq_len + 1);
+  const limit = Math.min(maxLen, model.config.tgtSeqLen + 1);
   const batch = src.shape[0];
   return noGrad(() =>
     scope(() => {

@@ -71,7 +71,7 @@ export interface TranslateOptions {
 export async function sourceIds(folder: ModelFolder, sentence: string): Promise<{ ids: number[]; truncated: number }> {
   const { sos, eos } = folder.srcTokenizer.special;
   const tokens = await folder.srcTokenizer.encode(sentence);
-  const room = folder.model.config.src_seq_len - 2;
+  const room = folder.model.config.srcSeqLen - 2;
   const kept = tokens.slice(0, Math.max(0, room));
   return { ids: [sos, ...kept, eos], truncated: tokens.length - kept.length };
 }
@@ -114,7 +114,7 @@ export async function translate(
   opts: TranslateOptions = {},
 ): Promise<Translation[]> {
   const { model, tgtTokenizer, srcTokenizer } = folder;
-  const maxLen = opts.maxLen ?? model.config.tgt_seq_len;
+  const maxLen = opts.maxLen ?? model.config.tgtSeqLen;
   const batchSize = opts.batchSize ?? 32;
   const beam = opts.beam ?? 1;
   const { pad } = srcTokenizer.special;

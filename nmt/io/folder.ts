@@ -58,6 +58,18 @@ export class ModelFolderError extends Error {
 }
 
 const PREFIX = "model.";
+/** config.json's name of each config field: the seed's, so that the reference reads the file as is. */
+const SEED_NAMES: Record<keyof TransformerConfig, string> = {
+  srcVocabSize: "src_vocab_size",
+  tgtVocabSize: "tgt_vocab_size",
+  srcSeqLen: "src_seq_len",
+  tgtSeqLen: "tgt_seq_len",
+  dModel: "d_model",
+  layers: "N",
+  heads: "h",
+  dropout: "dropout",
+  dFF: "d_ff",
+};
 const BUFFER_NAMES = ["src_pos.pe", "tgt_pos.pe"] as const;
 
 /** config.json → the architecture and language pair; every missing or bad field is named. */
@@ -74,7 +86,8 @@ export function parseConfig(
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ModelFolderError(`${source} must hold a JSON object`);
   }
-  const int = (name: string, fallback?: string): number => {
+  const int = (field: keyof TransformerConfig, fallback?: string): number => {
+    const name = SEED_NAMES[field];
     const v = raw[name] ?? (fallback === undefined ? undefined : raw[fallback]);
     if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
       throw new ModelFolderError(`${source}: "${name}" must be a positive integer, got ${JSON.stringify(v)}`);
@@ -93,18 +106,18 @@ export function parseConfig(
     throw new ModelFolderError(`${source}: "dropout" must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
   }
   const config: TransformerConfig = {
-    src_vocab_size: int("src_vocab_size"),
-    tgt_vocab_size: int("tgt_vocab_size"),
-    src_seq_len: int("src_seq_len", "seq_len"),
-    tgt_seq_len: int("tgt_seq_len", "seq_len"),
-    d_model: int("d_model"),
-    N: int("N"),
-    h: int("h"),
+    srcVocabSize: int("srcVocabSize"),
+    tgtVocabSize: int("tgtVocabSize"),
+    srcSeqLen: int("srcSeqLen", "seq_len"),
+    tgtSeqLen: int("tgtSeqLen", "seq_len"),
+    dModel: int("dModel"),
+    layers: int("layers"),
+    heads: int("heads"),
     dropout,
-    d_ff: int("d_ff"),
+    dFF: int("dFF"),
   };
   try {
-    validateConfig(config);
+    validateConfig(config, (field) => `config.${SEED_NAMES[field]}`);
   } catch (e) {
     throw new ModelFolderError(`${source}: ${(e as Error).message}`);
   }
@@ -119,8 +132,8 @@ export function stateShapes(config: TransformerConfig): [string, number[]][] {
   );
   return [
     ...params,
-    ["src_pos.pe", [1, config.src_seq_len, config.d_model]],
-    ["tgt_pos.pe", [1, config.tgt_seq_len, config.d_model]],
+    ["src_pos.pe", [1, config.srcSeqLen, config.dModel]],
+    ["tgt_pos.pe", [1, config.tgtSeqLen, config.dModel]],
   ];
 }
 
@@ -157,15 +170,11 @@ export function loadModelFolder(dir: string, opts: { device?: Device } = {}): Mo
 
   const srcTokenizer = TextTokenizer.fromFile(`${dir}/tokenizer_${srcLang}.json`);
   const tgtTokenizer = TextTokenizer.fromFile(`${dir}/tokenizer_${tgtLang}.json`);
-  for (
-    const [tok, size, side] of [[srcTokenizer, config.src_vocab_size, "src"], [
-      tgtTokenizer,
-      config.tgt_vocab_size,
-      "tgt",
-    ]] as const
-  ) {
-    if (tok.vocabSize > size) {
-      throw new ModelFolderError(`${tok.source} has ${tok.vocabSize} tokens but config.${side}_vocab_size is ${size}`);
+  for (const [tok, field] of [[srcTokenizer, "srcVocabSize"], [tgtTokenizer, "tgtVocabSize"]] as const) {
+    if (tok.vocabSize > config[field]) {
+      throw new ModelFolderError(
+        `${tok.source} has ${tok.vocabSize} tokens but config.${SEED_NAMES[field]} is ${config[field]}`,
+      );
     }
   }
 
@@ -189,16 +198,16 @@ export function loadModelFolder(dir: string, opts: { device?: Device } = {}): Mo
 export function configJSON(config: TransformerConfig, srcLang: string, tgtLang: string): Record<string, unknown> {
   return {
     model_type: "scratch-transformer",
-    src_vocab_size: config.src_vocab_size,
-    tgt_vocab_size: config.tgt_vocab_size,
-    seq_len: Math.max(config.src_seq_len, config.tgt_seq_len),
-    src_seq_len: config.src_seq_len,
-    tgt_seq_len: config.tgt_seq_len,
-    d_model: config.d_model,
-    N: config.N,
-    h: config.h,
+    src_vocab_size: config.srcVocabSize,
+    tgt_vocab_size: config.tgtVocabSize,
+    seq_len: Math.max(config.srcSeqLen, config.tgtSeqLen),
+    src_seq_len: config.srcSeqLen,
+    tgt_seq_len: config.tgtSeqLen,
+    d_model: config.dModel,
+    N: config.layers,
+    h: config.heads,
     dropout: config.dropout,
-    d_ff: config.d_ff,
+    d_ff: config.dFF,
     src_lang: srcLang,
     tgt_lang: tgtLang,
   };

@@ -14,32 +14,40 @@ import type { Device } from "../../lib/device.ts";
 import type { MapLeaves } from "../../lib/tree.ts";
 import type { Transformer, TransformerBuffers, TransformerConfig, TransformerParams } from "./transformer.ts";
 
-/** Checks a config's fields and their relations, naming the first bad one. */
-export function validateConfig(config: TransformerConfig): TransformerConfig {
+/**
+ * Checks a config's fields and their relations, naming the first bad one as `name` spells it
+ * (`config.<field>` by default; a config read from config.json names the file's field).
+ */
+export function validateConfig(
+  config: TransformerConfig,
+  name: (field: keyof TransformerConfig) => string = (field) => `config.${field}`,
+): TransformerConfig {
   const positive = [
-    "src_vocab_size",
-    "tgt_vocab_size",
-    "src_seq_len",
-    "tgt_seq_len",
-    "d_model",
-    "N",
-    "h",
-    "d_ff",
+    "srcVocabSize",
+    "tgtVocabSize",
+    "srcSeqLen",
+    "tgtSeqLen",
+    "dModel",
+    "layers",
+    "heads",
+    "dFF",
   ] as const;
-  for (const name of positive) {
-    const v = config[name];
+  for (const field of positive) {
+    const v = config[field];
     if (!Number.isInteger(v) || v <= 0) {
-      throw new RangeError(`config.${name} must be a positive integer, got ${JSON.stringify(v)}`);
+      throw new RangeError(`${name(field)} must be a positive integer, got ${JSON.stringify(v)}`);
     }
   }
   if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new RangeError(`config.dropout must be in [0, 1), got ${config.dropout}`);
+    throw new RangeError(`${name("dropout")} must be in [0, 1), got ${config.dropout}`);
   }
-  if (config.d_model % config.h !== 0) {
-    throw new RangeError(`config.d_model (${config.d_model}) must be divisible by config.h (${config.h})`);
+  if (config.dModel % config.heads !== 0) {
+    throw new RangeError(
+      `${name("dModel")} (${config.dModel}) must be divisible by ${name("heads")} (${config.heads})`,
+    );
   }
-  if (config.d_model % 2 !== 0) {
-    throw new RangeError(`config.d_model must be even for the sinusoid table, got ${config.d_model}`);
+  if (config.dModel % 2 !== 0) {
+    throw new RangeError(`${name("dModel")} must be even for the sinusoid table, got ${config.dModel}`);
   }
   return config;
 }
@@ -58,8 +66,8 @@ export function positionalTable(seqLen: number, dModel: number, device: Device =
 
 export function buffersFor(config: TransformerConfig, device: Device = "cpu"): TransformerBuffers {
   return {
-    src_pos: { pe: assume(positionalTable(config.src_seq_len, config.d_model, device)) },
-    tgt_pos: { pe: assume(positionalTable(config.tgt_seq_len, config.d_model, device)) },
+    src_pos: { pe: assume(positionalTable(config.srcSeqLen, config.dModel, device)) },
+    tgt_pos: { pe: assume(positionalTable(config.tgtSeqLen, config.dModel, device)) },
   };
 }
 
@@ -74,7 +82,7 @@ export function buildParams<L>(
   config: TransformerConfig,
   leaf: (init: ParamInit) => L,
 ): MapLeaves<TransformerParams, L> {
-  const { d_model: d, d_ff: ff } = config;
+  const { dModel: d, dFF: ff } = config;
   const weight = (out: number, inp: number) => ({ weight: leaf({ kind: "xavier", shape: [out, inp] }) });
   const linear = (out: number, inp: number) => ({
     ...weight(out, inp),
@@ -83,7 +91,7 @@ export function buildParams<L>(
   const norm = () => ({ alpha: leaf({ kind: "ones", shape: [d] }), bias: leaf({ kind: "zeros", shape: [d] }) });
   const attention = () => ({ w_q: weight(d, d), w_k: weight(d, d), w_v: weight(d, d), w_o: weight(d, d) });
   const feedForward = () => ({ linear_1: linear(ff, d), linear_2: linear(d, ff) });
-  const layers = <T>(make: () => T): T[] => Array.from({ length: config.N }, make);
+  const layers = <T>(make: () => T): T[] => Array.from({ length: config.layers }, make);
   return {
     encoder: {
       layers: layers(() => ({
@@ -102,9 +110,9 @@ export function buildParams<L>(
       })),
       norm: norm(),
     },
-    src_embed: { embedding: weight(config.src_vocab_size, d) },
-    tgt_embed: { embedding: weight(config.tgt_vocab_size, d) },
-    projection_layer: { proj: linear(config.tgt_vocab_size, d) },
+    src_embed: { embedding: weight(config.srcVocabSize, d) },
+    tgt_embed: { embedding: weight(config.tgtVocabSize, d) },
+    projection_layer: { proj: linear(config.tgtVocabSize, d) },
   } as MapLeaves<TransformerParams, L>;
 }
 

@@ -43,7 +43,7 @@ export function translationLoss(
   const memory = encode(model, batch.src, batch.srcMask, mode);
   const out = decode(model, memory, batch.srcMask, batch.tgt, batch.tgtMask, mode);
   const logits = project(model.params, out); // [batch, tgt, tgt_vocab]
-  const vocab = model.config.tgt_vocab_size;
+  const vocab = model.config.tgtVocabSize;
   const flatLogits = reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]);
   const flatLabels = reshape<["tokens"]>(batch.label, [-1]);
   const ce = { ignoreIndex: opts.pad, labelSmoothing: opts.labelSmoothing ?? 0.1 };

@@ -3,43 +3,50 @@
  * tree, following the seed's PyTorch model op for op (../shared/reference/transformer_ref.py):
  * pre-norm residuals, LayerNormalization with eps added to the unbiased std, embeddings scaled by
  * √d_model, sinusoidal positions, bias-free attention projections, dropout on attention
- * probabilities, final encoder/decoder norms and a biased output projection.
+ * probabilities, final encoder/decoder norms and a biased output projection. The linear, embedding,
+ * dropout and attention layers are the library's (`nn`); the seed's own layer norm is here.
  *
  * Field names are the seed's state-dict names, so `flatten(params)` is the list of safetensors keys.
  * Shapes read: batch × src (source tokens), batch × tgt (target tokens), d_model features.
+ *
+ * Dropout keys: each function that draws splits its key once into named parts (`namedKeys`): the
+ * mode's key into the encoder's and decoder's, a stack's into its positional dropout's and one per
+ * layer, a layer's into its sublayers' and residual connections'.
  */
 import { ones } from "../../lib/create.ts";
-import { add, div, logicalAnd, logicalNot, maskedFill, mul, ne, relu, sub } from "../../lib/ops/elementwise.ts";
-import { linear, matmul } from "../../lib/ops/linalg.ts";
-import { dropout as dropoutOp, embedding as lookup } from "../../lib/ops/nn.ts";
-import { mean, softmax, std } from "../../lib/ops/reduce.ts";
-import { cat, reshape, slice, transpose, tril, unsqueeze } from "../../lib/ops/shape.ts";
-import { assume, type Tensor } from "../../lib/tensor.ts";
+import * as attention from "../../lib/nn/attention.ts";
+import * as dropout from "../../lib/nn/dropout.ts";
+import * as embedding from "../../lib/nn/embedding.ts";
+import * as linear from "../../lib/nn/linear.ts";
+import { add, div, logicalAnd, mul, ne, relu, sub } from "../../lib/ops/elementwise.ts";
+import { mean, std } from "../../lib/ops/reduce.ts";
+import { cat, reshape, slice, tril, unsqueeze } from "../../lib/ops/shape.ts";
+import { fold, type Key, namedKeys } from "../../lib/rng.ts";
 import type { Dim } from "../../lib/shape.ts";
-import { fold, type Key } from "../../lib/rng.ts";
+import { assume, type Tensor } from "../../lib/tensor.ts";
 
 // ---- configuration and parameters ----
 
-/** The seed's config.json fields that define the architecture. */
+/** The architecture; config.json spells these fields the seed's way (see nmt/io/folder.ts). */
 export interface TransformerConfig {
   /** Number of source-language token ids: the rows of the source embedding. */
-  src_vocab_size: number;
+  srcVocabSize: number;
   /** Number of target-language token ids: the rows of the target embedding and the width of the output logits. */
-  tgt_vocab_size: number;
+  tgtVocabSize: number;
   /** Longest source sequence in tokens; sets the length of the source positional table. */
-  src_seq_len: number;
+  srcSeqLen: number;
   /** Longest target sequence in tokens; sets the length of the target positional table. */
-  tgt_seq_len: number;
-  /** Width of every token representation; must be even and divisible by `h`. */
-  d_model: number;
+  tgtSeqLen: number;
+  /** Width of every token representation; must be even and divisible by `heads`. */
+  dModel: number;
   /** Number of encoder layers, and of decoder layers. */
-  N: number;
+  layers: number;
   /** Attention heads. */
-  h: number;
+  heads: number;
   /** Dropout probability in [0, 1) used throughout the network in training mode. */
   dropout: number;
   /** Hidden width of each feed-forward block. */
-  d_ff: number;
+  dFF: number;
 }
 
 /** Learned scale (`alpha`) and shift (`bias`), each [d_model], of one layer normalization. */
@@ -127,34 +134,15 @@ export const evalMode: Mode = { train: false };
  */
 export const trainMode = (key: Key): Mode => ({ train: true, key });
 
-/** Dropout at one place in the network: a rate, and the key its masks come from (null = off). */
-export interface Dropout {
-  /** Probability of zeroing each element; 0 means no dropout. */
-  rate: number;
-  /** Key the masks are drawn from; null turns dropout off. */
-  key: Key | null;
+/** The keys of the encoder's and the decoder's dropout in `mode`; null in evaluation. */
+function modeKeys(mode: Mode) {
+  return namedKeys(mode.train ? mode.key : null, ["encoder", "decoder"]);
 }
 
-/**
- * The dropout for a model in `mode`: the configured rate and the mode's key while training, and no
- * dropout in evaluation mode.
- *
- * @example
- * ```ts
- * const d = transformer.dropoutOf(model.config, trainMode(rng(0))); // { rate: config.dropout, key }
- * ```
- */
-export function dropoutOf(config: TransformerConfig, mode: Mode): Dropout {
-  return mode.train ? { rate: config.dropout, key: mode.key } : { rate: 0, key: null };
-}
-
-/** The dropout of sub-part `i`: its own independent key. */
-function part(d: Dropout, i: number): Dropout {
-  return d.key === null ? d : { rate: d.rate, key: fold(d.key, i) };
-}
-
-function drop<T extends Tensor>(x: T, d: Dropout, site: number): T {
-  return d.key === null || d.rate === 0 ? x : dropoutOp(x, d.rate, fold(d.key, site)) as T;
+/** A stack's keys: its positional dropout's is part 0, layer i's part i + 1. */
+function stackKeys(key: Key | null, layers: number) {
+  const { positional } = namedKeys(key, ["positional"]);
+  return { positional, layers: Array.from({ length: layers }, (_, i) => key && fold(key, i + 1)) };
 }
 
 // ---- masks (bool, true = may attend) ----
@@ -178,21 +166,23 @@ export function decoderMask(tgt: Tensor<["batch", "tgt"]>, pad: number): Tensor<
 // ---- layers ----
 
 /** Token embeddings scaled by √d_model. */
-export function embed<S extends Dim>(
-  p: { embedding: { weight: Tensor<[string, "d_model"]> } },
+function embed<S extends Dim>(
+  p: { embedding: embedding.Embedding<string, "d_model"> },
   ids: Tensor<["batch", S]>,
+  config: TransformerConfig,
 ): Tensor<["batch", S, "d_model"]> {
-  const dModel = p.embedding.weight.shape[1];
-  return mul(lookup(p.embedding.weight, ids), Math.sqrt(dModel));
+  return mul(embedding.apply(p.embedding, ids), Math.sqrt(config.dModel));
 }
 
-/** Adds the first `seq` rows of the sinusoid table, then dropout. */
-export function positionalEncoding<S extends Dim>(
+/** Adds rows `offset` … `offset + seq` of the sinusoid table, then dropout. */
+function positionalEncoding<S extends Dim>(
   pe: Tensor<[1, string, "d_model"]>,
   x: Tensor<["batch", S, "d_model"]>,
-  d: Dropout,
-  offset = 0,
+  offset: number,
+  config: TransformerConfig,
+  key: Key | null,
 ): Tensor<["batch", S, "d_model"]> {
+  const keys = namedKeys(key, ["dropout"]);
   const seq = x.shape[1];
   if (offset + seq > pe.shape[1]) {
     throw new RangeError(
@@ -200,126 +190,127 @@ export function positionalEncoding<S extends Dim>(
     );
   }
   const table: Tensor = slice(pe, 1, offset, offset + seq); // [1, seq, d_model]
-  return drop(assume(add(x, table)), d, 0);
+  return dropout.apply(assume(add(x, table)), config.dropout, keys.dropout);
 }
 
-/** The seed's LayerNormalization: alpha · (x − mean) / (std + eps) + bias, std unbiased. */
-export function layerNorm<T extends Tensor>(p: LayerNormParams, x: T, eps = 1e-6): T {
+/**
+ * The seed's LayerNormalization: alpha · (x − mean) / (std + eps) + bias, with the unbiased std and
+ * eps added to it, which is not torch.nn.LayerNorm (`nn.layerNorm`).
+ */
+function layerNormalization<T extends Tensor>(p: LayerNormParams, x: T, eps = 1e-6): T {
   const mu = mean(x, -1, true);
   const sigma = std(x, -1, { keepDim: true });
   return add(div(mul(p.alpha, sub(x, mu)), add(sigma, eps)), p.bias) as Tensor as T;
 }
 
 /** linear_2(dropout(relu(linear_1(x)))). */
-export function feedForward<T extends Tensor>(p: FeedForwardParams, x: T, d: Dropout): T {
-  const hidden = drop(relu(linear(x, p.linear_1.weight, p.linear_1.bias) as Tensor), d, 0);
-  return linear(hidden, p.linear_2.weight, p.linear_2.bias) as Tensor as T;
+function feedForward<T extends Tensor>(p: FeedForwardParams, x: T, config: TransformerConfig, key: Key | null): T {
+  const keys = namedKeys(key, ["dropout"]);
+  const hidden = dropout.apply(relu(linear.apply(p.linear_1, x as Tensor)), config.dropout, keys.dropout);
+  return linear.apply(p.linear_2, hidden) as Tensor as T;
 }
 
-/** [batch, seq, d_model] → [batch, heads, seq, d_k] */
-function splitHeads(x: Tensor, heads: number): Tensor {
-  const [b, s, dModel] = x.shape;
-  return transpose(reshape(x, [b, s, heads, dModel / heads]), 1, 2);
+/** The seed's attention block as the library's attention layer: the same weights under the library's names. */
+function asAttention(p: AttentionParams): attention.Attention {
+  return { queryProj: p.w_q, keyProj: p.w_k, valueProj: p.w_v, outputProj: p.w_o };
 }
 
-/** [batch, heads, seq, d_k] → [batch, seq, d_model] */
-function mergeHeads(x: Tensor): Tensor {
-  const [b, heads, s, dk] = x.shape;
-  return reshape(transpose(x, 1, 2), [b, s, heads * dk]);
-}
-
-/** Receives attention probabilities [batch, heads, q, k] as they are computed (for visualization). */
-export type AttentionObserver = (probs: Tensor) => void;
-
-/** softmax(q kᵀ / √d_k, masked with -1e9) v, with dropout on the probabilities, per head. */
-function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, d: Dropout, observe?: AttentionObserver): Tensor {
-  const dk = q.shape[q.rank - 1];
-  let scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(dk)); // [batch, heads, q, k]
-  if (mask !== null) scores = maskedFill(scores, logicalNot(mask), -1e9);
-  const probs = softmax(scores, -1);
-  observe?.(probs);
-  return matmul(drop(probs, d, 0), v);
-}
-
-/** Multi-head attention of queries `q` over keys/values `kv`; `mask` broadcasts to [batch, heads, q, k]. */
-export function multiHeadAttention<Q extends string, K extends string>(
+/** Multi-head attention of `x` over `source` with the config's heads and dropout rate. */
+function multiHeadAttention(
   p: AttentionParams,
-  q: Tensor<["batch", Q, "d_model"]>,
-  kv: Tensor<["batch", K, "d_model"]>,
-  mask: Tensor | null,
-  heads: number,
-  d: Dropout,
-  observe?: AttentionObserver,
-): Tensor<["batch", Q, "d_model"]> {
-  const query = splitHeads(linear(q, p.w_q.weight), heads);
-  const key = splitHeads(linear(kv, p.w_k.weight), heads);
-  const value = splitHeads(linear(kv, p.w_v.weight), heads);
-  return assume(linear(mergeHeads(attend(query, key, value, mask, d, observe)), p.w_o.weight));
+  x: Tensor,
+  source: attention.KeyValueSource,
+  config: TransformerConfig,
+  options: { mask: Tensor | null; key: Key | null; observe?: (probs: Tensor) => void },
+): Tensor {
+  return attention.apply(asAttention(p), x, source, config.heads, { ...options, dropout: config.dropout });
 }
 
 /** x + dropout(sublayer(norm(x))): the pre-norm residual connection. */
-function residual<T extends Tensor>(p: ResidualParams, x: T, d: Dropout, sublayer: (y: T) => Tensor): T {
-  return add(x, drop(sublayer(layerNorm(p.norm, x)), d, 0)) as Tensor as T;
+function residual<T extends Tensor>(
+  p: ResidualParams,
+  x: T,
+  config: TransformerConfig,
+  key: Key | null,
+  sublayer: (y: T) => Tensor,
+): T {
+  const keys = namedKeys(key, ["dropout"]);
+  return add(x, dropout.apply(sublayer(layerNormalization(p.norm, x)), config.dropout, keys.dropout)) as Tensor as T;
 }
 
 /**
  * One encoder layer: self-attention over the source, then the feed-forward block, each in a pre-norm
- * residual connection. `srcMask` is bool and broadcasts to [batch, heads, src, src] (true = may
- * attend); `heads` is the number of attention heads. The output has the input's shape.
- *
- * @example
- * ```ts
- * const x = transformer.embed(model.params.src_embed, src); // [batch, src, d_model]
- * const mask = transformer.paddingMask(src, pad);
- * const d = transformer.dropoutOf(model.config, evalMode);
- * const y = transformer.encoderBlock(model.params.encoder.layers[0], x, mask, model.config.h, d);
- * ```
+ * residual connection. `srcMask` is bool and broadcasts to [batch, heads, src, src] (true = may attend).
  */
-export function encoderBlock(
+function encoderLayer(
   p: EncoderLayerParams,
   x: Tensor<["batch", "src", "d_model"]>,
   srcMask: Tensor,
-  heads: number,
-  d: Dropout,
+  config: TransformerConfig,
+  key: Key | null,
 ): Tensor<["batch", "src", "d_model"]> {
+  const keys = namedKeys(key, ["selfAttentionResidual", "selfAttention", "feedForwardResidual", "feedForward"]);
   const [r0, r1] = p.residual_connections;
-  x = residual(r0, x, part(d, 0), (y) => multiHeadAttention(p.self_attention_block, y, y, srcMask, heads, part(d, 1)));
-  return residual(r1, x, part(d, 2), (y) => feedForward(p.feed_forward_block, y, part(d, 3)));
+  const selfAttention = (y: Tensor) =>
+    multiHeadAttention(p.self_attention_block, y, y, config, { mask: srcMask, key: keys.selfAttention });
+  const feedForwardBlock = (y: Tensor) => feedForward(p.feed_forward_block, y, config, keys.feedForward);
+  x = residual(r0, x, config, keys.selfAttentionResidual, selfAttention);
+  return residual(r1, x, config, keys.feedForwardResidual, feedForwardBlock);
 }
 
 /**
- * One decoder layer: masked self-attention over the target, cross-attention over the encoder output
- * `memory`, then the feed-forward block, each in a pre-norm residual connection. `tgtMask` hides
- * padding and future positions (see `decoderMask`), `srcMask` hides source padding; `observeCross`,
- * if given, receives this layer's cross-attention probabilities [batch, heads, tgt, src].
- *
- * @example
- * ```ts
- * const d = transformer.dropoutOf(model.config, evalMode);
- * const tgtMask = transformer.decoderMask(tgt, pad); // tgt: Tensor<["batch", "tgt"]>
- * const x = transformer.embed(model.params.tgt_embed, tgt);
- * const y = transformer.decoderBlock(model.params.decoder.layers[0], x, memory, srcMask, tgtMask, model.config.h, d);
- * ```
+ * What one decoder layer's attentions attend over. Full decoding attends over the target itself and
+ * projects the encoder output; a cached step attends over the cache extended by the newest token,
+ * and over cross-attention keys and values computed once.
  */
-export function decoderBlock(
+interface DecoderSources {
+  /** Self-attention's keys and values, from the layer's normed input `y`. */
+  self: (y: Tensor) => attention.KeyValueSource;
+  /** Hides padding and future positions [batch, 1, tgt, tgt]; null when all may be attended. */
+  selfMask: Tensor | null;
+  /** Cross-attention's keys and values. */
+  cross: attention.KeyValueSource;
+  /** Hides source padding, as made by `paddingMask`. */
+  crossMask: Tensor;
+}
+
+/**
+ * One decoder layer: masked self-attention over the target, cross-attention over the encoder output,
+ * then the feed-forward block, each in a pre-norm residual connection. `observeCross`, if given,
+ * receives the cross-attention probabilities [batch, heads, tgt, src].
+ */
+function decoderLayer<S extends Dim>(
   p: DecoderLayerParams,
-  x: Tensor<["batch", "tgt", "d_model"]>,
-  memory: Tensor<["batch", "src", "d_model"]>,
-  srcMask: Tensor,
-  tgtMask: Tensor,
-  heads: number,
-  d: Dropout,
-  observeCross?: AttentionObserver,
-): Tensor<["batch", "tgt", "d_model"]> {
+  x: Tensor<["batch", S, "d_model"]>,
+  sources: DecoderSources,
+  config: TransformerConfig,
+  key: Key | null,
+  observeCross?: (probs: Tensor) => void,
+): Tensor<["batch", S, "d_model"]> {
+  const keys = namedKeys(key, [
+    "selfAttentionResidual",
+    "selfAttention",
+    "crossAttentionResidual",
+    "crossAttention",
+    "feedForwardResidual",
+    "feedForward",
+  ]);
   const [r0, r1, r2] = p.residual_connections;
-  x = residual(r0, x, part(d, 0), (y) => multiHeadAttention(p.self_attention_block, y, y, tgtMask, heads, part(d, 1)));
-  x = residual(
-    r1,
-    x,
-    part(d, 2),
-    (y) => multiHeadAttention(p.cross_attention_block, y, memory, srcMask, heads, part(d, 3), observeCross),
-  );
-  return residual(r2, x, part(d, 4), (y) => feedForward(p.feed_forward_block, y, part(d, 5)));
+  const selfAttention = (y: Tensor) =>
+    multiHeadAttention(p.self_attention_block, y, sources.self(y), config, {
+      mask: sources.selfMask,
+      key: keys.selfAttention,
+    });
+  const crossAttention = (y: Tensor) =>
+    multiHeadAttention(p.cross_attention_block, y, sources.cross, config, {
+      mask: sources.crossMask,
+      key: keys.crossAttention,
+      observe: observeCross,
+    });
+  const feedForwardBlock = (y: Tensor) => feedForward(p.feed_forward_block, y, config, keys.feedForward);
+  x = residual(r0, x, config, keys.selfAttentionResidual, selfAttention);
+  x = residual(r1, x, config, keys.crossAttentionResidual, crossAttention);
+  return residual(r2, x, config, keys.feedForwardResidual, feedForwardBlock);
 }
 
 // ---- the model ----
@@ -332,10 +323,32 @@ export function encode(
   mode: Mode,
 ): Tensor<["batch", "src", "d_model"]> {
   const { params, buffers, config } = model;
-  const d = part(dropoutOf(config, mode), 0);
-  let x = positionalEncoding(buffers.src_pos.pe, embed(params.src_embed, src), part(d, 0));
-  params.encoder.layers.forEach((layer, i) => x = encoderBlock(layer, x, srcMask, config.h, part(d, i + 1)));
-  return layerNorm(params.encoder.norm, x);
+  const keys = stackKeys(modeKeys(mode).encoder, params.encoder.layers.length);
+  let x = positionalEncoding(buffers.src_pos.pe, embed(params.src_embed, src, config), 0, config, keys.positional);
+  params.encoder.layers.forEach((layer, i) => x = encoderLayer(layer, x, srcMask, config, keys.layers[i]));
+  return layerNormalization(params.encoder.norm, x);
+}
+
+/**
+ * The decoder over target ids [batch, S] at positions `offset` …, layer i attending over
+ * `sources(i)`: what full decoding and a cached step share.
+ */
+function decoderStack<S extends Dim>(
+  model: Transformer,
+  tgt: Tensor<["batch", S]>,
+  offset: number,
+  key: Key | null,
+  sources: (layer: number) => DecoderSources,
+  observeCross?: (layer: number, probs: Tensor) => void,
+): Tensor<["batch", S, "d_model"]> {
+  const { params, buffers, config } = model;
+  const keys = stackKeys(key, params.decoder.layers.length);
+  let x = positionalEncoding(buffers.tgt_pos.pe, embed(params.tgt_embed, tgt, config), offset, config, keys.positional);
+  params.decoder.layers.forEach((layer, i) => {
+    const observe = observeCross && ((probs: Tensor) => observeCross(i, probs));
+    x = decoderLayer(layer, x, sources(i), config, keys.layers[i], observe);
+  });
+  return layerNormalization(params.decoder.norm, x);
 }
 
 /** Decoder output [batch, tgt, d_model] for target ids [batch, tgt] attending to the encoder output. */
@@ -349,14 +362,8 @@ export function decode(
   /** Called with each decoder layer's cross-attention probabilities [batch, heads, tgt, src]. */
   observeCross?: (layer: number, probs: Tensor) => void,
 ): Tensor<["batch", "tgt", "d_model"]> {
-  const { params, buffers, config } = model;
-  const d = part(dropoutOf(config, mode), 1);
-  let x = positionalEncoding(buffers.tgt_pos.pe, embed(params.tgt_embed, tgt), part(d, 0));
-  params.decoder.layers.forEach((layer, i) => {
-    const observe = observeCross && ((probs: Tensor) => observeCross(i, probs));
-    x = decoderBlock(layer, x, memory, srcMask, tgtMask, config.h, part(d, i + 1), observe);
-  });
-  return layerNorm(params.decoder.norm, x);
+  const sources: DecoderSources = { self: (y) => y, selfMask: tgtMask, cross: memory, crossMask: srcMask };
+  return decoderStack(model, tgt, 0, modeKeys(mode).decoder, () => sources, observeCross);
 }
 
 /** Logits over the target vocabulary. */
@@ -364,18 +371,10 @@ export function project<S extends Tensor>(
   params: TransformerParams,
   x: S,
 ): Tensor {
-  return linear(x, params.projection_layer.proj.weight, params.projection_layer.proj.bias);
+  return linear.apply(params.projection_layer.proj, x as Tensor);
 }
 
 // ---- incremental decoding ----
-
-/** Per decoder layer: keys/values of the tokens decoded so far, and of the encoder output. */
-export interface LayerCache {
-  /** Keys and values of the tokens decoded so far, [batch, heads, decoded, d_k]; null before the first step. */
-  self: { k: Tensor; v: Tensor } | null;
-  /** Keys and values of the encoder output, [batch, heads, src, d_k]. */
-  cross: { k: Tensor; v: Tensor };
-}
 
 /** Everything decoding needs besides the growing self-attention cache. */
 export interface DecoderContext {
@@ -384,7 +383,7 @@ export interface DecoderContext {
   /** The source padding mask used by cross-attention, as made by `paddingMask`. */
   srcMask: Tensor;
   /** Cross-attention keys/values per layer, [batch, heads, src, d_k], computed once. */
-  cross: { k: Tensor; v: Tensor }[];
+  cross: attention.KeyValues[];
 }
 
 /** Precomputes the cross-attention keys and values of every decoder layer. */
@@ -393,16 +392,14 @@ export function decoderContext(
   memory: Tensor<["batch", "src", "d_model"]>,
   srcMask: Tensor,
 ): DecoderContext {
-  const heads = model.config.h;
-  const cross = model.params.decoder.layers.map((layer) => ({
-    k: splitHeads(linear(memory, layer.cross_attention_block.w_k.weight), heads),
-    v: splitHeads(linear(memory, layer.cross_attention_block.w_v.weight), heads),
-  }));
+  const cross = model.params.decoder.layers.map((layer) =>
+    attention.keyValues(asAttention(layer.cross_attention_block), memory, model.config.heads)
+  );
   return { memory, srcMask, cross };
 }
 
 /** Self-attention keys/values per decoder layer, [batch, heads, decoded, d_k]; empty at the start. */
-export type SelfCache = ({ k: Tensor; v: Tensor } | null)[];
+export type SelfCache = (attention.KeyValues | null)[];
 
 /**
  * An empty self-attention cache (one null slot per decoder layer) to start incremental decoding with
@@ -432,35 +429,20 @@ export function decodeStep(
   tokens: Tensor<["batch", 1]>,
   position: number,
 ): { logits: Tensor<["batch", "tgt_vocab"]>; cache: SelfCache } {
-  const { params, buffers, config } = model;
-  const off: Dropout = { rate: 0, key: null };
-  const heads = config.h;
-  let x: Tensor = positionalEncoding(buffers.tgt_pos.pe, embed(params.tgt_embed, tokens), off, position);
   const next: SelfCache = [];
-  params.decoder.layers.forEach((layer, i) => {
-    const [r0, r1, r2] = layer.residual_connections;
-    x = residual(r0, x, off, (y) => {
-      const a = layer.self_attention_block;
+  const sources = (i: number): DecoderSources => ({
+    self: (y) => (project) => {
+      const newest = project(y);
       const past = cache[i];
-      const kNew = splitHeads(linear(y, a.w_k.weight), heads);
-      const vNew = splitHeads(linear(y, a.w_v.weight), heads);
-      const k = past === null ? kNew : cat([past.k, kNew], 2);
-      const v = past === null ? vNew : cat([past.v, vNew], 2);
-      next.push({ k, v });
-      // The newest token may attend to every cached position: no mask needed.
-      return linear(mergeHeads(attend(splitHeads(linear(y, a.w_q.weight), heads), k, v, null, off)), a.w_o.weight);
-    });
-    x = residual(r1, x, off, (y) => {
-      const a = layer.cross_attention_block;
-      const { k, v } = ctx.cross[i];
-      return linear(
-        mergeHeads(attend(splitHeads(linear(y, a.w_q.weight), heads), k, v, ctx.srcMask, off)),
-        a.w_o.weight,
-      );
-    });
-    x = residual(r2, x, off, (y) => feedForward(layer.feed_forward_block, y, off));
+      const kv = past === null ? newest : { k: cat([past.k, newest.k], 2), v: cat([past.v, newest.v], 2) };
+      next.push(kv);
+      return kv;
+    },
+    selfMask: null, // the newest token may attend to every cached position
+    cross: () => ctx.cross[i],
+    crossMask: ctx.srcMask,
   });
-  const out = layerNorm(params.decoder.norm, x); // [batch, 1, d_model]
-  const logits = project(params, reshape(out, [out.shape[0], out.shape[2]]));
+  const out = decoderStack(model, tokens, position, null, sources); // [batch, 1, d_model]
+  const logits = project(model.params, reshape(out, [out.shape[0], out.shape[2]]));
   return { logits: logits as Tensor<["batch", "tgt_vocab"]>, cache: next };
 }

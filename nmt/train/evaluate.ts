@@ -72,7 +72,7 @@ export function greedyOutputs(
         device: opts.device,
       });
       return greedyDecode(model, src, paddingMask(src, special.pad), {
-        maxLen: opts.maxLen ?? model.config.tgt_seq_len,
+        maxLen: opts.maxLen ?? model.config.tgtSeqLen,
         sos: special.sos,
         eos: special.eos,
       });

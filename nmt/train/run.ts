@@ -161,15 +161,15 @@ async function trainTokenizers(o: TrainOptions, train: SentencePair[]): Promise<
 
 function modelConfig(o: TrainOptions, src: TextTokenizer, tgt: TextTokenizer): TransformerConfig {
   return {
-    src_vocab_size: src.vocabSize,
-    tgt_vocab_size: tgt.vocabSize,
-    src_seq_len: o.seqLen,
-    tgt_seq_len: o.seqLen,
-    d_model: o.dModel,
-    N: o.layers,
-    h: o.heads,
+    srcVocabSize: src.vocabSize,
+    tgtVocabSize: tgt.vocabSize,
+    srcSeqLen: o.seqLen,
+    tgtSeqLen: o.seqLen,
+    dModel: o.dModel,
+    layers: o.layers,
+    heads: o.heads,
     dropout: o.dropout,
-    d_ff: o.dFF,
+    dFF: o.dFF,
   };
 }
 

@@ -70,8 +70,8 @@ export interface StepResult {
  * import type { TranslationBatch } from "@deno-torch/nmt";
  * declare const batch: TranslationBatch; // e.g. from makeBatch
  * scope(() => {
- *   const config = { src_vocab_size: 100, tgt_vocab_size: 100, src_seq_len: 32, tgt_seq_len: 32,
- *     d_model: 64, N: 2, h: 4, dropout: 0.1, d_ff: 128 };
+ *   const config = { srcVocabSize: 100, tgtVocabSize: 100, srcSeqLen: 32, tgtSeqLen: 32,
+ *     dModel: 64, layers: 2, heads: 4, dropout: 0.1, dFF: 128 };
  *   const model = initTransformer(config, rng(0));
  *   const { params, optState, loss } = trainStep(model, adamInit(model.params), batch, rng(1), {
  *     adam: { lr: 1e-3 },

@@ -180,15 +180,15 @@ interface Work {
 /** The model the flags describe (dropout 0.1, as bench-train's), for these vocabularies and lengths. */
 function modelConfig(f: TrainRunFlags, srcVocab: number, tgtVocab: number, len: number): TransformerConfig {
   return {
-    src_vocab_size: srcVocab,
-    tgt_vocab_size: tgtVocab,
-    src_seq_len: len,
-    tgt_seq_len: len,
-    d_model: f["d-model"],
-    N: f.layers,
-    h: f.heads,
+    srcVocabSize: srcVocab,
+    tgtVocabSize: tgtVocab,
+    srcSeqLen: len,
+    tgtSeqLen: len,
+    dModel: f["d-model"],
+    layers: f.layers,
+    heads: f.heads,
     dropout: 0.1,
-    d_ff: f["d-ff"],
+    dFF: f["d-ff"],
   };
 }
 
@@ -331,7 +331,7 @@ export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null 
     result.real_target_tokens_per_s = labels / total;
     result.mean_target_tokens = work.meanTargetTokens;
     result.total_target_tokens = work.totalTargetTokens;
-    result.tgt_vocab = work.config.tgt_vocab_size;
+    result.tgt_vocab = work.config.tgtVocabSize;
   }
   if (f.sgemm) {
     result.sgemm_gflops = sgemmGflops(f.device);
