@@ -52,7 +52,7 @@ Deno.test("bench: bad groups and flags exit 2 naming the problem", async () => {
     [["task", "--quiet", "bench", "--bogus"], /Unknown option '--bogus'/],
     [
       ["run", "-A", "scripts/bench/train_run.ts", "--d-model", "30", "--heads", "4"],
-      /--d-model 30 is not divisible by --heads 4/,
+      /--d-model \(30\) must be divisible by --heads \(4\)/,
     ],
     [["run", "-A", "scripts/bench/train_run.ts", "--steps", "0"], /--steps needs a positive integer, got 0/],
     [["run", "-A", "scripts/bench/train_run.ts", "--device", "tpu"], /unknown device "tpu"/],

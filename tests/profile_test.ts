@@ -65,5 +65,5 @@ Deno.test("stepMatmulFlops: 3 × every forward matmul, enumerated by hand per he
     forward += mm(t, d, ff) + mm(t, ff, d);
   }
   forward += mm(t, d, vocab);
-  assert.equal(stepMatmulFlops({ "d-model": d, layers, "d-ff": ff }, { batch, src, tgt, vocab }), 3 * forward);
+  assert.equal(stepMatmulFlops({ dModel: d, layers, dFF: ff }, { batch, src, tgt, vocab }), 3 * forward);
 });

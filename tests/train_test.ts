@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { free, memory } from "../mod.ts";
-import { PRESETS, type TrainOptions } from "../nmt/train/options.ts";
+import { PRESETS, resumedOptions, type TrainOptions, validateOptions } from "../nmt/train/options.ts";
 import { runTraining } from "../nmt/train/run.ts";
 import { latestCheckpoint, listCheckpoints } from "../nmt/train/checkpoint.ts";
 import { loadModelFolder } from "../nmt/io/folder.ts";
@@ -127,6 +127,53 @@ Deno.test("train CLI: --help, and bad flags are clear errors before any work", a
     const r = await trainCli(args);
     assert.equal(r.code, 2, `${args.join(" ")} exits 2`);
     assert.match(r.err, pattern);
+  }
+});
+
+Deno.test("train options: --resume takes only run length, saving, evaluation, device and threads; bad values name their flag", () => {
+  const recorded = PRESETS.tiny;
+  const given: TrainOptions = {
+    ...PRESETS["cpu-small"],
+    epochs: 99,
+    maxSteps: 5,
+    maxMinutes: 7,
+    saveEvery: 11,
+    saveMinutes: 13,
+    keep: 2,
+    evalEvery: 17,
+    samples: 1,
+    device: "cpu",
+    threads: 1,
+    lr: 0.5,
+    seed: 42,
+  };
+  assert.deepEqual(resumedOptions(recorded, given), {
+    ...recorded,
+    epochs: 99,
+    maxSteps: 5,
+    maxMinutes: 7,
+    saveEvery: 11,
+    saveMinutes: 13,
+    keep: 2,
+    evalEvery: 17,
+    samples: 1,
+    device: "cpu",
+    threads: 1,
+  });
+  for (const preset of Object.values(PRESETS)) assert.equal(validateOptions(preset), preset);
+  const cases: [Partial<TrainOptions>, RegExp][] = [
+    [{ dataset: "bogus" as "opus_books" }, /^--dataset must be opus_books, got bogus$/],
+    [{ schedule: "cosine" as "constant" }, /^--schedule must be constant or inverse-sqrt, got cosine$/],
+    [{ heads: 0 }, /^--heads must be a positive integer, got 0$/],
+    [{ maxSteps: -1 }, /^--max-steps must be a non-negative integer, got -1$/],
+    [{ saveMinutes: -1 }, /^--save-minutes must be ≥ 0, got -1$/],
+    [{ eps: 0 }, /^--eps must be > 0, got 0$/],
+    [{ dFF: 1.5 }, /^--d-ff must be a positive integer, got 1.5$/],
+    [{ tgt: "en" }, /^--src and --tgt must differ, both are "en"$/],
+    [{ data: "x.jsonl", dataset: "opus_books" }, /^--data and --dataset are alternatives: give one$/],
+  ];
+  for (const [over, message] of cases) {
+    assert.throws(() => validateOptions({ ...PRESETS.tiny, ...over }), { name: "OptionError", message });
   }
 });
 

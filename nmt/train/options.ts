@@ -1,6 +1,9 @@
 /**
- * Training options: presets, and the complete resolved set a run records in state.json so that a
- * resumed run continues with exactly the same settings.
+ * Training options: one table ({@linkcode OPTIONS}) says of each field its help text, its value in
+ * each preset, how its flag is read, what values are valid, and whether `--resume` may change it.
+ * The presets, validation, `--resume`'s overrides and the command line (flags.ts) all derive from
+ * it. A run records the complete resolved set in state.json, so a resumed run continues with
+ * exactly the same settings.
  */
 
 /** Names of the built-in option sets in {@linkcode PRESETS}. */
@@ -9,6 +12,17 @@ export type PresetName = "tiny" | "cpu-small" | "seed";
 export type TokenizerKind = "word" | "bpe-shared";
 /** Learning-rate schedules: the peak rate throughout, or linear warmup then inverse-square-root decay. */
 export type ScheduleKind = "constant" | "inverse-sqrt";
+
+/** What `--help` says of each preset, in the order it lists them. */
+export const PRESET_SUMMARIES: Record<PresetName, string> = {
+  tiny: "default: generated corpus, minutes",
+  "cpu-small": "Tatoeba in an hour",
+  seed: "the seed's hyperparameters",
+};
+/** The presets' names. */
+export const PRESET_NAMES = Object.keys(PRESET_SUMMARIES) as PresetName[];
+const TOKENIZERS: readonly TokenizerKind[] = ["word", "bpe-shared"];
+const SCHEDULES: readonly ScheduleKind[] = ["constant", "inverse-sqrt"];
 
 /**
  * Every setting of a training run, fully resolved (no optional fields). Start from a preset and
@@ -96,51 +110,194 @@ export interface TrainOptions {
   samples: number;
 }
 
-const COMMON: Omit<
-  TrainOptions,
-  | "dModel"
-  | "layers"
-  | "heads"
-  | "dFF"
-  | "dropout"
-  | "seqLen"
-  | "lr"
-  | "schedule"
-  | "warmup"
-  | "beta1"
-  | "beta2"
-  | "eps"
-  | "clip"
-  | "maxTokens"
-  | "epochs"
-> = {
-  data: null,
-  dataset: null,
-  src: "en",
-  tgt: "it",
-  syntheticSize: 12000,
-  validSize: 0.05,
-  testSize: 0.05,
-  tokenizer: "word",
-  vocabSize: 8000,
-  minFrequency: 2,
-  weightDecay: 0,
-  labelSmoothing: 0.1,
-  maxSteps: 0,
-  maxMinutes: 0,
-  seed: 0,
-  device: "auto",
-  threads: 0,
-  saveEvery: 0,
-  saveMinutes: 10,
-  keep: 3,
-  evalEvery: 0,
-  samples: 3,
-};
+/** One training option: everything the presets, validation, `--resume` and the command line need of it. */
+export interface OptionSpec<T> {
+  /** How the flag's text is read: as a number, or as it is. */
+  type: "number" | "string";
+  /** What is wrong with a value (the words after the flag's name), or null when it is valid. */
+  check: (value: T) => string | null;
+  /** Its value in each preset; one value is every preset's. */
+  default: T | Record<PresetName, T>;
+  /** One line for `--help`. */
+  help: string;
+  /** `--resume` may change it: how long the run goes and how it is watched, never its recipe. */
+  resumeMayChange?: true;
+}
+
+/** "a", "a or b", "a, b or c". */
+const alternatives = (words: readonly string[]) =>
+  words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+
+// The kinds of value, each a reader and a check.
+const positiveInt = {
+  type: "number",
+  check: (v: number) => Number.isInteger(v) && v >= 1 ? null : `must be a positive integer, got ${v}`,
+} as const;
+const count = {
+  type: "number",
+  check: (v: number) => Number.isSafeInteger(v) && v >= 0 ? null : `must be a non-negative integer, got ${v}`,
+} as const;
+const nonNegative = { type: "number", check: (v: number) => v >= 0 ? null : `must be ≥ 0, got ${v}` } as const;
+const positive = { type: "number", check: (v: number) => v > 0 ? null : `must be > 0, got ${v}` } as const;
+const belowOne = {
+  type: "number",
+  check: (v: number) => v >= 0 && v < 1 ? null : `must be in [0, 1), got ${v}`,
+} as const;
+const text = { type: "string", check: () => null } as const;
+/** One of `choices` (or null, where the field allows it). */
+const oneOf = <T extends string>(choices: readonly T[]) => ({
+  type: "string" as const,
+  check: (v: T | null) => v === null || choices.includes(v) ? null : `must be ${alternatives(choices)}, got ${v}`,
+});
+const deviceName = {
+  type: "string",
+  check: (v: string) => /^(auto|cpu|cuda(:\d+)?)$/.test(v) ? null : `must be auto, cpu, cuda or cuda:N, got ${v}`,
+} as const;
 
 /**
- * Complete option sets to start from: `tiny` (the offline default, generated corpus), `cpu-small`
- * (a real corpus on 2 CPU cores) and `seed` (the original hyperparameters).
+ * Every training option, once, in `--help`'s order. Values given per preset are those the presets
+ * differ in.
+ */
+export const OPTIONS: { readonly [K in keyof TrainOptions]: OptionSpec<TrainOptions[K]> } = {
+  // data
+  data: {
+    ...text,
+    default: null,
+    help: "corpus file: JSONL ({en,it} or {translation:{...}}), TSV, Moses prefix, or parquet",
+  },
+  dataset: {
+    ...oneOf(["opus_books"]),
+    default: null,
+    help: "opus_books: download Hugging Face's opus_books (needs network; --data works offline)",
+  },
+  src: { ...text, default: "en", help: "source language key" },
+  tgt: { ...text, default: "it", help: "target language key" },
+  syntheticSize: {
+    ...positiveInt,
+    default: 12000,
+    help: "pairs of the generated corpus (used when no --data/--dataset)",
+  },
+  validSize: {
+    ...nonNegative,
+    default: { tiny: 0.05, "cpu-small": 2000, seed: 0.05 },
+    help: "validation split: fraction (<1) or count of distinct source sentences",
+  },
+  testSize: {
+    ...nonNegative,
+    default: { tiny: 0.05, "cpu-small": 2000, seed: 0.05 },
+    help: "test split: fraction (<1) or count",
+  },
+  tokenizer: {
+    ...oneOf(TOKENIZERS),
+    default: "word",
+    help: "word (one word-level tokenizer per language, like the seed) or bpe-shared",
+  },
+  vocabSize: { ...positiveInt, default: 8000, help: "BPE vocabulary size (bpe-shared)" },
+  minFrequency: {
+    ...positiveInt,
+    default: 2,
+    help: "words/pairs seen fewer times are left out of the vocabulary",
+  },
+  // model
+  dModel: { ...positiveInt, default: { tiny: 64, "cpu-small": 256, seed: 512 }, help: "model width" },
+  layers: {
+    ...positiveInt,
+    default: { tiny: 2, "cpu-small": 3, seed: 6 },
+    help: "encoder layers (and as many decoder layers)",
+  },
+  heads: { ...positiveInt, default: { tiny: 4, "cpu-small": 4, seed: 8 }, help: "attention heads" },
+  dFF: { ...positiveInt, default: { tiny: 128, "cpu-small": 1024, seed: 2048 }, help: "feed-forward width" },
+  dropout: { ...belowOne, default: 0.1, help: "dropout rate" },
+  seqLen: {
+    ...positiveInt,
+    default: { tiny: 32, "cpu-small": 64, seed: 350 },
+    help: "most positions per sequence; longer pairs are dropped and counted",
+  },
+  // optimization
+  lr: {
+    ...positive,
+    default: { tiny: 2e-3, "cpu-small": 7e-4, seed: 1e-4 },
+    help: "learning rate (the peak, with inverse-sqrt)",
+  },
+  schedule: {
+    ...oneOf(SCHEDULES),
+    default: { tiny: "inverse-sqrt", "cpu-small": "inverse-sqrt", seed: "constant" },
+    help: "constant or inverse-sqrt (linear warmup, then 1/sqrt(step))",
+  },
+  warmup: { ...positiveInt, default: { tiny: 200, "cpu-small": 1000, seed: 1 }, help: "warmup steps (inverse-sqrt)" },
+  beta1: { ...belowOne, default: 0.9, help: "Adam beta1" },
+  beta2: { ...belowOne, default: { tiny: 0.98, "cpu-small": 0.98, seed: 0.999 }, help: "Adam beta2" },
+  eps: { ...positive, default: 1e-9, help: "Adam epsilon" },
+  weightDecay: { ...nonNegative, default: 0, help: "AdamW weight decay (0 = plain Adam)" },
+  clip: {
+    ...nonNegative,
+    default: { tiny: 1, "cpu-small": 1, seed: 0 },
+    help: "clip gradients to this global norm (0 = off)",
+  },
+  labelSmoothing: { ...belowOne, default: 0.1, help: "label smoothing of the cross entropy" },
+  maxTokens: {
+    ...positiveInt,
+    default: { tiny: 1500, "cpu-small": 3000, seed: 4000 },
+    help: "padded tokens per batch (length-bucketed batches)",
+  },
+  // run length and bookkeeping: --resume may change these
+  epochs: {
+    ...positiveInt,
+    default: { tiny: 12, "cpu-small": 20, seed: 20 },
+    help: "epochs to train",
+    resumeMayChange: true,
+  },
+  maxSteps: { ...count, default: 0, help: "stop after this many steps (0 = no limit)", resumeMayChange: true },
+  maxMinutes: {
+    ...nonNegative,
+    default: 0,
+    help: "stop after this many minutes of training (0 = no limit)",
+    resumeMayChange: true,
+  },
+  seed: { ...count, default: 0, help: "seed of everything random (init, dropout, splits, data order)" },
+  device: { ...deviceName, default: "auto", help: "auto, cpu, cuda or cuda:N", resumeMayChange: true },
+  threads: { ...count, default: 0, help: "libtorch intra-op threads (0 = all cores)", resumeMayChange: true },
+  saveEvery: {
+    ...count,
+    default: 0,
+    help: "also checkpoint every this many steps (0 = off)",
+    resumeMayChange: true,
+  },
+  saveMinutes: {
+    ...nonNegative,
+    default: 10,
+    help: "checkpoint every this many minutes (0 = off)",
+    resumeMayChange: true,
+  },
+  keep: { ...positiveInt, default: 3, help: "checkpoints to keep", resumeMayChange: true },
+  evalEvery: {
+    ...count,
+    default: 0,
+    help: "also validate every this many steps (0 = at epoch ends only)",
+    resumeMayChange: true,
+  },
+  samples: { ...count, default: 3, help: "sample translations printed at each validation", resumeMayChange: true },
+};
+
+/** The fields of {@linkcode TrainOptions}, in the table's order. */
+export const OPTION_KEYS = Object.keys(OPTIONS) as (keyof TrainOptions)[];
+
+/** The value of option `key` in `preset`. */
+function presetValue<K extends keyof TrainOptions>(key: K, preset: PresetName): TrainOptions[K] {
+  const value = OPTIONS[key].default;
+  const perPreset = typeof value === "object" && value !== null;
+  return perPreset ? (value as Record<PresetName, TrainOptions[K]>)[preset] : value as TrainOptions[K];
+}
+
+/** Every option's value in `preset`. */
+function presetOptions(preset: PresetName): TrainOptions {
+  return Object.fromEntries(OPTION_KEYS.map((k) => [k, presetValue(k, preset)])) as unknown as TrainOptions;
+}
+
+/**
+ * Complete option sets to start from: `tiny` (the offline default, generated corpus, learns it in
+ * a few minutes on 2 cores), `cpu-small` (sized to learn Tatoeba well in about an hour on 2 cores)
+ * and `seed` (the original hyperparameters). Each is read off {@linkcode OPTIONS}.
  *
  * @example
  * ```ts
@@ -148,67 +305,14 @@ const COMMON: Omit<
  * const options: TrainOptions = validateOptions({ ...PRESETS.tiny, epochs: 2, seed: 7 });
  * ```
  */
-export const PRESETS: Record<PresetName, TrainOptions> = {
-  /** The offline default: learns the generated corpus in a few minutes on 2 cores. */
-  tiny: {
-    ...COMMON,
-    dModel: 64,
-    layers: 2,
-    heads: 4,
-    dFF: 128,
-    dropout: 0.1,
-    seqLen: 32,
-    lr: 2e-3,
-    schedule: "inverse-sqrt",
-    warmup: 200,
-    beta1: 0.9,
-    beta2: 0.98,
-    eps: 1e-9,
-    clip: 1,
-    maxTokens: 1500,
-    epochs: 12,
-  },
-  /** Sized to learn Tatoeba well in about an hour on 2 cores. */
-  "cpu-small": {
-    ...COMMON,
-    validSize: 2000,
-    testSize: 2000,
-    dModel: 256,
-    layers: 3,
-    heads: 4,
-    dFF: 1024,
-    dropout: 0.1,
-    seqLen: 64,
-    lr: 7e-4,
-    schedule: "inverse-sqrt",
-    warmup: 1000,
-    beta1: 0.9,
-    beta2: 0.98,
-    eps: 1e-9,
-    clip: 1,
-    maxTokens: 3000,
-    epochs: 20,
-  },
-  /** The seed's hyperparameters. */
-  seed: {
-    ...COMMON,
-    dModel: 512,
-    layers: 6,
-    heads: 8,
-    dFF: 2048,
-    dropout: 0.1,
-    seqLen: 350,
-    lr: 1e-4,
-    schedule: "constant",
-    warmup: 1,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-9,
-    clip: 0,
-    maxTokens: 4000,
-    epochs: 20,
-  },
-};
+export const PRESETS: Record<PresetName, TrainOptions> = Object.fromEntries(
+  PRESET_NAMES.map((p) => [p, presetOptions(p)]),
+) as Record<PresetName, TrainOptions>;
+
+/** What is wrong with the value of option `key`, or null. */
+function problemWith<K extends keyof TrainOptions>(key: K, value: TrainOptions[K]): string | null {
+  return OPTIONS[key].check(value);
+}
 
 /**
  * Checks every value and the relations between them, and returns the options unchanged when valid.
@@ -222,45 +326,9 @@ export const PRESETS: Record<PresetName, TrainOptions> = {
  * ```
  */
 export function validateOptions(o: TrainOptions): TrainOptions {
-  const positiveInt: (keyof TrainOptions)[] = [
-    "dModel",
-    "layers",
-    "heads",
-    "dFF",
-    "seqLen",
-    "maxTokens",
-    "epochs",
-    "vocabSize",
-    "minFrequency",
-    "warmup",
-    "keep",
-    "syntheticSize",
-  ];
-  for (const k of positiveInt) {
-    const v = o[k] as number;
-    if (!Number.isInteger(v) || v < 1) throw new OptionError(k, `must be a positive integer, got ${v}`);
-  }
-  const nonNegativeInt: (keyof TrainOptions)[] = ["maxSteps", "saveEvery", "evalEvery", "samples", "threads", "seed"];
-  for (const k of nonNegativeInt) {
-    const v = o[k] as number;
-    if (!Number.isSafeInteger(v) || v < 0) throw new OptionError(k, `must be a non-negative integer, got ${v}`);
-  }
-  const nonNegative: (keyof TrainOptions)[] = [
-    "maxMinutes",
-    "saveMinutes",
-    "clip",
-    "weightDecay",
-    "validSize",
-    "testSize",
-  ];
-  for (const k of nonNegative) {
-    const v = o[k] as number;
-    if (!(v >= 0)) throw new OptionError(k, `must be ≥ 0, got ${v}`);
-  }
-  if (!(o.lr > 0)) throw new OptionError("lr", `must be > 0, got ${o.lr}`);
-  if (!(o.eps > 0)) throw new OptionError("eps", `must be > 0, got ${o.eps}`);
-  for (const k of ["dropout", "labelSmoothing", "beta1", "beta2"] as const) {
-    if (!(o[k] >= 0 && o[k] < 1)) throw new OptionError(k, `must be in [0, 1), got ${o[k]}`);
+  for (const key of OPTION_KEYS) {
+    const problem = problemWith(key, o[key]);
+    if (problem !== null) throw new OptionError(key, problem);
   }
   if (o.dModel % o.heads !== 0) {
     throw new OptionError("dModel", `(${o.dModel}) must be divisible by --heads (${o.heads})`);
@@ -268,16 +336,16 @@ export function validateOptions(o: TrainOptions): TrainOptions {
   if (o.dModel % 2 !== 0) throw new OptionError("dModel", `must be even, got ${o.dModel}`);
   if (o.src === o.tgt) throw new OptionError("src", `and --tgt must differ, both are "${o.src}"`);
   if (o.data !== null && o.dataset !== null) throw new OptionError("data", "and --dataset are alternatives: give one");
-  if (!["word", "bpe-shared"].includes(o.tokenizer)) {
-    throw new OptionError("tokenizer", `must be word or bpe-shared, got ${o.tokenizer}`);
-  }
-  if (!["constant", "inverse-sqrt"].includes(o.schedule)) {
-    throw new OptionError("schedule", `must be constant or inverse-sqrt, got ${o.schedule}`);
-  }
-  if (!/^(auto|cpu|cuda(:\d+)?)$/.test(o.device)) {
-    throw new OptionError("device", `must be auto, cpu, cuda or cuda:N, got ${o.device}`);
-  }
   return o;
+}
+
+/**
+ * A resumed run's options: the checkpoint's recipe, with what `--resume` may change (run length,
+ * saving, evaluation, device and threads) taken from `given`.
+ */
+export function resumedOptions(recorded: TrainOptions, given: TrainOptions): TrainOptions {
+  const changes = OPTION_KEYS.filter((k) => OPTIONS[k].resumeMayChange).map((k) => [k, given[k]]);
+  return { ...recorded, ...Object.fromEntries(changes) };
 }
 
 /** Flag names as the command line spells them (dModel → --d-model). */
@@ -285,7 +353,7 @@ export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("d-f-f", "d-ff")}`;
 }
 
-/** An invalid training option; `option` is the field's name, the message names its flag. */
+/** An invalid training option; `option` is the field's name (or a launch flag's), the message names its flag. */
 export class OptionError extends Error {
   /** Builds the error for field `option`; `detail` follows the flag name in the message. */
   constructor(readonly option: string, detail: string) {

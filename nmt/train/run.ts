@@ -1,31 +1,22 @@
 /**
- * A whole training run: data → tokenizers → examples → model → epochs of `trainStep`, with
- * validation, checkpoints, signals, progress and metrics. Everything random derives from
- * `options.seed`, and the data order from (seed, epoch), so a resumed run repeats the losses of an
- * uninterrupted one step for step.
+ * A whole training run, top to bottom as nanoGPT's train.py: prepare (options, data, tokenizers,
+ * model, optimizer), then one loop over the epochs' batches whose phases (stop?, step, report,
+ * validate, save) each take the run's state and return the next one. Everything random derives
+ * from `options.seed`, and the data order from (seed, epoch), so a resumed run repeats the losses
+ * of an uninterrupted one step for step.
  */
-import { cudaAvailable } from "../../lib/device.ts";
 import type { Device } from "../../lib/device.ts";
 import { setThreads, threads } from "../../lib/runtime.ts";
-import { fold, rng, split } from "../../lib/rng.ts";
+import { fold, type Key, rng, split } from "../../lib/rng.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
 import { countParams } from "../../lib/tree.ts";
-import { syntheticCorpus } from "../data/synthetic.ts";
-import { loadPairs, type SentencePair } from "../data/corpus.ts";
-import { loadOpusBooks } from "../data/opus_books.ts";
-import { splitBySource } from "../data/split.ts";
-import { type Example, tokenizePairs } from "../data/examples.ts";
 import { epochPlan, labelTokens, makeBatch, paddingReport } from "../data/batches.ts";
-import { trainWordLevel } from "../tokenize/wordlevel.ts";
-import { trainBpe } from "../tokenize/bpe.ts";
-import { unknownRate } from "../tokenize/stats.ts";
-import type { TextTokenizer } from "../tokenize/tokenizer.ts";
 import { initTransformer } from "../model/init.ts";
-import type { Transformer, TransformerConfig } from "../model/transformer.ts";
-import { adamInit } from "../../lib/optim/adam.ts";
+import type { Transformer, TransformerConfig, TransformerParams } from "../model/transformer.ts";
+import { adamInit, type AdamState } from "../../lib/optim/adam.ts";
 import { constant, type Schedule, warmupInverseSqrt } from "../../lib/optim/schedule.ts";
 import { type ModelFolder, saveModelFolder } from "../io/folder.ts";
-import { trainStep } from "./step.ts";
+import { type StepConfig, trainStep } from "./step.ts";
 import { exactMatch, greedyOutputs, validationLoss } from "./evaluate.ts";
 import { type Checkpoint, latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
@@ -34,7 +25,9 @@ import { corpusChrf } from "../metrics/chrf.ts";
 import { detokenize } from "../tokenize/detokenize.ts";
 import { renderReport } from "./report.ts";
 import { formatDuration, Progress } from "./progress.ts";
-import type { TrainOptions } from "./options.ts";
+import { resumedOptions, type TrainOptions } from "./options.ts";
+import { loadCorpus, prepareData, type PreparedData } from "./corpus.ts";
+import { resolveDevice } from "./device.ts";
 import {
   allReduceSum,
   backendFor,
@@ -46,19 +39,6 @@ import {
 } from "../../lib/dist.ts";
 import { tensor } from "../../lib/create.ts";
 import { values } from "../../lib/transfer.ts";
-
-/**
- * With several ranks, whether any rank raised each flag (one small collective, on the device the
- * group works on); else the flags.
- */
-function agree(world: number, flags: boolean[], device: Device): boolean[] {
-  if (world === 1) return flags;
-  return scope(() => {
-    const f = tensor(flags.map(Number), [flags.length], { dtype: "f64", device });
-    const sums = values(allReduceSum({ f }).f);
-    return sums.map((v) => v > 0);
-  });
-}
 
 /** What {@linkcode runTraining} should do. */
 export interface RunRequest {
@@ -98,68 +78,12 @@ export interface RunSummary {
   tokensPerSecond: number;
 }
 
-/** Training data after the split, tokenized. */
-interface PreparedData {
-  description: string;
-  fingerprint: string;
-  train: Example[];
-  valid: Example[];
-  /** All reference translations of each validation example's source sentence. */
-  validRefs: string[][];
-}
-
-/** For each kept pair, every translation of its source sentence in the split (multi-reference scoring). */
-function referencesOf(pairs: readonly SentencePair[], kept: readonly number[]): string[][] {
-  const bySource = new Map<string, string[]>();
-  for (const p of pairs) bySource.set(p.src, [...(bySource.get(p.src) ?? []), p.tgt]);
-  return kept.map((i) => bySource.get(pairs[i].src)!);
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function loadCorpus(
+/** The model options `o` describe, for vocabularies of these sizes (the tokenizers', or the benchmark's). */
+export function modelConfig(
   o: TrainOptions,
-): Promise<{ pairs: SentencePair[]; description: string; fingerprint: string }> {
-  if (o.dataset === "opus_books") {
-    const corpus = await loadOpusBooks({ src: o.src, tgt: o.tgt });
-    return {
-      pairs: corpus.pairs,
-      description: `opus_books ${o.src}-${o.tgt}`,
-      fingerprint: `opus_books:${corpus.pairs.length}`,
-    };
-  }
-  if (o.data !== null) {
-    const corpus = await loadPairs(o.data, { src: o.src, tgt: o.tgt });
-    const hashes = await Promise.all(corpus.files.map(async (f) => await sha256(await Deno.readFile(f))));
-    const skipped = corpus.skipped.empty > 0 ? ` (${corpus.skipped.empty} pairs with an empty side skipped)` : "";
-    return { pairs: corpus.pairs, description: `${o.data}${skipped}`, fingerprint: hashes.join(",") };
-  }
-  const pairs = syntheticCorpus(o.syntheticSize, o.seed);
-  return {
-    pairs,
-    description: `generated corpus (${o.syntheticSize} pairs, seed ${o.seed})`,
-    fingerprint: `synthetic:${o.syntheticSize}:${o.seed}`,
-  };
-}
-
-async function trainTokenizers(o: TrainOptions, train: SentencePair[]): Promise<[TextTokenizer, TextTokenizer]> {
-  if (o.tokenizer === "bpe-shared") {
-    const shared = await trainBpe([...train.map((p) => p.src), ...train.map((p) => p.tgt)], {
-      vocabSize: o.vocabSize,
-      minFrequency: o.minFrequency,
-    });
-    return [shared, shared];
-  }
-  return [
-    await trainWordLevel(train.map((p) => p.src), { minFrequency: o.minFrequency }),
-    await trainWordLevel(train.map((p) => p.tgt), { minFrequency: o.minFrequency }),
-  ];
-}
-
-function modelConfig(o: TrainOptions, src: TextTokenizer, tgt: TextTokenizer): TransformerConfig {
+  src: { vocabSize: number },
+  tgt: { vocabSize: number },
+): TransformerConfig {
   return {
     srcVocabSize: src.vocabSize,
     tgtVocabSize: tgt.vocabSize,
@@ -173,26 +97,37 @@ function modelConfig(o: TrainOptions, src: TextTokenizer, tgt: TextTokenizer): T
   };
 }
 
-function schedule(o: TrainOptions): Schedule {
+/** The learning rate at each step (1-based) of a run of `o`. */
+export function schedule(o: TrainOptions): Schedule {
   return o.schedule === "constant" ? constant(o.lr) : warmupInverseSqrt(o.lr, o.warmup);
 }
 
-function chooseDevice(requested: string): Device {
-  if (requested === "auto") return cudaAvailable() ? "cuda" : "cpu";
-  return requested as Device;
+/** The settings of a step of a run of `o` at learning rate `lr`; `pad` is the target vocabulary's [PAD]. */
+export function stepConfig(o: TrainOptions, lr: number, pad: number, dataParallel: boolean): StepConfig {
+  return {
+    adam: { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 },
+    clip: o.clip,
+    labelSmoothing: o.labelSmoothing,
+    pad,
+    donate: true, // the loop frees the previous parameters and moments right after each step
+    dataParallel,
+  };
 }
 
-/** Resolves `--resume`: a checkpoint folder, or a run folder (its newest checkpoint). */
-async function resolveResume(path: string): Promise<string> {
-  try {
-    await Deno.stat(`${path}/state.json`);
-    return path;
-  } catch { /* not a checkpoint folder itself */ }
-  const latest = await latestCheckpoint(path);
-  if (latest === null) {
-    throw new Error(`--resume ${path}: no complete checkpoint found there (nor under ${path}/checkpoints)`);
-  }
-  return latest;
+/** A run's keys, all from its seed: the model's initialization, and each step's dropout. */
+export interface RunKeys {
+  init: Key;
+  /** The dropout key of the step after `step` steps; with several ranks, each rank its own. */
+  dropout: (step: number) => Key;
+}
+
+/** The keys of a run seeded `seed`, for rank `rank` of `world`. */
+export function runKeys(seed: number, world: number, rank: number): RunKeys {
+  const [init, dropout] = split(rng(seed));
+  return {
+    init,
+    dropout: (step) => world > 1 ? fold(fold(dropout, step), rank) : fold(dropout, step),
+  };
 }
 
 /**
@@ -212,7 +147,7 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
   // launcher) make this process one rank of several. Only rank 0 logs, validates and writes.
   // On CUDA, each rank trains on its own GPU (cuda:LOCAL_RANK) and the ranks talk over NCCL.
   const dist = distributedConfigFromEnv();
-  const requested = chooseDevice(req.options.device);
+  const requested = resolveDevice(req.options.device);
   const device = dist ? rankDevice(dist, requested) : requested;
   if (dist) initDistributed({ ...dist, backend: backendFor(device), timeoutMs: DIST_TIMEOUT_MS });
   try {
@@ -225,327 +160,444 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
 /** A collective would wait this long for a rank (rank 0 validating, say) before giving up. */
 const DIST_TIMEOUT_MS = 30 * 60_000;
 
-async function runRank(req: RunRequest, device: Device, world: number, myRank: number): Promise<RunSummary> {
-  const out = req.out;
-  const main = myRank === 0;
-  await Deno.mkdir(out, { recursive: true });
+/** What stays fixed through a run: its settings and data, its place in the group, its keys and outputs. */
+interface Run {
+  /** The run folder. */
+  out: string;
+  options: TrainOptions;
+  data: PreparedData;
+  device: Device;
+  /** Ranks in the group, and this one's; rank 0 (`main`) alone logs, validates and writes. */
+  world: number;
+  rank: number;
+  main: boolean;
+  keys: RunKeys;
+  lrAt: Schedule;
+  progress: Progress | null;
+  log: (line: string) => void;
+  metrics: MetricsLog | null;
+  /** Training seconds so far, across resumes. */
+  elapsed: () => number;
+}
+
+/** What one step measured, for the report. */
+interface StepFigures {
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  /** Target tokens of the step (all ranks' when data-parallel), and its seconds. */
+  tokens: number;
+  seconds: number;
+}
+
+/** The figures of a validation. */
+interface Validation {
+  loss: number;
+  exactMatch: number;
+  bleu: number;
+  chrf: number;
+}
+
+/** What changes as the run goes: each phase takes it and returns the next. */
+interface RunState {
+  /** The model being trained, and Adam's state for its parameters. */
+  model: Transformer;
+  optState: AdamState<TransformerParams>;
+  /** Optimizer steps done in total, the epoch in progress, and its batches done: where a checkpoint resumes. */
+  step: number;
+  epoch: number;
+  position: number;
+  /** Lowest validation loss so far (across resumes); null before the first validation. */
+  bestValidLoss: number | null;
+  /** Training loss of each step this call ran (grown in place: copying it each step would cost O(steps²)). */
+  losses: number[];
+  /** Target tokens this call trained on, and the seconds their steps took. */
+  tokens: number;
+  tokenSeconds: number;
+  /** The latest step's figures; null before the first. */
+  last: StepFigures | null;
+  /** The latest validation's figures; null before the first. */
+  validation: Validation | null;
+  /** When the latest checkpoint was written (performance.now()), for --save-minutes. */
+  savedAt: number;
+  /** Why the run stops; null while it goes on. */
+  stopped: RunSummary["stopped"] | null;
+}
+
+async function runRank(req: RunRequest, device: Device, world: number, rank: number): Promise<RunSummary> {
+  // ---- prepare: options, data, tokenizers, model and optimizer, fresh or from a checkpoint ----
+  const prepared = await prepare(req, device, world, rank);
+  const run = prepared.run, o = run.options;
+  let s = prepared.state;
+
+  // SIGINT/SIGTERM ask the loop to stop at the next step, after a checkpoint.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  const signals: Deno.Signal[] = req.handleSignals === false ? [] : ["SIGINT", "SIGTERM"];
+  for (const sig of signals) Deno.addSignalListener(sig, onSignal);
+  try {
+    training: for (; s.epoch < o.epochs; s = { ...s, epoch: s.epoch + 1, position: 0 }) {
+      const plan = epochPlan(run.data.train, { maxTokens: o.maxTokens, seed: o.seed, epoch: s.epoch });
+      if (s.position === 0) logEpoch(run, s, plan);
+      // Each step takes `world` batches, one per rank; an epoch's last few (fewer than `world`) are left out.
+      while (s.position + world <= plan.length) {
+        // ---- stop? at a step or time limit, or on a signal: every rank alike ----
+        s = { ...s, stopped: stopReason(run, s, stop.signal.aborted) };
+        if (s.stopped) break training;
+        // ---- step: this rank's batch, one optimizer step; a non-finite loss stops the run ----
+        s = step(run, s, plan);
+        if (s.stopped) break training;
+        // ---- report: metrics.jsonl and the progress bar ----
+        report(run, s, plan);
+        // ---- validate and save, when due by steps (or, saving, by time) ----
+        if (o.evalEvery > 0 && s.step % o.evalEvery === 0) s = await validate(run, s);
+        if (saveDue(run, s)) s = await save(run, s);
+      }
+      // ---- end of epoch: validate; save, unless this was the last epoch (the end saves) ----
+      s = await validate(run, s);
+      if (s.epoch + 1 < o.epochs) s = await save(run, s);
+    }
+    // ---- end: validate a run cut short mid-epoch, so it reports where it got to; save ----
+    if (s.stopped === null) s = { ...s, stopped: "finished", epoch: o.epochs, position: 0 };
+    if ((s.stopped === "max-steps" || s.stopped === "max-minutes") && s.position > 0) s = await validate(run, s);
+    if (s.stopped !== "non-finite") s = await save(run, s);
+  } finally {
+    for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
+    free([s.model.params, s.model.buffers, s.optState.m, s.optState.v]);
+  }
+  return summary(run, s);
+}
+
+/** Resolves `--resume`: a checkpoint folder, or a run folder (its newest checkpoint). */
+async function resolveResume(path: string): Promise<string> {
+  try {
+    await Deno.stat(`${path}/state.json`);
+    return path;
+  } catch { /* not a checkpoint folder itself */ }
+  const latest = await latestCheckpoint(path);
+  if (latest === null) {
+    throw new Error(`--resume ${path}: no complete checkpoint found there (nor under ${path}/checkpoints)`);
+  }
+  return latest;
+}
+
+/** The checkpoint `--resume` names, loaded onto `device`; it must come from a run of as many ranks. */
+async function loadResumed(path: string, device: Device, world: number): Promise<{ dir: string; from: Checkpoint }> {
+  const dir = await resolveResume(path);
+  const from = loadCheckpoint(dir, device);
+  const trainedWith = from.state.worldSize ?? 1;
+  if (trainedWith !== world) {
+    throw new Error(
+      `${dir} was trained with ${trainedWith} process(es); resume it with --nproc ${trainedWith} (this is ${world})`,
+    );
+  }
+  keep([from.folder.model, from.optState.m, from.optState.v]);
+  return { dir, from };
+}
+
+/** A fresh model; with several ranks, rank 0's, so that every rank starts from the same parameters. */
+function initialModel(o: TrainOptions, data: PreparedData, key: Key, device: Device, world: number): Transformer {
+  const model = keep(initTransformer(modelConfig(o, data.srcTok, data.tgtTok), key, device));
+  if (world === 1) return model;
+  // Every rank initializes from the same seed; taking rank 0's makes the agreement certain.
+  const own = model.params;
+  const params = keep(broadcast(own)) as typeof own;
+  free(own);
+  return { ...model, params };
+}
+
+/** The prepare phase: the run's fixed parts, and its state before the first step (fresh, or resumed). */
+async function prepare(
+  req: RunRequest,
+  device: Device,
+  world: number,
+  rank: number,
+): Promise<{ run: Run; state: RunState }> {
+  const main = rank === 0;
+  await Deno.mkdir(req.out, { recursive: true });
   const progress = main ? new Progress() : null;
   const log = (line: string) => progress?.log(line);
 
-  // ---- state: fresh or resumed ----
-  let resumed: Checkpoint | null = null;
-  let o = req.options;
-  if (req.resume) {
-    const dir = await resolveResume(req.resume);
-    resumed = loadCheckpoint(dir, device);
-    if ((resumed.state.worldSize ?? 1) !== world) {
-      throw new Error(
-        `${dir} was trained with ${resumed.state.worldSize ?? 1} process(es); resume it with --nproc ${
-          resumed.state.worldSize ?? 1
-        } (this is ${world})`,
-      );
-    }
-    keep([resumed.folder.model, resumed.optState.m, resumed.optState.v]);
-    // The run's recipe comes from the checkpoint; only how long and how it is observed may change.
-    const r = req.options;
-    o = {
-      ...resumed.state.options,
-      epochs: r.epochs,
-      maxSteps: r.maxSteps,
-      maxMinutes: r.maxMinutes,
-      saveEvery: r.saveEvery,
-      saveMinutes: r.saveMinutes,
-      keep: r.keep,
-      evalEvery: r.evalEvery,
-      samples: r.samples,
-      device: r.device,
-      threads: r.threads,
-    };
-    log(
-      `resuming from ${dir} at step ${resumed.state.step} (epoch ${
-        resumed.state.epoch + 1
-      }, batch ${resumed.state.position})`,
-    );
+  // Options: on --resume the recipe comes from the checkpoint; only how long and how it is observed may change.
+  const resumed = req.resume ? await loadResumed(req.resume, device, world) : null;
+  const from = resumed?.from;
+  const o = from ? resumedOptions(from.state.options, req.options) : req.options;
+  if (resumed) {
+    const { step, epoch, position } = resumed.from.state;
+    log(`resuming from ${resumed.dir} at step ${step} (epoch ${epoch + 1}, batch ${position})`);
   }
   if (o.threads > 0) setThreads(o.threads);
 
-  // ---- data ----
+  // Data, and the tokenizers (the checkpoint's when resuming).
   const corpus = await loadCorpus(o);
-  if (resumed && resumed.state.data.fingerprint !== corpus.fingerprint) {
-    throw new Error(
-      `--resume: the data differs from the run's (${resumed.state.data.description}); give the same --data`,
-    );
+  if (from && from.state.data.fingerprint !== corpus.fingerprint) {
+    throw new Error(`--resume: the data differs from the run's (${from.state.data.description}); give the same --data`);
   }
-  const splits = splitBySource(corpus.pairs, { valid: o.validSize, test: o.testSize, seed: o.seed });
-  const [srcTok, tgtTok] = resumed
-    ? [resumed.folder.srcTokenizer, resumed.folder.tgtTokenizer]
-    : await trainTokenizers(o, splits.train);
-  const limits = { srcSeqLen: o.seqLen, tgtSeqLen: o.seqLen };
-  const trainSet = await tokenizePairs(splits.train, srcTok, tgtTok, limits);
-  const validSet = await tokenizePairs(splits.valid, srcTok, tgtTok, limits);
-  const data: PreparedData = {
-    description: corpus.description,
-    fingerprint: corpus.fingerprint,
-    train: trainSet.examples,
-    valid: validSet.examples,
-    validRefs: referencesOf(splits.valid, validSet.kept),
-  };
-  const unk = await unknownRate(srcTok, splits.valid.map((p) => p.src));
-  log(
-    `data: ${data.description}: ${splits.train.length} train / ${splits.valid.length} valid / ${splits.test.length} test pairs; ` +
-      `dropped as longer than ${o.seqLen} positions: ${trainSet.dropped.tooLong} train, ${validSet.dropped.tooLong} valid; ` +
-      `vocab ${srcTok.vocabSize} ${o.src} / ${tgtTok.vocabSize} ${o.tgt}; [UNK] in valid ${o.src}: ${
-        (100 * unk.rate).toFixed(2)
-      }%`,
-  );
+  const data = await prepareData(o, corpus, from ? [from.folder.srcTokenizer, from.folder.tgtTokenizer] : null);
+  log(`data: ${data.summary}`);
   if (data.train.length === 0) throw new Error("no training examples left after the length filter");
 
-  // ---- model and optimizer ----
-  const [initKey, dropoutKey] = split(rng(o.seed));
-  let model: Transformer = resumed
-    ? resumed.folder.model
-    : keep(initTransformer(modelConfig(o, srcTok, tgtTok), initKey, device));
-  if (world > 1 && !resumed) {
-    // Every rank initializes from the same seed; taking rank 0's makes the agreement certain.
-    const own = model.params;
-    model = { ...model, params: keep(broadcast(own)) as typeof own };
-    free(own);
-  }
-  let optState = resumed ? resumed.optState : keep(adamInit(model.params));
-  const folderOf = (m: Transformer): ModelFolder => ({
-    model: m,
-    srcLang: o.src,
-    tgtLang: o.tgt,
-    srcTokenizer: srcTok,
-    tgtTokenizer: tgtTok,
-  });
-  const lrAt = schedule(o);
-  const stepConfig = (lr: number) => ({
-    adam: { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 },
-    clip: o.clip,
-    labelSmoothing: o.labelSmoothing,
-    pad: tgtTok.special.pad,
-    donate: true, // the loop frees the previous parameters and moments right after each step
-    dataParallel: world > 1,
-  });
-  const nParams = countParams(model.params);
+  // Model and optimizer.
+  const keys = runKeys(o.seed, world, rank);
+  const model = from ? from.folder.model : initialModel(o, data, keys.init, device, world);
+  const optState = from ? from.optState : keep(adamInit(model.params));
   log(
     `model: d_model ${o.dModel}, ${o.layers}+${o.layers} layers, ${o.heads} heads, d_ff ${o.dFF}, ${
-      nParams.toLocaleString("en")
-    } parameters; ` +
-      `device ${device}, ${threads()} threads; out ${out}`,
+      countParams(model.params).toLocaleString("en")
+    } parameters; device ${device}, ${threads()} threads; out ${req.out}`,
   );
 
-  // ---- bookkeeping ----
-  const metricsLog = main ? new MetricsLog(`${out}/metrics.jsonl`) : null;
-  const metrics = {
-    append: (entry: Parameters<MetricsLog["append"]>[0]) => metricsLog?.append(entry),
-    truncateAfter: (step: number) => metricsLog?.truncateAfter(step),
-    read: () => metricsLog?.read() ?? [],
-  };
-  let state: TrainState = resumed?.state ?? {
-    version: 1,
-    step: 0,
-    epoch: 0,
-    position: 0,
-    bestValidLoss: null,
-    elapsedSeconds: 0,
-    options: o,
-    data: { description: data.description, fingerprint: data.fingerprint },
-    worldSize: world,
-  };
-  state = { ...state, options: o };
-  if (resumed) metrics.truncateAfter(state.step);
-  else metrics.truncateAfter(-1);
-  const startElapsed = state.elapsedSeconds;
+  // Bookkeeping: a resumed run replays the steps after its checkpoint, so their metrics go.
+  const metrics = main ? new MetricsLog(`${req.out}/metrics.jsonl`) : null;
+  const at = from?.state ?? { step: 0, epoch: 0, position: 0, bestValidLoss: null, elapsedSeconds: 0 };
+  metrics?.truncateAfter(from ? at.step : -1);
   const started = performance.now();
-  const elapsed = () => startElapsed + (performance.now() - started) / 1000;
-  let lastSave = performance.now();
-
-  let stopRequested = false;
-  const onSignal = () => stopRequested = true;
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  if (req.handleSignals !== false) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
-
-  const losses: number[] = [];
-  let lastValid: number | null = null;
-  let lastExact: number | null = null;
-  let lastScores: { bleu: number; chrf: number } | null = null;
-  let tokens = 0, tokenSeconds = 0;
-
-  const save = async () => {
-    if (!main) return;
-    state = { ...state, elapsedSeconds: elapsed() };
-    await saveCheckpoint(out, { folder: folderOf(model), optState, state }, o.keep);
-    lastSave = performance.now();
+  const run: Run = {
+    out: req.out,
+    options: o,
+    data,
+    device,
+    world,
+    rank,
+    main,
+    keys,
+    lrAt: schedule(o),
+    progress,
+    log,
+    metrics,
+    elapsed: () => at.elapsedSeconds + (performance.now() - started) / 1000,
   };
-
-  const validate = async () => {
-    if (!main) return; // the other ranks go on, and wait for rank 0 at the next step's collectives
-    const loss = validationLoss(model, data.valid, tgtTok.special, {
-      maxTokens: o.maxTokens,
-      labelSmoothing: o.labelSmoothing,
-      device,
-    });
-    const subset = data.valid.slice(0, 500);
-    const outputs = greedyOutputs(model, subset, tgtTok.special, { device });
-    const exact = exactMatch(outputs, subset);
-    const hyps = await Promise.all(
-      outputs.map(async (ids) => detokenize((await tgtTok.decode(ids)).split(" ").filter(Boolean))),
-    );
-    const refs = data.validRefs.slice(0, subset.length);
-    const bleu = corpusBleuMulti(hyps, refs).score;
-    const chrf = corpusChrf(hyps, refs).score;
-    lastValid = loss;
-    lastExact = exact;
-    lastScores = { bleu, chrf };
-    metrics.append({
-      kind: "valid",
-      step: state.step,
-      epoch: state.epoch,
-      loss,
-      exactMatch: exact,
-      bleu,
-      chrf,
-      elapsed: elapsed(),
-    });
-    log(
-      `validation at step ${state.step}: loss ${loss.toFixed(4)}, BLEU ${bleu.toFixed(2)}, chrF ${chrf.toFixed(2)}, ` +
-        `exact match ${(100 * exact).toFixed(1)}% (${subset.length} sentences)`,
-    );
-    // Samples as running text, as translate prints them: source, ours (→), the reference (=).
-    for (let i = 0; i < Math.min(o.samples, subset.length); i++) {
-      const src = detokenize(srcTok.tokens(subset[i].src));
-      log(`  ${src}\n    → ${hyps[i]}\n    = ${detokenize(tgtTok.tokens(subset[i].tgt))}`);
-    }
-    if (state.bestValidLoss === null || loss < state.bestValidLoss) {
-      state = { ...state, bestValidLoss: loss };
-      await saveModelFolder(`${out}/best`, folderOf(model));
-    }
-    await Deno.writeTextFile(
-      `${out}/report.html`,
-      renderReport(`deno-torch training run: ${out}`, metrics.read(), {
-        data: data.description,
-        model: `d_model ${o.dModel}, N ${o.layers}, h ${o.heads}, d_ff ${o.dFF}`,
-        steps: state.step,
-        "training time": formatDuration(elapsed()),
-        "best validation loss": state.bestValidLoss?.toFixed(4) ?? "-",
-      }),
-    );
+  const state: RunState = {
+    model,
+    optState,
+    step: at.step,
+    epoch: at.epoch,
+    position: at.position,
+    bestValidLoss: at.bestValidLoss,
+    losses: [],
+    tokens: 0,
+    tokenSeconds: 0,
+    last: null,
+    validation: null,
+    savedAt: performance.now(),
+    stopped: null,
   };
+  return { run, state };
+}
 
-  let stopped: RunSummary["stopped"] = "finished";
-  try {
-    training: for (; state.epoch < o.epochs; state = { ...state, epoch: state.epoch + 1, position: 0 }) {
-      const plan = epochPlan(data.train, { maxTokens: o.maxTokens, seed: o.seed, epoch: state.epoch });
-      if (state.position === 0) {
-        const pad = paddingReport(data.train, plan);
-        log(
-          `epoch ${state.epoch + 1}/${o.epochs}: ${plan.length} batches, padding efficiency ${
-            (100 * pad.efficiency).toFixed(1)
-          }%`,
-        );
-      }
-      // Each step takes `world` batches, one per rank; an epoch's last few (fewer than `world`) are left out.
-      while (state.position + world <= plan.length) {
-        const reasons = agree(world, [
-          o.maxSteps > 0 && state.step >= o.maxSteps,
-          o.maxMinutes > 0 && elapsed() >= o.maxMinutes * 60,
-          stopRequested,
-        ], device);
-        if (reasons[0]) {
-          stopped = "max-steps";
-          break training;
-        }
-        if (reasons[1]) {
-          stopped = "max-minutes";
-          break training;
-        }
-        if (reasons[2]) {
-          stopped = "signal";
-          break training;
-        }
-        const indices = plan[state.position + myRank];
-        const t0 = performance.now();
-        const lr = lrAt(state.step + 1);
-        const result = scope(() =>
-          trainStep(
-            model,
-            optState,
-            makeBatch(data.train, indices, tgtTok.special, device),
-            world > 1 ? fold(fold(dropoutKey, state.step), myRank) : fold(dropoutKey, state.step),
-            stepConfig(lr),
-          )
-        );
-        if (!Number.isFinite(result.loss)) {
-          free([result.params, result.optState.m, result.optState.v]);
-          log(`stopping: the loss became ${result.loss} at step ${state.step + 1}; the last good checkpoint is kept`);
-          stopped = "non-finite";
-          break training;
-        }
-        const previous = [model.params, optState.m, optState.v];
-        model = { ...model, params: keep(result.params) };
-        optState = keep(result.optState);
-        free(previous);
-        state = { ...state, step: state.step + 1, position: state.position + world };
-        losses.push(result.loss);
-        const seconds = (performance.now() - t0) / 1000;
-        const n = result.tokens ?? labelTokens(data.train, indices); // all ranks' targets when data-parallel
-        tokens += n;
-        tokenSeconds += seconds;
-        const rate = tokens / tokenSeconds;
-        metrics.append({
-          kind: "train",
-          step: state.step,
-          epoch: state.epoch,
-          loss: result.loss,
-          lr,
-          gradNorm: result.gradNorm,
-          tokensPerSecond: n / seconds,
-          elapsed: elapsed(),
-        });
-        progress?.update({
-          epoch: state.epoch,
-          epochs: o.epochs,
-          position: state.position,
-          batches: plan.length,
-          step: state.step,
-          loss: result.loss,
-          lr,
-          tokensPerSecond: rate,
-          eta: o.maxMinutes > 0
-            ? o.maxMinutes * 60 - elapsed()
-            : (plan.length - state.position) * (tokenSeconds / Math.max(1, losses.length)),
-        });
-        if (o.evalEvery > 0 && state.step % o.evalEvery === 0) await validate();
-        const dueBySteps = o.saveEvery > 0 && state.step % o.saveEvery === 0;
-        const dueByTime = o.saveMinutes > 0 && performance.now() - lastSave >= o.saveMinutes * 60_000;
-        if (dueBySteps || dueByTime) await save();
-      }
-      await validate();
-      if (state.epoch + 1 < o.epochs) await save();
-    }
-    if (stopped === "finished") state = { ...state, epoch: o.epochs, position: 0 };
-    // A run cut short by a limit still reports where it got to (an epoch end has just validated).
-    if ((stopped === "max-steps" || stopped === "max-minutes") && state.position > 0) await validate();
-    if (stopped !== "non-finite") await save();
-  } finally {
-    if (req.handleSignals !== false) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
-    free([model.params, model.buffers, optState.m, optState.v]);
+function logEpoch(run: Run, s: RunState, plan: number[][]): void {
+  const pad = paddingReport(run.data.train, plan);
+  run.log(
+    `epoch ${s.epoch + 1}/${run.options.epochs}: ${plan.length} batches, padding efficiency ${
+      (100 * pad.efficiency).toFixed(1)
+    }%`,
+  );
+}
+
+/**
+ * With several ranks, whether any rank raised each flag (one small collective, on the device the
+ * group works on); else the flags.
+ */
+function agree(world: number, flags: boolean[], device: Device): boolean[] {
+  if (world === 1) return flags;
+  return scope(() => {
+    const f = tensor(flags.map(Number), [flags.length], { dtype: "f64", device });
+    const sums = values(allReduceSum({ f }).f);
+    return sums.map((v) => v > 0);
+  });
+}
+
+/** Why the run stops before its next step, agreed by every rank; null to go on. */
+function stopReason(run: Run, s: RunState, signalled: boolean): RunSummary["stopped"] | null {
+  const o = run.options;
+  const [steps, minutes, signal] = agree(run.world, [
+    o.maxSteps > 0 && s.step >= o.maxSteps,
+    o.maxMinutes > 0 && run.elapsed() >= o.maxMinutes * 60,
+    signalled,
+  ], run.device);
+  return steps ? "max-steps" : minutes ? "max-minutes" : signal ? "signal" : null;
+}
+
+/**
+ * The step phase: one optimizer step on this rank's batch of the plan (the previous parameters and
+ * moments are freed); a non-finite loss instead stops the run with the last good ones.
+ */
+function step(run: Run, s: RunState, plan: number[][]): RunState {
+  const { data, device } = run;
+  const indices = plan[s.position + run.rank];
+  const t0 = performance.now();
+  const lr = run.lrAt(s.step + 1);
+  const result = scope(() =>
+    trainStep(
+      s.model,
+      s.optState,
+      makeBatch(data.train, indices, data.tgtTok.special, device),
+      run.keys.dropout(s.step),
+      stepConfig(run.options, lr, data.tgtTok.special.pad, run.world > 1),
+    )
+  );
+  if (!Number.isFinite(result.loss)) {
+    free([result.params, result.optState.m, result.optState.v]);
+    run.log(`stopping: the loss became ${result.loss} at step ${s.step + 1}; the last good checkpoint is kept`);
+    return { ...s, stopped: "non-finite" };
   }
-  const summary: RunSummary = {
-    out,
-    steps: state.step,
-    epochs: state.epoch,
-    stopped,
-    losses,
-    validLoss: lastValid,
-    exactMatch: lastExact,
-    // (assigned inside validate(): the checker cannot see it, hence the annotation)
-    bleu: (lastScores as { bleu: number } | null)?.bleu ?? null,
-    chrf: (lastScores as { chrf: number } | null)?.chrf ?? null,
-    elapsedSeconds: elapsed(),
-    tokensPerSecond: tokenSeconds > 0 ? tokens / tokenSeconds : 0,
+  const next = { ...s, model: { ...s.model, params: keep(result.params) }, optState: keep(result.optState) };
+  free([s.model.params, s.optState.m, s.optState.v]);
+  s.losses.push(result.loss);
+  const seconds = (performance.now() - t0) / 1000;
+  const tokens = result.tokens ?? labelTokens(data.train, indices); // all ranks' targets when data-parallel
+  return {
+    ...next,
+    step: s.step + 1,
+    position: s.position + run.world,
+    tokens: s.tokens + tokens,
+    tokenSeconds: s.tokenSeconds + seconds,
+    last: { loss: result.loss, lr, gradNorm: result.gradNorm, tokens, seconds },
   };
-  return summary;
+}
+
+/** The report phase: the step's line in metrics.jsonl, and the progress bar. */
+function report(run: Run, s: RunState, plan: number[][]): void {
+  const o = run.options;
+  const last = s.last!; // the step just taken
+  run.metrics?.append({
+    kind: "train",
+    step: s.step,
+    epoch: s.epoch,
+    loss: last.loss,
+    lr: last.lr,
+    gradNorm: last.gradNorm,
+    tokensPerSecond: last.tokens / last.seconds,
+    elapsed: run.elapsed(),
+  });
+  run.progress?.update({
+    epoch: s.epoch,
+    epochs: o.epochs,
+    position: s.position,
+    batches: plan.length,
+    step: s.step,
+    loss: last.loss,
+    lr: last.lr,
+    tokensPerSecond: s.tokens / s.tokenSeconds,
+    eta: o.maxMinutes > 0
+      ? o.maxMinutes * 60 - run.elapsed()
+      : (plan.length - s.position) * (s.tokenSeconds / Math.max(1, s.losses.length)),
+  });
+}
+
+const folderOf = (run: Run, model: Transformer): ModelFolder => ({
+  model,
+  srcLang: run.options.src,
+  tgtLang: run.options.tgt,
+  srcTokenizer: run.data.srcTok,
+  tgtTokenizer: run.data.tgtTok,
+});
+
+/**
+ * The validate phase (rank 0): the loss on the validation split; BLEU, chrF and exact match of
+ * greedy translations of up to 500 of its sentences; samples; the best model so far; report.html.
+ * The other ranks go on, and wait for rank 0 at the next step's collectives.
+ */
+async function validate(run: Run, s: RunState): Promise<RunState> {
+  if (!run.main) return s;
+  const { data, device, options: o } = run;
+  const { srcTok, tgtTok } = data;
+  const loss = validationLoss(s.model, data.valid, tgtTok.special, {
+    maxTokens: o.maxTokens,
+    labelSmoothing: o.labelSmoothing,
+    device,
+  });
+  const subset = data.valid.slice(0, 500);
+  const outputs = greedyOutputs(s.model, subset, tgtTok.special, { device });
+  const exact = exactMatch(outputs, subset);
+  const hyps = await Promise.all(
+    outputs.map(async (ids) => detokenize((await tgtTok.decode(ids)).split(" ").filter(Boolean))),
+  );
+  const refs = data.validRefs.slice(0, subset.length);
+  const bleu = corpusBleuMulti(hyps, refs).score;
+  const chrf = corpusChrf(hyps, refs).score;
+  run.metrics?.append({
+    kind: "valid",
+    step: s.step,
+    epoch: s.epoch,
+    loss,
+    exactMatch: exact,
+    bleu,
+    chrf,
+    elapsed: run.elapsed(),
+  });
+  run.log(
+    `validation at step ${s.step}: loss ${loss.toFixed(4)}, BLEU ${bleu.toFixed(2)}, chrF ${chrf.toFixed(2)}, ` +
+      `exact match ${(100 * exact).toFixed(1)}% (${subset.length} sentences)`,
+  );
+  // Samples as running text, as translate prints them: source, ours (→), the reference (=).
+  for (let i = 0; i < Math.min(o.samples, subset.length); i++) {
+    const src = detokenize(srcTok.tokens(subset[i].src));
+    run.log(`  ${src}\n    → ${hyps[i]}\n    = ${detokenize(tgtTok.tokens(subset[i].tgt))}`);
+  }
+  const best = s.bestValidLoss === null || loss < s.bestValidLoss;
+  if (best) await saveModelFolder(`${run.out}/best`, folderOf(run, s.model));
+  const next = {
+    ...s,
+    bestValidLoss: best ? loss : s.bestValidLoss,
+    validation: { loss, exactMatch: exact, bleu, chrf },
+  };
+  await Deno.writeTextFile(
+    `${run.out}/report.html`,
+    renderReport(`deno-torch training run: ${run.out}`, run.metrics?.read() ?? [], {
+      data: data.description,
+      model: `d_model ${o.dModel}, N ${o.layers}, h ${o.heads}, d_ff ${o.dFF}`,
+      steps: next.step,
+      "training time": formatDuration(run.elapsed()),
+      "best validation loss": next.bestValidLoss?.toFixed(4) ?? "-",
+    }),
+  );
+  return next;
+}
+
+/** Whether a checkpoint is due after this step: by --save-every steps, or --save-minutes since the last. */
+function saveDue(run: Run, s: RunState): boolean {
+  const o = run.options;
+  const bySteps = o.saveEvery > 0 && s.step % o.saveEvery === 0;
+  const byTime = o.saveMinutes > 0 && performance.now() - s.savedAt >= o.saveMinutes * 60_000;
+  return bySteps || byTime;
+}
+
+/** Where the run stands, as a checkpoint's state.json records it to resume from. */
+function trainState(run: Run, s: RunState): TrainState {
+  return {
+    version: 1,
+    step: s.step,
+    epoch: s.epoch,
+    position: s.position,
+    bestValidLoss: s.bestValidLoss,
+    elapsedSeconds: run.elapsed(),
+    options: run.options,
+    data: { description: run.data.description, fingerprint: run.data.fingerprint },
+    worldSize: run.world,
+  };
+}
+
+/** The save phase (rank 0): a checkpoint of the model, Adam's state and where the run stands. */
+async function save(run: Run, s: RunState): Promise<RunState> {
+  if (!run.main) return s;
+  const checkpoint = { folder: folderOf(run, s.model), optState: s.optState, state: trainState(run, s) };
+  await saveCheckpoint(run.out, checkpoint, run.options.keep);
+  return { ...s, savedAt: performance.now() };
+}
+
+function summary(run: Run, s: RunState): RunSummary {
+  return {
+    out: run.out,
+    steps: s.step,
+    epochs: s.epoch,
+    stopped: s.stopped ?? "finished",
+    losses: s.losses,
+    validLoss: s.validation?.loss ?? null,
+    exactMatch: s.validation?.exactMatch ?? null,
+    bleu: s.validation?.bleu ?? null,
+    chrf: s.validation?.chrf ?? null,
+    elapsedSeconds: run.elapsed(),
+    tokensPerSecond: s.tokenSeconds > 0 ? s.tokens / s.tokenSeconds : 0,
+  };
 }

@@ -6,9 +6,14 @@
  *   deno run -A scripts/bench/train_run.ts --d-model 512 --layers 6 --heads 8 --d-ff 2048 \
  *     --batch 8 --src-len 32 --tgt-len 32 --vocab 16000 --steps 5 --threads 2 [--profile]
  *
- * With --data FILE it trains on real batches instead: the corpus tokenized word-level (min
- * frequency 2) and bucketed under --max-tokens, --steps batches drawn evenly from one epoch's
- * shuffled plan, and reports real target tokens per second (`real_target_tokens_per_s`).
+ * What it trains is `deno task train`'s: the seed preset's options (bench-train's model, Adam and
+ * loss), the flags it shares with training read and checked by the same options table, and the
+ * same model config, step settings, keys and step.
+ *
+ * With --data FILE it trains on real batches instead: the corpus loaded and tokenized as training
+ * does (word-level, min frequency 2, over the whole corpus) and bucketed under --max-tokens, --steps
+ * batches drawn evenly from one epoch's shuffled plan, and reports real target tokens per second
+ * (`real_target_tokens_per_s`).
  * `--device cuda` runs it on a GPU (an error naming the problem where libtorch has no CUDA).
  *
  * With torchrun's variables set (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE) it is one rank of a
@@ -17,13 +22,17 @@
  */
 import { parseArgs } from "node:util";
 import { free, keep, matmul, memory, randint, randn, rng, scope, setThreads, split, threads } from "../../mod.ts";
-import { epochPlan, loadPairs, tokenizePairs, trainWordLevel } from "../../nmt/mod.ts";
+import { epochPlan, tokenizePairs } from "../../nmt/mod.ts";
 import { initTransformer } from "../../nmt/model/init.ts";
 import { adamInit } from "../../lib/optim/adam.ts";
 import { trainStep } from "../../nmt/train/step.ts";
 import { decoderMask, paddingMask, type TransformerConfig } from "../../nmt/model/transformer.ts";
 import type { TranslationBatch } from "../../nmt/model/loss.ts";
 import { labelTokens, makeBatch } from "../../nmt/data/batches.ts";
+import { PRESETS, type TrainOptions, validateOptions } from "../../nmt/train/options.ts";
+import { optionFlags, readOptionFlags } from "../../nmt/train/flags.ts";
+import { loadCorpus, trainTokenizers } from "../../nmt/train/corpus.ts";
+import { modelConfig, runKeys, schedule, stepConfig } from "../../nmt/train/run.ts";
 import { assume } from "../../lib/tensor.ts";
 import { formatProfile, profile, type ProfileReport } from "../../lib/profile.ts";
 import { item } from "../../lib/transfer.ts";
@@ -38,45 +47,32 @@ import {
   initDistributed,
   rankDevice,
 } from "../../lib/dist.ts";
+import { median } from "./harness.ts";
 
-const INT_FLAGS = [
-  "d-model",
-  "layers",
-  "heads",
-  "d-ff",
-  "batch",
-  "src-len",
-  "tgt-len",
-  "vocab",
-  "steps",
-  "warmup",
-  "threads",
-  "max-tokens",
-] as const;
-type IntFlag = typeof INT_FLAGS[number];
-/** bench-train's defaults (the seed's model), and the seed preset's batch budget. */
-const DEFAULTS: Record<IntFlag, number> = {
-  "d-model": 512,
-  layers: 6,
-  heads: 8,
-  "d-ff": 2048,
+/** bench-train's own flags: the random batch's shape, and the steps run untimed, then timed. */
+const BENCH_FLAGS = ["batch", "src-len", "tgt-len", "vocab", "steps", "warmup"] as const;
+type BenchFlag = typeof BENCH_FLAGS[number];
+/** bench-train's defaults for them. */
+const DEFAULTS: Record<BenchFlag, number> = {
   batch: 8,
   "src-len": 32,
   "tgt-len": 32,
   vocab: 16000,
   steps: 5,
   warmup: 2,
-  threads: 2,
-  "max-tokens": 4000,
 };
+/** The training options whose flags bench-train shares with `deno task train`. */
+const SHARED = ["dModel", "layers", "heads", "dFF", "maxTokens", "threads", "device", "data"] as const;
+/** bench-train's model, optimizer and batch budget are the seed preset's; it runs on the CPU, 2 threads, by default. */
+const BASE: TrainOptions = { ...PRESETS.seed, device: "cpu", threads: 2 };
 
-export type TrainRunFlags = Record<IntFlag, number> & {
-  data?: string;
+export type TrainRunFlags = Record<BenchFlag, number> & {
+  /** The run's training options: the seed preset's, the shared flags', and `seqLen` the longer of the lengths. */
+  options: TrainOptions;
   profile: boolean;
   sgemm: boolean;
   /** Pure optimizer updates (fresh parameters and moments each step), to measure what donation buys. */
   "no-donate": boolean;
-  device: Device;
   /** Data-parallel runs: gradient bucket size, MB (default: trainStep's). */
   bucketMb?: number;
 };
@@ -85,42 +81,39 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
   const { values } = parseArgs({
     args,
     options: {
-      ...Object.fromEntries(INT_FLAGS.map((f) => [f, { type: "string" as const }])),
-      data: { type: "string" },
+      ...Object.fromEntries(BENCH_FLAGS.map((f) => [f, { type: "string" as const }])),
+      ...optionFlags(SHARED),
       profile: { type: "boolean", default: false },
       sgemm: { type: "boolean", default: false },
       "no-donate": { type: "boolean", default: false },
-      device: { type: "string", default: "cpu" },
       "bucket-mb": { type: "string" },
     },
     strict: true,
   });
-  const out = {
-    ...DEFAULTS,
-    data: values.data as string | undefined,
-    profile: !!values.profile,
-    sgemm: !!values.sgemm,
-    "no-donate": !!values["no-donate"],
-    device: values.device as Device,
-    bucketMb: values["bucket-mb"] === undefined ? undefined : Number(values["bucket-mb"]),
-  };
-  if (out.bucketMb !== undefined && !(out.bucketMb > 0)) {
-    throw new RangeError(`--bucket-mb needs a positive number, got ${values["bucket-mb"]}`);
-  }
-  deviceCodes(out.device, "--device"); // unknown names, and CUDA asked for where there is none, fail here
-  for (const f of INT_FLAGS) {
+  const given = readOptionFlags(values, BASE, SHARED);
+  deviceCodes(given.device as Device, "--device"); // unknown names, and CUDA asked for where there is none, fail here
+  const bench = { ...DEFAULTS };
+  for (const f of BENCH_FLAGS) {
     const v = (values as Record<string, unknown>)[f] as string | undefined;
     if (v === undefined) continue;
     const n = Number(v);
     if (!Number.isInteger(n) || n < (f === "warmup" ? 0 : 1)) {
       throw new RangeError(`--${f} needs a positive integer, got ${v}`);
     }
-    out[f] = n;
+    bench[f] = n;
   }
-  if (out["d-model"] % out.heads !== 0) {
-    throw new RangeError(`--d-model ${out["d-model"]} is not divisible by --heads ${out.heads}`);
+  const bucketMb = values["bucket-mb"] === undefined ? undefined : Number(values["bucket-mb"]);
+  if (bucketMb !== undefined && !(bucketMb > 0)) {
+    throw new RangeError(`--bucket-mb needs a positive number, got ${values["bucket-mb"]}`);
   }
-  return out;
+  return {
+    ...bench,
+    options: validateOptions({ ...given, seqLen: Math.max(bench["src-len"], bench["tgt-len"]) }),
+    profile: !!values.profile,
+    sgemm: !!values.sgemm,
+    "no-donate": !!values["no-donate"],
+    bucketMb,
+  };
 }
 
 /**
@@ -129,10 +122,10 @@ export function parseTrainRunFlags(args: string[]): TrainRunFlags {
  * same size for each one forward (input and weight gradients).
  */
 export function stepMatmulFlops(
-  f: { "d-model": number; layers: number; "d-ff": number },
+  m: Pick<TrainOptions, "dModel" | "layers" | "dFF">,
   b: { batch: number; src: number; tgt: number; vocab: number },
 ): number {
-  const d = f["d-model"], ff = f["d-ff"], n = f.layers;
+  const d = m.dModel, ff = m.dFF, n = m.layers;
   const s = b.batch * b.src, t = b.batch * b.tgt;
   const encoder = 4 * 2 * s * d * d + 2 * 2 * b.batch * b.src * b.src * d + 2 * 2 * s * d * ff;
   const decoder = 4 * 2 * t * d * d + 2 * 2 * b.batch * b.tgt * b.tgt * d + // self-attention
@@ -171,73 +164,70 @@ function peakRssMb(): number | null {
 
 interface Work {
   config: TransformerConfig;
+  /** The target vocabulary's size, and its [PAD] id. */
+  tgtVocab: number;
+  pad: number;
   meanTargetTokens?: number;
   totalTargetTokens?: number;
   batches: { batch: TranslationBatch; labels: number }[];
   flops: number[];
 }
 
-/** The model the flags describe (dropout 0.1, as bench-train's), for these vocabularies and lengths. */
-function modelConfig(f: TrainRunFlags, srcVocab: number, tgtVocab: number, len: number): TransformerConfig {
-  return {
-    srcVocabSize: srcVocab,
-    tgtVocabSize: tgtVocab,
-    srcSeqLen: len,
-    tgtSeqLen: len,
-    dModel: f["d-model"],
-    layers: f.layers,
-    heads: f.heads,
-    dropout: 0.1,
-    dFF: f["d-ff"],
-  };
-}
-
 /** Random batches (one, reused each step); rank r of a data-parallel run draws its own. */
 function randomWork(f: TrainRunFlags, rank: number): Work {
-  const len = Math.max(f["src-len"], f["tgt-len"]);
-  const config = modelConfig(f, f.vocab, f.vocab, len);
+  const o = f.options, vocab = { vocabSize: f.vocab };
   const [k2, k3, k4] = split(rng(7 + 1000 * rank), 3);
   const batch: TranslationBatch = keep(scope(() => {
     const shape = (len: number) => [f.batch, len];
-    const on = { device: f.device };
+    const on = { device: o.device as Device };
+    // Tokens from 4 on: past the special ones, so no [PAD] among them.
     const src = assume<["batch", "src"]>(randint(4, f.vocab, shape(f["src-len"]), k2, on));
     const tgt = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k3, on));
     const label = assume<["batch", "tgt"]>(randint(4, f.vocab, shape(f["tgt-len"]), k4, on));
     return { src, tgt, label, srcMask: paddingMask(src, 1), tgtMask: decoderMask(tgt, 1) };
   }));
-  const flops = stepMatmulFlops(f, { batch: f.batch, src: f["src-len"], tgt: f["tgt-len"], vocab: f.vocab });
+  const flops = stepMatmulFlops(o, { batch: f.batch, src: f["src-len"], tgt: f["tgt-len"], vocab: f.vocab });
   const n = f.warmup + f.steps;
   return {
-    config,
+    config: modelConfig(o, vocab, vocab),
+    tgtVocab: f.vocab,
+    pad: 1, // the library's tokenizers' [PAD] id
     batches: Array.from({ length: n }, () => ({ batch, labels: f.batch * f["tgt-len"] })),
     flops: Array(n).fill(flops),
   };
 }
 
-async function corpusWork(f: TrainRunFlags, path: string): Promise<Work> {
-  const { pairs } = await loadPairs(path);
-  const en = await trainWordLevel(pairs.map((p) => p.src), { minFrequency: 2 });
-  const it = await trainWordLevel(pairs.map((p) => p.tgt), { minFrequency: 2 });
-  const len = Math.max(f["src-len"], f["tgt-len"]);
-  const { examples } = await tokenizePairs(pairs, en, it, { srcSeqLen: len, tgtSeqLen: len });
-  const plan = epochPlan(examples, { maxTokens: f["max-tokens"], seed: 1, epoch: 0 });
+/** Batches of the --data corpus as `deno task train` makes them, drawn evenly from one epoch's plan. */
+async function corpusWork(f: TrainRunFlags): Promise<Work> {
+  const o = f.options;
+  const { pairs } = await loadCorpus(o);
+  const [src, tgt] = await trainTokenizers(o, pairs);
+  const { examples } = await tokenizePairs(pairs, src, tgt, { srcSeqLen: o.seqLen, tgtSeqLen: o.seqLen });
+  const plan = epochPlan(examples, { maxTokens: o.maxTokens, seed: o.seed, epoch: 0 });
   const n = f.warmup + f.steps;
   const picked = Array.from({ length: n }, (_, i) => plan[Math.floor((i + 0.5) * plan.length / n)]);
-  const config = modelConfig(f, en.vocabSize, it.vocabSize, len);
   const batches = picked.map((indices) => ({
-    batch: keep(makeBatch(examples, indices, it.special, f.device)),
+    batch: keep(makeBatch(examples, indices, tgt.special, o.device as Device)),
     labels: labelTokens(examples, indices),
   }));
   const flops = batches.map(({ batch }) =>
-    stepMatmulFlops(f, {
+    stepMatmulFlops(o, {
       batch: batch.src.shape[0],
       src: batch.src.shape[1],
       tgt: batch.tgt.shape[1],
-      vocab: it.vocabSize,
+      vocab: tgt.vocabSize,
     })
   );
   const totalTargetTokens = labelTokens(examples, examples.map((_, i) => i));
-  return { config, batches, flops, meanTargetTokens: totalTargetTokens / examples.length, totalTargetTokens };
+  return {
+    config: modelConfig(o, src, tgt),
+    tgtVocab: tgt.vocabSize,
+    pad: tgt.special.pad,
+    batches,
+    flops,
+    meanTargetTokens: totalTargetTokens / examples.length,
+    totalTargetTokens,
+  };
 }
 
 export interface TrainRunResult {
@@ -267,31 +257,32 @@ export interface TrainRunResult {
 }
 
 export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null = null): Promise<TrainRunResult> {
-  setThreads(f.threads);
+  if (f.options.threads > 0) setThreads(f.options.threads);
   if (dist) {
-    if (f.data) throw new RangeError("--data is for one process; a data-parallel run trains on random batches");
-    f = { ...f, device: rankDevice(dist, f.device === "cpu" ? "cpu" : "cuda") };
-    initDistributed({ ...dist, backend: backendFor(f.device) });
+    if (f.options.data !== null) {
+      throw new RangeError("--data is for one process; a data-parallel run trains on random batches");
+    }
+    const device = rankDevice(dist, f.options.device === "cpu" ? "cpu" : "cuda");
+    f = { ...f, options: { ...f.options, device } };
+    initDistributed({ ...dist, backend: backendFor(device) });
   }
-  const work = f.data ? await corpusWork(f, f.data) : randomWork(f, dist?.rank ?? 0);
-  const [k1] = split(rng(0), 1);
-  let model = keep(initTransformer(work.config, k1, f.device));
+  const o = f.options, device = o.device as Device;
+  const work = o.data !== null ? await corpusWork(f) : randomWork(f, dist?.rank ?? 0);
+  const keys = runKeys(o.seed, dist?.worldSize ?? 1, dist?.rank ?? 0);
+  const lrAt = schedule(o);
+  let model = keep(initTransformer(work.config, keys.init, device));
   let opt = keep(adamInit(model.params));
-  const stepConfig = {
-    adam: { lr: 1e-4, eps: 1e-9 },
-    clip: 0,
-    labelSmoothing: 0.1,
-    pad: 1,
-    donate: !f["no-donate"],
-    dataParallel: dist !== null,
-    bucketMb: f.bucketMb,
-  };
   const times: number[] = [];
   const live: number[] = [];
   let labels = 0, flops = 0, loss = NaN;
   let report: ProfileReport | undefined;
   work.batches.forEach(({ batch, labels: n }, i) => {
-    const run = () => trainStep(model, opt, batch, split(k1, i + 2)[0], stepConfig);
+    const config = {
+      ...stepConfig(o, lrAt(i + 1), work.pad, dist !== null),
+      donate: !f["no-donate"],
+      bucketMb: f.bucketMb,
+    };
+    const run = () => trainStep(model, opt, batch, keys.dropout(i), config);
     const t0 = performance.now();
     // The profiled step is the first measured one; its time is not counted (timing every call
     // adds a little).
@@ -299,7 +290,7 @@ export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null 
     let r;
     if (profiled) ({ result: r, report } = profile(run));
     else r = run();
-    synchronize(f.device); // the step's loss was read already; this covers the optimizer's queued work
+    synchronize(device); // the step's loss was read already; this covers the optimizer's queued work
     const elapsed = performance.now() - t0;
     free([model.params, opt.m, opt.v]);
     model = { ...model, params: keep(r.params) };
@@ -315,26 +306,25 @@ export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null 
   free([model.params, model.buffers, opt.m, opt.v, work.batches.map((b) => b.batch)]);
   if (dist) destroyDistributed();
   const total = times.reduce((a, b) => a + b, 0) / 1000;
-  const sorted = [...times].sort((a, b) => a - b);
   const result: TrainRunResult = {
     impl: "deno-torch",
     threads: threads(),
     world_size: dist?.worldSize ?? 1,
-    median_step_ms: sorted[Math.floor(sorted.length / 2)],
-    min_step_ms: sorted[0],
+    median_step_ms: median(times),
+    min_step_ms: Math.min(...times),
     loss,
     matmul_gflops: flops / total / 1e9,
     peak_rss_mb: peakRssMb(),
     live_tensors: live,
   };
-  if (f.data) {
+  if (o.data !== null) {
     result.real_target_tokens_per_s = labels / total;
     result.mean_target_tokens = work.meanTargetTokens;
     result.total_target_tokens = work.totalTargetTokens;
-    result.tgt_vocab = work.config.tgtVocabSize;
+    result.tgt_vocab = work.tgtVocab;
   }
   if (f.sgemm) {
-    result.sgemm_gflops = sgemmGflops(f.device);
+    result.sgemm_gflops = sgemmGflops(device);
     result.efficiency_pct = 100 * result.matmul_gflops / result.sgemm_gflops;
   }
   if (report) result.profile = report;
