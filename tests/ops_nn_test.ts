@@ -5,6 +5,7 @@
  */
 import assert from "node:assert";
 import {
+  attentionProbs,
   crossEntropy,
   dropout,
   DTypeError,
@@ -404,3 +405,22 @@ Deno.test("scaledDotProductAttention: shape errors", () =>
       ShapeError,
     );
   }));
+
+Deno.test("attentionProbs: softmax(q kᵀ / √d) by hand, masked scores set to -1e9", () => {
+  scope(() => {
+    const q = tensor([1, 0, 0, 2], [2, 2]);
+    const k = tensor([1, 0, 0, 1, 1, 1], [3, 2]);
+    // Row 0's scores are [1, 0, 1] / √2, row 1's [0, 2, 2] / √2; row 1 may not attend to key 2.
+    const softmaxRow = (scores: number[]) => {
+      const e = scores.map((s) => Math.exp(s / Math.SQRT2));
+      return e.map((x) => x / e.reduce((a, b) => a + b));
+    };
+    const mask = tensor([1, 1, 1, 1, 1, 0], [2, 3], { dtype: "bool" });
+    assertClose(attentionProbs(q, k, null), [...softmaxRow([1, 0, 1]), ...softmaxRow([0, 2, 2])], "unmasked", {
+      atol: 1e-6,
+    });
+    assertClose(attentionProbs(q, k, mask), [...softmaxRow([1, 0, 1]), ...softmaxRow([0, 2]), 0], "masked", {
+      atol: 1e-6,
+    });
+  });
+});

@@ -8,9 +8,8 @@
  * @module
  */
 import type { Device } from "../device.ts";
-import { div, logicalNot, maskedFill } from "../ops/elementwise.ts";
 import { matmul } from "../ops/linalg.ts";
-import { softmax } from "../ops/reduce.ts";
+import { attentionProbs } from "../ops/nn.ts";
 import { reshape, transpose } from "../ops/shape.ts";
 import { type Key, namedKeys } from "../rng.ts";
 import type { Shape } from "../shape.ts";
@@ -141,9 +140,7 @@ export function keyValues(layer: Attention, source: Tensor, heads: number): KeyV
  */
 export function attend(q: Tensor, { k, v }: KeyValues, options: AttentionOptions = {}): Tensor {
   const { mask = null, dropout: rate = 0, key = null, observe } = options;
-  let scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(q.shape[q.rank - 1])); // [batch, heads, q, k]
-  if (mask !== null) scores = maskedFill(scores, logicalNot(mask), -1e9);
-  const probs = softmax(scores, -1);
+  const probs = attentionProbs(q, k, mask); // [batch, heads, q, k]
   observe?.(probs);
   return matmul(dropout.apply(probs, rate, key), v);
 }

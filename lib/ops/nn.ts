@@ -106,6 +106,23 @@ export interface AttentionOptions {
 }
 
 /**
+ * The attention probabilities softmax(q kᵀ / √d) over [..., q, d] queries and [..., k, d] keys, with
+ * the scores where `mask` (bool, broadcastable to [..., q, k]) is false set to -1e9 first, as the
+ * reference does: [..., q, k]. The unfused half of `scaledDotProductAttention`, for callers that
+ * need the probabilities themselves (attention maps, dropout from their own key).
+ *
+ * @example
+ * ```ts
+ * import { attentionProbs, randn, rng, scope } from "@deno-torch/torch";
+ * scope(() => attentionProbs(randn([2, 5, 8], rng(0)), randn([2, 7, 8], rng(1)), null)); // [2, 5, 7], rows sum to 1
+ * ```
+ */
+export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
+  const scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(q.shape[q.rank - 1]));
+  return softmax(mask === null ? scores : maskedFill(scores, logicalNot(mask), -1e9), -1);
+}
+
+/**
  * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
  * kernel; with dropout it runs the plain composition so that the dropout draws come from `key`.
  */
@@ -132,10 +149,7 @@ export function scaledDotProductAttention<S extends Shape, V extends Shape>(
     );
   }
   return scope(() => {
-    const d = q.shape[q.rank - 1];
-    let scores: Tensor = div(matmul(q as Tensor, transpose(k, -2, -1)), Math.sqrt(d));
-    if (mask) scores = maskedFill(scores, logicalNot(mask), -1e9);
-    let probs: Tensor = softmax(scores, -1);
+    let probs = attentionProbs(q, k, mask ?? null);
     if (p > 0) probs = dropout(probs, p, key!);
     return matmul(probs, v as Tensor) as unknown as Tensor<SetDim<S, -1, LastDim<V>>>;
   });
