@@ -45,7 +45,7 @@ export class TorchError extends Error {
  * @example
  * ```ts
  * try {
- *   await import("@deno-torch/nmt");
+ *   await import("@deno-torch/torch");
  * } catch (e) {
  *   if (e instanceof Error && e.name === "LibraryError") console.error(e.message);
  *   else throw e;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { deno } from "./helpers/deno.ts";
 
 const ROOT = new URL("..", import.meta.url).href;
+const ROOT_PATH = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 interface GraphModule {
   specifier: string;
@@ -55,16 +56,41 @@ Deno.test('"./nmt" is the translator, built on the library', async () => {
   assert.ok([...graph.keys()].some((m) => m.startsWith("npm:")), "the translator's tokenizers come from npm");
 });
 
-Deno.test("each layer imports only the one below it", async () => {
-  const graph = await moduleGraph("nmt/mod.ts");
+/** The graph of every module in the repository's code folders (not tests), read at once. */
+async function wholeGraph(): Promise<Map<string, string[]>> {
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(`${ROOT_PATH}${dir}`)) {
+      if (e.isDirectory) await walk(`${dir}/${e.name}`);
+      else if (e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
+    }
+  };
+  for (const dir of ["ffi", "lib", "nmt", "scripts", "examples"]) await walk(dir);
+  const all = `${ROOT_PATH}build/layout-all-modules.ts`;
+  await Deno.mkdir(`${ROOT_PATH}build`, { recursive: true });
+  await Deno.writeTextFile(all, ["mod.ts", ...files].map((f) => `import "../${f}";`).join("\n") + "\n");
+  const graph = await moduleGraph(all);
+  graph.delete("build/layout-all-modules.ts");
+  assert.ok(files.every((f) => graph.has(f)), "every file is in the graph");
+  return graph;
+}
+
+Deno.test("each layer imports only layers below it, in every file", async () => {
+  const graph = await wholeGraph();
   // The binding knows no DSL.
-  assert.deepEqual(offending(graph, /^ffi\//, /^(lib|nmt)\//), []);
-  // The library imports nothing of the translator.
-  assert.deepEqual(offending(graph, /^(mod\.ts|lib\/)/, /^nmt\//), []);
+  assert.deepEqual(offending(graph, /^ffi\//, /^(mod\.ts|lib\/|nmt\/|scripts\/)/), []);
+  // The library imports nothing of the translator or the scripts.
+  assert.deepEqual(offending(graph, /^(mod\.ts|lib\/)/, /^(nmt|scripts)\//), []);
   // The core (tensors, ops, autograd, trees, collectives) imports nothing of what is built on it.
   assert.deepEqual(offending(graph, /^lib\/([^/]+\.ts|ops\/)/, /^lib\/(nn|optim|io)\//), []);
   // Layers, optimizers and file formats are written with the DSL's ops, not native calls.
   assert.deepEqual(offending(graph, /^lib\/(nn|optim|io)\//, /^ffi\//), []);
-  // The translator reaches native code only through the library.
-  assert.deepEqual(offending(graph, /^nmt\//, /^ffi\//), []);
+  // The translator reaches native code only through the library, and knows nothing of the scripts.
+  assert.deepEqual(offending(graph, /^nmt\//, /^(ffi|scripts)\//), []);
+  // Examples are written against the library's entry point alone.
+  assert.deepEqual(offending(graph, /^examples\//, /^(?!mod\.ts$)/), []);
+  // Entry points reach native code through the library too; the benchmarks, which time the raw
+  // binding against the DSL, and build_native.ts, which builds the library the binding opens, are
+  // the deliberate exceptions.
+  assert.deepEqual(offending(graph, /^scripts\/(?!bench\/|build_native\.ts$)/, /^ffi\//), []);
 });

@@ -55,7 +55,7 @@ Deno.test("serve: page, assets, health and model info, with security headers; no
       assert.match(r.headers.get("content-type")!, type);
       assert.ok(!/https?:\/\//.test(await r.text()), `${path} loads nothing external`);
     }
-    for (const path of ["/nope", "/../deno.json", "/src/serve/server.ts", "/api/translate/x"]) {
+    for (const path of ["/nope", "/../deno.json", "/nmt/serve/server.ts", "/api/translate/x"]) {
       const r = await fetch(`${base}${path}`);
       assert.equal(r.status, 404, path);
       assert.deepEqual(await r.json(), { error: "not found" });
@@ -70,7 +70,8 @@ Deno.test("serve: page, assets, health and model info, with security headers; no
     const model = await (await fetch(`${base}/api/model`)).json();
     assert.equal(model.parameters, countParams(folder.model.params));
     assert.deepEqual(model.vocab, { src: folder.srcTokenizer.vocabSize, tgt: folder.tgtTokenizer.vocabSize });
-    assert.equal(model.config.dModel, folder.model.config.dModel);
+    assert.equal(model.config.d_model, folder.model.config.dModel);
+    assert.equal(model.config.N, folder.model.config.layers);
   }, folder);
 });
 

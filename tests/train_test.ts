@@ -164,6 +164,8 @@ Deno.test("train options: --resume takes only run length, saving, evaluation, de
   const cases: [Partial<TrainOptions>, RegExp][] = [
     [{ dataset: "bogus" as "opus_books" }, /^--dataset must be opus_books, got bogus$/],
     [{ schedule: "cosine" as "constant" }, /^--schedule must be constant or inverse-sqrt, got cosine$/],
+    [{ schedule: null as unknown as "constant" }, /^--schedule must be constant or inverse-sqrt, got null$/],
+    [{ tokenizer: null as unknown as "word" }, /^--tokenizer must be word or bpe-shared, got null$/],
     [{ heads: 0 }, /^--heads must be a positive integer, got 0$/],
     [{ maxSteps: -1 }, /^--max-steps must be a non-negative integer, got -1$/],
     [{ saveMinutes: -1 }, /^--save-minutes must be ≥ 0, got -1$/],

@@ -68,7 +68,7 @@ export interface KeyValues {
 export type KeyValueSource = Tensor | ((project: (source: Tensor) => KeyValues) => KeyValues);
 
 /** Options of `apply` and `attend`. */
-export interface AttentionOptions {
+export interface AttendOptions {
   /** Bool, broadcasting to [batch, heads, queries, keys]; true = may attend, false scores become -1e9. None: all. */
   mask?: Tensor | null;
   /** Dropout rate on the attention probabilities; default 0. */
@@ -138,7 +138,7 @@ export function keyValues(layer: Attention, source: Tensor, heads: number): KeyV
  * });
  * ```
  */
-export function attend(q: Tensor, { k, v }: KeyValues, options: AttentionOptions = {}): Tensor {
+export function attend(q: Tensor, { k, v }: KeyValues, options: AttendOptions = {}): Tensor {
   const { mask = null, dropout: rate = 0, key = null, observe } = options;
   const probs = attentionProbs(q, k, mask); // [batch, heads, q, k]
   observe?.(probs);
@@ -168,7 +168,7 @@ export function apply<S extends Shape>(
   x: Tensor<S>,
   source: KeyValueSource,
   heads: number,
-  options: AttentionOptions = {},
+  options: AttendOptions = {},
 ): Tensor<S> {
   const keys = namedKeys(options.key ?? null, ["dropout"]);
   const q = splitHeads(linear.apply(layer.queryProj, x as Tensor), heads);

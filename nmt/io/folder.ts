@@ -124,6 +124,16 @@ export function parseConfig(
   return { config, srcLang: lang("src_lang", "en"), tgtLang: lang("tgt_lang", "it") };
 }
 
+/**
+ * `config` under the seed's config.json names (`d_model`, `N`, `h`, …), as the app's `/api/model`
+ * reports it to clients that know the seed's folders.
+ */
+export function seedConfig(config: TransformerConfig): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(SEED_NAMES).map(([field, name]) => [name, config[field as keyof TransformerConfig]]),
+  );
+}
+
 /** The names and shapes of everything model.safetensors holds for `config`: parameters, then buffers. */
 export function stateShapes(config: TransformerConfig): [string, number[]][] {
   const isInit = (x: unknown): x is ParamInit => x !== null && typeof x === "object" && "kind" in x;

@@ -5,7 +5,7 @@ import { reshape } from "../../lib/ops/shape.ts";
 import type { Tensor } from "../../lib/tensor.ts";
 import { decode, encode, type Mode, project, type Transformer } from "./transformer.ts";
 
-/** One batch in the seed's layout (see src/data): ids are i64, masks bool (true = attend). */
+/** One batch in the seed's layout (see nmt/data/batches.ts): ids are i64, masks bool (true = attend). */
 export interface TranslationBatch {
   /** [SOS] source [EOS] [PAD]... */
   src: Tensor<["batch", "src"]>;

@@ -378,8 +378,6 @@ export function project<S extends Tensor>(
 
 /** Everything decoding needs besides the growing self-attention cache. */
 export interface DecoderContext {
-  /** The encoder output that cross-attention reads. */
-  memory: Tensor<["batch", "src", "d_model"]>;
   /** The source padding mask used by cross-attention, as made by `paddingMask`. */
   srcMask: Tensor;
   /** Cross-attention keys/values per layer, [batch, heads, src, d_k], computed once. */
@@ -395,7 +393,7 @@ export function decoderContext(
   const cross = model.params.decoder.layers.map((layer) =>
     attention.keyValues(asAttention(layer.cross_attention_block), memory, model.config.heads)
   );
-  return { memory, srcMask, cross };
+  return { srcMask, cross };
 }
 
 /** Self-attention keys/values per decoder layer, [batch, heads, decoded, d_k]; empty at the start. */
@@ -417,6 +415,11 @@ export function emptyCache(model: Transformer): SelfCache {
   return model.params.decoder.layers.map(() => null);
 }
 
+/** One layer's cached keys and values with the newest token's appended along the positions. */
+function extended(past: attention.KeyValues | null, newest: attention.KeyValues): attention.KeyValues {
+  return past === null ? newest : { k: cat([past.k, newest.k], 2), v: cat([past.v, newest.v], 2) };
+}
+
 /**
  * One decoding step in eval mode: the next tokens [batch, 1] at position `position` → logits
  * [batch, tgt_vocab] and the cache extended by one position. Gives the logits the full
@@ -429,15 +432,10 @@ export function decodeStep(
   tokens: Tensor<["batch", 1]>,
   position: number,
 ): { logits: Tensor<["batch", "tgt_vocab"]>; cache: SelfCache } {
-  const next: SelfCache = [];
+  const next: SelfCache = emptyCache(model);
   const sources = (i: number): DecoderSources => ({
-    self: (y) => (project) => {
-      const newest = project(y);
-      const past = cache[i];
-      const kv = past === null ? newest : { k: cat([past.k, newest.k], 2), v: cat([past.v, newest.v], 2) };
-      next.push(kv);
-      return kv;
-    },
+    // Layer i's self-attention attends over its cache extended by the newest token, which is also its next cache.
+    self: (y) => (projectKeyValues) => (next[i] = extended(cache[i], projectKeyValues(y))),
     selfMask: null, // the newest token may attend to every cached position
     cross: () => ctx.cross[i],
     crossMask: ctx.srcMask,

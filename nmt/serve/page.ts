@@ -135,8 +135,8 @@ addEventListener("DOMContentLoaded", async () => {
     $("status").textContent = "error: " + e.message; }));
   try {
     const m = await api("/api/model");
-    $("model-info").textContent = m.srcLang + " → " + m.tgtLang + " · d_model " + m.config.dModel + ", " +
-      m.config.layers + "+" + m.config.layers + " layers · " + m.parameters.toLocaleString() + " parameters";
+    $("model-info").textContent = m.srcLang + " → " + m.tgtLang + " · d_model " + m.config.d_model + ", " +
+      m.config.N + "+" + m.config.N + " layers · " + m.parameters.toLocaleString() + " parameters";
   } catch (e) { $("model-info").textContent = "model info unavailable: " + e.message; }
 });
 `;

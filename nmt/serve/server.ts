@@ -8,7 +8,7 @@
  *   GET  /api/model       config, languages, vocabulary sizes, parameter count
  *   POST /api/translate   {"text": "..."} or {"texts": [...]}, with beam, nbest, lengthPenalty, attention
  */
-import type { ModelFolder } from "../io/folder.ts";
+import { type ModelFolder, seedConfig } from "../io/folder.ts";
 import type { Translation } from "../decode/translate.ts";
 import { countParams } from "../../lib/tree.ts";
 import { ApiError, type ApiLimits, DEFAULT_LIMITS, parseTranslateRequest, type TranslateRequest } from "./api.ts";
@@ -82,7 +82,7 @@ export function createApp(folder: ModelFolder, options: AppOptions = {}) {
   const started = Date.now();
   const { config } = folder.model;
   const modelInfo = {
-    config,
+    config: seedConfig(config),
     srcLang: folder.srcLang,
     tgtLang: folder.tgtLang,
     vocab: { src: folder.srcTokenizer.vocabSize, tgt: folder.tgtTokenizer.vocabSize },

@@ -144,10 +144,15 @@ const belowOne = {
   check: (v: number) => v >= 0 && v < 1 ? null : `must be in [0, 1), got ${v}`,
 } as const;
 const text = { type: "string", check: () => null } as const;
-/** One of `choices` (or null, where the field allows it). */
+/** One of `choices`. */
 const oneOf = <T extends string>(choices: readonly T[]) => ({
   type: "string" as const,
-  check: (v: T | null) => v === null || choices.includes(v) ? null : `must be ${alternatives(choices)}, got ${v}`,
+  check: (v: T) => choices.includes(v) ? null : `must be ${alternatives(choices)}, got ${v}`,
+});
+/** One of `choices`, or null for none. */
+const oneOfOrNone = <T extends string>(choices: readonly T[]) => ({
+  type: "string" as const,
+  check: (v: T | null) => v === null ? null : oneOf(choices).check(v),
 });
 const deviceName = {
   type: "string",
@@ -166,7 +171,7 @@ export const OPTIONS: { readonly [K in keyof TrainOptions]: OptionSpec<TrainOpti
     help: "corpus file: JSONL ({en,it} or {translation:{...}}), TSV, Moses prefix, or parquet",
   },
   dataset: {
-    ...oneOf(["opus_books"]),
+    ...oneOfOrNone(["opus_books"]),
     default: null,
     help: "opus_books: download Hugging Face's opus_books (needs network; --data works offline)",
   },
@@ -309,7 +314,7 @@ export const PRESETS: Record<PresetName, TrainOptions> = Object.fromEntries(
   PRESET_NAMES.map((p) => [p, presetOptions(p)]),
 ) as Record<PresetName, TrainOptions>;
 
-/** What is wrong with the value of option `key`, or null. */
+/** What is wrong with the value of option `key`, or null (generic, so that the value's type follows the key's). */
 function problemWith<K extends keyof TrainOptions>(key: K, value: TrainOptions[K]): string | null {
   return OPTIONS[key].check(value);
 }

@@ -167,10 +167,9 @@ interface Run {
   options: TrainOptions;
   data: PreparedData;
   device: Device;
-  /** Ranks in the group, and this one's; rank 0 (`main`) alone logs, validates and writes. */
+  /** Ranks in the group, and this one's; rank 0 alone logs, validates and writes. */
   world: number;
   rank: number;
-  main: boolean;
   keys: RunKeys;
   lrAt: Schedule;
   progress: Progress | null;
@@ -359,7 +358,6 @@ async function prepare(
     device,
     world,
     rank,
-    main,
     keys,
     lrAt: schedule(o),
     progress,
@@ -499,7 +497,7 @@ const folderOf = (run: Run, model: Transformer): ModelFolder => ({
  * The other ranks go on, and wait for rank 0 at the next step's collectives.
  */
 async function validate(run: Run, s: RunState): Promise<RunState> {
-  if (!run.main) return s;
+  if (run.rank !== 0) return s;
   const { data, device, options: o } = run;
   const { srcTok, tgtTok } = data;
   const loss = validationLoss(s.model, data.valid, tgtTok.special, {
@@ -580,7 +578,7 @@ function trainState(run: Run, s: RunState): TrainState {
 
 /** The save phase (rank 0): a checkpoint of the model, Adam's state and where the run stands. */
 async function save(run: Run, s: RunState): Promise<RunState> {
-  if (!run.main) return s;
+  if (run.rank !== 0) return s;
   const checkpoint = { folder: folderOf(run, s.model), optState: s.optState, state: trainState(run, s) };
   await saveCheckpoint(run.out, checkpoint, run.options.keep);
   return { ...s, savedAt: performance.now() };

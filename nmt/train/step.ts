@@ -67,7 +67,7 @@ export interface StepResult {
  * ```ts
  * import { adamInit, rng, scope } from "@deno-torch/torch";
  * import { initTransformer, trainStep } from "@deno-torch/torch/nmt";
- * import type { TranslationBatch } from "@deno-torch/nmt";
+ * import type { TranslationBatch } from "@deno-torch/torch/nmt";
  * declare const batch: TranslationBatch; // e.g. from makeBatch
  * scope(() => {
  *   const config = { srcVocabSize: 100, tgtVocabSize: 100, srcSeqLen: 32, tgtSeqLen: 32,

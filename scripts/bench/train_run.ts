@@ -164,8 +164,7 @@ function peakRssMb(): number | null {
 
 interface Work {
   config: TransformerConfig;
-  /** The target vocabulary's size, and its [PAD] id. */
-  tgtVocab: number;
+  /** The target vocabulary's [PAD] id. */
   pad: number;
   meanTargetTokens?: number;
   totalTargetTokens?: number;
@@ -190,8 +189,7 @@ function randomWork(f: TrainRunFlags, rank: number): Work {
   const n = f.warmup + f.steps;
   return {
     config: modelConfig(o, vocab, vocab),
-    tgtVocab: f.vocab,
-    pad: 1, // the library's tokenizers' [PAD] id
+    pad: 1, // the translator's tokenizers' [PAD] id
     batches: Array.from({ length: n }, () => ({ batch, labels: f.batch * f["tgt-len"] })),
     flops: Array(n).fill(flops),
   };
@@ -221,7 +219,6 @@ async function corpusWork(f: TrainRunFlags): Promise<Work> {
   const totalTargetTokens = labelTokens(examples, examples.map((_, i) => i));
   return {
     config: modelConfig(o, src, tgt),
-    tgtVocab: tgt.vocabSize,
     pad: tgt.special.pad,
     batches,
     flops,
@@ -321,7 +318,7 @@ export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null 
     result.real_target_tokens_per_s = labels / total;
     result.mean_target_tokens = work.meanTargetTokens;
     result.total_target_tokens = work.totalTargetTokens;
-    result.tgt_vocab = work.tgtVocab;
+    result.tgt_vocab = work.config.tgtVocabSize;
   }
   if (f.sgemm) {
     result.sgemm_gflops = sgemmGflops(device);
