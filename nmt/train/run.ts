@@ -6,32 +6,22 @@
  * of an uninterrupted one step for step.
  */
 import type { Device } from "../../lib/device.ts";
-import { setThreads, threads } from "../../lib/runtime.ts";
-import { fold, type Key, rng, split } from "../../lib/rng.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
-import { countParams } from "../../lib/tree.ts";
 import { epochPlan, labelTokens, makeBatch, paddingReport } from "../data/batches.ts";
-import { initTransformer } from "../model/init.ts";
-import type { Transformer, TransformerConfig, TransformerParams } from "../model/transformer.ts";
-import { adamInit, type AdamState } from "../../lib/optim/adam.ts";
-import { constant, type Schedule, warmupInverseSqrt } from "../../lib/optim/schedule.ts";
+import type { Transformer } from "../model/transformer.ts";
 import { type ModelFolder, saveModelFolder } from "../io/folder.ts";
-import { type StepConfig, trainStep } from "./step.ts";
+import { trainStep } from "./step.ts";
 import { exactMatch, greedyOutputs, validationLoss } from "./evaluate.ts";
-import { type Checkpoint, latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { MetricsLog } from "./metrics.ts";
+import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { corpusBleuMulti } from "../metrics/bleu.ts";
 import { corpusChrf } from "../metrics/chrf.ts";
 import { detokenize } from "../tokenize/detokenize.ts";
 import { renderReport } from "./report.ts";
-import { formatDuration, Progress } from "./progress.ts";
-import { resumedOptions, type TrainOptions } from "./options.ts";
-import { loadCorpus, prepareData, type PreparedData } from "./corpus.ts";
+import { formatDuration } from "./progress.ts";
 import { resolveDevice } from "./device.ts";
 import {
   allReduceSum,
   backendFor,
-  broadcast,
   destroyDistributed,
   distributedConfigFromEnv,
   initDistributed,
@@ -40,95 +30,11 @@ import {
 import { tensor } from "../../lib/create.ts";
 import { values } from "../../lib/transfer.ts";
 
-/** What {@linkcode runTraining} should do. */
-export interface RunRequest {
-  /** The run's settings; when resuming, only run length, saving, evaluation, device and threads are taken from here. */
-  options: TrainOptions;
-  /** The run folder: checkpoints, metrics, report and the latest model are written there. */
-  out: string;
-  /** A run folder or checkpoint folder to continue from. */
-  resume?: string;
-  /** Overrides the stop flag check (tests); by default SIGINT/SIGTERM stop the run after a checkpoint. */
-  handleSignals?: boolean;
-}
+import { prepare } from "./prepare.ts";
+import { stepConfig } from "./recipe.ts";
+import type { Run, RunRequest, RunState, RunSummary } from "./state.ts";
 
-/** The outcome of {@linkcode runTraining}. */
-export interface RunSummary {
-  /** The run folder. */
-  out: string;
-  /** Optimizer steps done in total, including those before a resume. */
-  steps: number;
-  /** Epochs completed. */
-  epochs: number;
-  /** Why the run ended. */
-  stopped: "finished" | "max-steps" | "max-minutes" | "signal" | "non-finite";
-  /** Training loss of each step this call ran. */
-  losses: number[];
-  /** Loss of the last validation; null when none ran. */
-  validLoss: number | null;
-  /** Share of validation examples translated exactly right at the last validation; null when none ran. */
-  exactMatch: number | null;
-  /** BLEU and chrF of the last validation (greedy, on up to 500 validation sentences). */
-  bleu: number | null;
-  /** chrF of the last validation, as for `bleu`. */
-  chrf: number | null;
-  /** Training time in seconds, across resumes. */
-  elapsedSeconds: number;
-  /** Mean training throughput of this call, in target tokens per second. */
-  tokensPerSecond: number;
-}
-
-/** The model options `o` describe, for vocabularies of these sizes (the tokenizers', or the benchmark's). */
-export function modelConfig(
-  o: TrainOptions,
-  src: { vocabSize: number },
-  tgt: { vocabSize: number },
-): TransformerConfig {
-  return {
-    srcVocabSize: src.vocabSize,
-    tgtVocabSize: tgt.vocabSize,
-    srcSeqLen: o.seqLen,
-    tgtSeqLen: o.seqLen,
-    dModel: o.dModel,
-    layers: o.layers,
-    heads: o.heads,
-    dropout: o.dropout,
-    dFF: o.dFF,
-  };
-}
-
-/** The learning rate at each step (1-based) of a run of `o`. */
-export function schedule(o: TrainOptions): Schedule {
-  return o.schedule === "constant" ? constant(o.lr) : warmupInverseSqrt(o.lr, o.warmup);
-}
-
-/** The settings of a step of a run of `o` at learning rate `lr`; `pad` is the target vocabulary's [PAD]. */
-export function stepConfig(o: TrainOptions, lr: number, pad: number, dataParallel: boolean): StepConfig {
-  return {
-    adam: { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 },
-    clip: o.clip,
-    labelSmoothing: o.labelSmoothing,
-    pad,
-    donate: true, // the loop frees the previous parameters and moments right after each step
-    dataParallel,
-  };
-}
-
-/** A run's keys, all from its seed: the model's initialization, and each step's dropout. */
-export interface RunKeys {
-  init: Key;
-  /** The dropout key of the step after `step` steps; with several ranks, each rank its own. */
-  dropout: (step: number) => Key;
-}
-
-/** The keys of a run seeded `seed`, for rank `rank` of `world`. */
-export function runKeys(seed: number, world: number, rank: number): RunKeys {
-  const [init, dropout] = split(rng(seed));
-  return {
-    init,
-    dropout: (step) => world > 1 ? fold(fold(dropout, step), rank) : fold(dropout, step),
-  };
-}
+export type { RunRequest, RunSummary } from "./state.ts";
 
 /**
  * Runs a whole training run (or resumes one) and resolves when it stops: after the last epoch, at a
@@ -159,69 +65,6 @@ export async function runTraining(req: RunRequest): Promise<RunSummary> {
 
 /** A collective would wait this long for a rank (rank 0 validating, say) before giving up. */
 const DIST_TIMEOUT_MS = 30 * 60_000;
-
-/** What stays fixed through a run: its settings and data, its place in the group, its keys and outputs. */
-interface Run {
-  /** The run folder. */
-  out: string;
-  options: TrainOptions;
-  data: PreparedData;
-  device: Device;
-  /** Ranks in the group, and this one's; rank 0 alone logs, validates and writes. */
-  world: number;
-  rank: number;
-  keys: RunKeys;
-  lrAt: Schedule;
-  progress: Progress | null;
-  log: (line: string) => void;
-  metrics: MetricsLog | null;
-  /** Training seconds so far, across resumes. */
-  elapsed: () => number;
-}
-
-/** What one step measured, for the report. */
-interface StepFigures {
-  loss: number;
-  lr: number;
-  gradNorm: number;
-  /** Target tokens of the step (all ranks' when data-parallel), and its seconds. */
-  tokens: number;
-  seconds: number;
-}
-
-/** The figures of a validation. */
-interface Validation {
-  loss: number;
-  exactMatch: number;
-  bleu: number;
-  chrf: number;
-}
-
-/** What changes as the run goes: each phase takes it and returns the next. */
-interface RunState {
-  /** The model being trained, and Adam's state for its parameters. */
-  model: Transformer;
-  optState: AdamState<TransformerParams>;
-  /** Optimizer steps done in total, the epoch in progress, and its batches done: where a checkpoint resumes. */
-  step: number;
-  epoch: number;
-  position: number;
-  /** Lowest validation loss so far (across resumes); null before the first validation. */
-  bestValidLoss: number | null;
-  /** Training loss of each step this call ran (grown in place: copying it each step would cost O(steps²)). */
-  losses: number[];
-  /** Target tokens this call trained on, and the seconds their steps took. */
-  tokens: number;
-  tokenSeconds: number;
-  /** The latest step's figures; null before the first. */
-  last: StepFigures | null;
-  /** The latest validation's figures; null before the first. */
-  validation: Validation | null;
-  /** When the latest checkpoint was written (performance.now()), for --save-minutes. */
-  savedAt: number;
-  /** Why the run stops; null while it goes on. */
-  stopped: RunSummary["stopped"] | null;
-}
 
 async function runRank(req: RunRequest, device: Device, world: number, rank: number): Promise<RunSummary> {
   // ---- prepare: options, data, tokenizers, model and optimizer, fresh or from a checkpoint ----
@@ -265,122 +108,6 @@ async function runRank(req: RunRequest, device: Device, world: number, rank: num
     free([s.model.params, s.model.buffers, s.optState.m, s.optState.v]);
   }
   return summary(run, s);
-}
-
-/** Resolves `--resume`: a checkpoint folder, or a run folder (its newest checkpoint). */
-async function resolveResume(path: string): Promise<string> {
-  try {
-    await Deno.stat(`${path}/state.json`);
-    return path;
-  } catch { /* not a checkpoint folder itself */ }
-  const latest = await latestCheckpoint(path);
-  if (latest === null) {
-    throw new Error(`--resume ${path}: no complete checkpoint found there (nor under ${path}/checkpoints)`);
-  }
-  return latest;
-}
-
-/** The checkpoint `--resume` names, loaded onto `device`; it must come from a run of as many ranks. */
-async function loadResumed(path: string, device: Device, world: number): Promise<{ dir: string; from: Checkpoint }> {
-  const dir = await resolveResume(path);
-  const from = loadCheckpoint(dir, device);
-  const trainedWith = from.state.worldSize ?? 1;
-  if (trainedWith !== world) {
-    throw new Error(
-      `${dir} was trained with ${trainedWith} process(es); resume it with --nproc ${trainedWith} (this is ${world})`,
-    );
-  }
-  keep([from.folder.model, from.optState.m, from.optState.v]);
-  return { dir, from };
-}
-
-/** A fresh model; with several ranks, rank 0's, so that every rank starts from the same parameters. */
-function initialModel(o: TrainOptions, data: PreparedData, key: Key, device: Device, world: number): Transformer {
-  const model = keep(initTransformer(modelConfig(o, data.srcTok, data.tgtTok), key, device));
-  if (world === 1) return model;
-  // Every rank initializes from the same seed; taking rank 0's makes the agreement certain.
-  const own = model.params;
-  const params = keep(broadcast(own)) as typeof own;
-  free(own);
-  return { ...model, params };
-}
-
-/** The prepare phase: the run's fixed parts, and its state before the first step (fresh, or resumed). */
-async function prepare(
-  req: RunRequest,
-  device: Device,
-  world: number,
-  rank: number,
-): Promise<{ run: Run; state: RunState }> {
-  const main = rank === 0;
-  await Deno.mkdir(req.out, { recursive: true });
-  const progress = main ? new Progress() : null;
-  const log = (line: string) => progress?.log(line);
-
-  // Options: on --resume the recipe comes from the checkpoint; only how long and how it is observed may change.
-  const resumed = req.resume ? await loadResumed(req.resume, device, world) : null;
-  const from = resumed?.from;
-  const o = from ? resumedOptions(from.state.options, req.options) : req.options;
-  if (resumed) {
-    const { step, epoch, position } = resumed.from.state;
-    log(`resuming from ${resumed.dir} at step ${step} (epoch ${epoch + 1}, batch ${position})`);
-  }
-  if (o.threads > 0) setThreads(o.threads);
-
-  // Data, and the tokenizers (the checkpoint's when resuming).
-  const corpus = await loadCorpus(o);
-  if (from && from.state.data.fingerprint !== corpus.fingerprint) {
-    throw new Error(`--resume: the data differs from the run's (${from.state.data.description}); give the same --data`);
-  }
-  const data = await prepareData(o, corpus, from ? [from.folder.srcTokenizer, from.folder.tgtTokenizer] : null);
-  log(`data: ${data.summary}`);
-  if (data.train.length === 0) throw new Error("no training examples left after the length filter");
-
-  // Model and optimizer.
-  const keys = runKeys(o.seed, world, rank);
-  const model = from ? from.folder.model : initialModel(o, data, keys.init, device, world);
-  const optState = from ? from.optState : keep(adamInit(model.params));
-  log(
-    `model: d_model ${o.dModel}, ${o.layers}+${o.layers} layers, ${o.heads} heads, d_ff ${o.dFF}, ${
-      countParams(model.params).toLocaleString("en")
-    } parameters; device ${device}, ${threads()} threads; out ${req.out}`,
-  );
-
-  // Bookkeeping: a resumed run replays the steps after its checkpoint, so their metrics go.
-  const metrics = main ? new MetricsLog(`${req.out}/metrics.jsonl`) : null;
-  const at = from?.state ?? { step: 0, epoch: 0, position: 0, bestValidLoss: null, elapsedSeconds: 0 };
-  metrics?.truncateAfter(from ? at.step : -1);
-  const started = performance.now();
-  const run: Run = {
-    out: req.out,
-    options: o,
-    data,
-    device,
-    world,
-    rank,
-    keys,
-    lrAt: schedule(o),
-    progress,
-    log,
-    metrics,
-    elapsed: () => at.elapsedSeconds + (performance.now() - started) / 1000,
-  };
-  const state: RunState = {
-    model,
-    optState,
-    step: at.step,
-    epoch: at.epoch,
-    position: at.position,
-    bestValidLoss: at.bestValidLoss,
-    losses: [],
-    tokens: 0,
-    tokenSeconds: 0,
-    last: null,
-    validation: null,
-    savedAt: performance.now(),
-    stopped: null,
-  };
-  return { run, state };
 }
 
 function logEpoch(run: Run, s: RunState, plan: number[][]): void {

@@ -32,7 +32,7 @@ import { labelTokens, makeBatch } from "../../nmt/data/batches.ts";
 import { PRESETS, type TrainOptions, validateOptions } from "../../nmt/train/options.ts";
 import { optionFlags, readOptionFlags } from "../../nmt/train/flags.ts";
 import { loadCorpus, trainTokenizers } from "../../nmt/train/corpus.ts";
-import { modelConfig, runKeys, schedule, stepConfig } from "../../nmt/train/run.ts";
+import { modelConfig, runKeys, schedule, stepConfig } from "../../nmt/train/recipe.ts";
 import { assume } from "../../lib/tensor.ts";
 import { formatProfile, profile, type ProfileReport } from "../../lib/profile.ts";
 import { item } from "../../lib/transfer.ts";
