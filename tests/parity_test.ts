@@ -76,7 +76,15 @@ function fullLogits(model: Transformer, srcIds: number[], tgtIds: number[]): Ten
   return project(model.params, decode(model, memory, srcMask, tgt, unsqueeze(causalMask(tgtIds.length), 0), evalMode));
 }
 
-function checkLogits(model: Transformer, expected: Expected): number {
+/**
+ * How close our numbers must be to the reference's. Run live on this machine, the reference uses the
+ * same libtorch and the same BLAS kernels, so the results are bit-identical and asserted as such. The
+ * golden fixtures were written once on another machine, whose CPU made OpenBLAS pick other kernels:
+ * there the last bits differ (up to 6e-7 in the logits measured here), so they are held to 1e-5.
+ */
+type Agreement = "bit-identical" | "fixture";
+
+function checkLogits(model: Transformer, expected: Expected, agreement: Agreement): number {
   let worst = 0;
   noGrad(() =>
     scope(() => {
@@ -85,7 +93,8 @@ function checkLogits(model: Transformer, expected: Expected): number {
       }
     })
   );
-  assert.ok(worst <= 1e-5, `decoder logits within 1e-5 of the reference (max abs diff ${worst})`);
+  if (agreement === "bit-identical") assert.equal(worst, 0, `decoder logits bit-identical (max abs diff ${worst})`);
+  else assert.ok(worst <= 1e-5, `decoder logits within 1e-5 of the reference (max abs diff ${worst})`);
   return worst;
 }
 
@@ -101,7 +110,7 @@ async function checkGreedy(folder: ModelFolder, expected: Expected, batchSize: n
 }
 
 /** Loss and gradients of the fixture's batch, compared tensor by tensor (relative to each tensor's scale). */
-function checkGrads(folder: ModelFolder, dir: string, expected: Expected): void {
+function checkGrads(folder: ModelFolder, dir: string, expected: Expected, agreement: Agreement): void {
   const g = expected.grads;
   scope(() => {
     // Train mode with dropout 0, as the fixture: the training graph, made deterministic.
@@ -123,7 +132,8 @@ function checkGrads(folder: ModelFolder, dir: string, expected: Expected): void 
       translationLoss({ ...model, params }, batch, trainMode(rng(0)), { pad: PAD });
     const { value, grads } = valueAndGrad(lossOf)(model.params);
     const loss = values(value)[0];
-    assert.ok(Math.abs(loss - g.loss) <= 1e-5 * Math.abs(g.loss), `loss ${loss} vs reference ${g.loss}`);
+    if (agreement === "bit-identical") assert.equal(loss, g.loss, "the loss is bit-identical to the reference's");
+    else assert.ok(Math.abs(loss - g.loss) <= 1e-5 * Math.abs(g.loss), `loss ${loss} vs reference ${g.loss}`);
 
     const want = readSafetensors(`${dir}/${g.grads_file}`).tensors;
     const ours = new Map(flatten(grads));
@@ -132,7 +142,9 @@ function checkGrads(folder: ModelFolder, dir: string, expected: Expected): void 
       const r = values(ref);
       const scale = Math.max(...r.map(Math.abs));
       const diff = maxAbsDiff(values(ours.get(name)!), r);
-      assert.ok(diff <= 1e-5 * scale + 1e-12, `gradient of ${name}: max abs diff ${diff} vs scale ${scale}`);
+      if (agreement === "bit-identical") {
+        assert.equal(diff, 0, `gradient of ${name} bit-identical (max abs diff ${diff})`);
+      } else assert.ok(diff <= 1e-5 * scale + 1e-12, `gradient of ${name}: max abs diff ${diff} vs scale ${scale}`);
     }
   });
 }
@@ -151,7 +163,7 @@ for (const name of ["small", "prefixed"]) {
   const expected: Expected = JSON.parse(Deno.readTextFileSync(`${dir}/expected.json`));
 
   Deno.test(`parity (${name} fixture): decoder logits match the reference`, () => {
-    withFolder(dir, (folder) => checkLogits(folder.model, expected));
+    withFolder(dir, (folder) => checkLogits(folder.model, expected, "fixture"));
   });
 
   Deno.test(`parity (${name} fixture): greedy translations identical on ${expected.greedy.length} sentences`, async () => {
@@ -165,7 +177,7 @@ for (const name of ["small", "prefixed"]) {
   });
 
   Deno.test(`parity (${name} fixture): gradients of the label-smoothed loss match the reference`, () => {
-    withFolder(dir, (folder) => checkGrads(folder, dir, expected));
+    withFolder(dir, (folder) => checkGrads(folder, dir, expected, "fixture"));
   });
 }
 
@@ -218,9 +230,9 @@ Deno.test({
         const expected: Expected = JSON.parse(await Deno.readTextFile(`${dir}/expected.json`));
         const folder = loadModelFolder(dir);
         try {
-          checkLogits(folder.model, expected);
+          checkLogits(folder.model, expected, "bit-identical");
           await checkGreedy(folder, expected, 4);
-          checkGrads(folder, dir, expected);
+          checkGrads(folder, dir, expected, "bit-identical");
         } finally {
           free([folder.model.params, folder.model.buffers]);
         }
@@ -260,7 +272,7 @@ Deno.test({
       const diff = noGrad(() =>
         scope(() => maxAbsDiff(values(fullLogits(model, [2, 5, 6, 7, 3], [2, 9, 10])), refLogits.flat()))
       );
-      assert.ok(diff <= 1e-5, `logits of our folder in the reference (max abs diff ${diff})`);
+      assert.equal(diff, 0, `logits of our folder bit-identical in the reference (max abs diff ${diff})`);
     } finally {
       free([model.params, model.buffers]);
       await Deno.remove(dir, { recursive: true });
