@@ -12,7 +12,7 @@ const SMALL = `${ROOT}tests/fixtures/parity/small`;
 
 const averageTask = (...args: string[]) => denoTask("average", args);
 
-Deno.test("average: every weight is the mean of the checkpoints' (library and CLI)", async () => {
+Deno.test("average: every weight is the mean of the checkpoints' (library, CLI, and --last N of a run)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "average_" });
   try {
     {
@@ -46,6 +46,17 @@ Deno.test("average: every weight is the mean of the checkpoints' (library and CL
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /averaged 2 models into/);
       check(loadModelFolder(`${dir}/avg`));
+
+      // --last 2 RUN: the two newest of a run's three checkpoints (the oldest, far off, must not count).
+      const checkpoints = `${dir}/run/checkpoints`;
+      const far = { ...a, model: { ...a.model, params: mapTree(a.model.params, (t) => add(t, 100)) } };
+      await saveModelFolder(`${checkpoints}/step-00000001`, far as typeof a);
+      await saveModelFolder(`${checkpoints}/step-00000002`, a);
+      await saveModelFolder(`${checkpoints}/step-00000003`, b);
+      const last = await averageTask("--out", `${dir}/avg-last`, "--last", "2", `${dir}/run`);
+      assert.equal(last.code, 0, last.stderr);
+      assert.match(last.stdout, /averaged 2 models into .*step-00000002\n.*step-00000003/s);
+      check(loadModelFolder(`${dir}/avg-last`));
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -11,6 +11,7 @@ import { countParams } from "../lib/tree.ts";
 import { free } from "../lib/scope.ts";
 import { createApp } from "../nmt/serve/server.ts";
 import { loadTest } from "../nmt/serve/load.ts";
+import { denoTask } from "./helpers/deno.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MODEL = `${ROOT}tests/fixtures/parity/small`;
@@ -172,4 +173,25 @@ Deno.test("serve: concurrent requests are decoded together, each answered with i
     assert.equal(load.requests, 48);
     assert.ok(load.p50 <= load.p99 && load.requestsPerSecond > 0);
   }, folder);
+});
+
+Deno.test("deno task serve: bad flags exit 2 naming the flag, an unusable model exits 1, --help exits 0", async () => {
+  const cases: [string[], number, RegExp][] = [
+    [[], 2, /^serve: --model DIR is required$/m],
+    [["--model", MODEL, "--port", "70000"], 2, /^serve: --port must be 0-65535, got 70000$/m],
+    [["--model", MODEL, "--port", "abc"], 2, /^serve: --port must be 0-65535, got abc$/m],
+    [["--model", MODEL, "--port", "1.5"], 2, /^serve: --port must be 0-65535, got 1\.5$/m],
+    [["--model", MODEL, "--window-ms=-1"], 2, /^serve: --window-ms must be ≥ 0, got -1$/m],
+    [["--model", MODEL, "--window-ms", "soon"], 2, /^serve: --window-ms must be ≥ 0, got soon$/m],
+    [["--bogus"], 2, /^serve: Unknown option '--bogus'$/m],
+    [["--model", "/nonexistent-model-folder"], 1, /^serve: cannot load the model: .*nonexistent-model-folder/m],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = await denoTask("serve", args);
+    assert.equal(r.code, code, `serve ${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message, `serve ${args.join(" ")}`);
+  }
+  const help = await denoTask("serve", ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: deno task serve --model DIR/);
 });
