@@ -158,7 +158,7 @@ function withFolder<T>(dir: string, fn: (folder: ModelFolder) => T): T {
   }
 }
 
-for (const name of ["small", "prefixed"]) {
+for (const name of ["small", "prefixed", "eos"]) {
   const dir = `${FIXTURES}/parity/${name}`;
   const expected: Expected = JSON.parse(Deno.readTextFileSync(`${dir}/expected.json`));
 
@@ -180,6 +180,22 @@ for (const name of ["small", "prefixed"]) {
     withFolder(dir, (folder) => checkGrads(folder, dir, expected, "fixture"));
   });
 }
+
+Deno.test("parity (eos fixture): outputs that stop at [EOS] at different lengths in one batch equal the reference's", async () => {
+  // The fixture's [EOS] bias (make_parity.py --eos-bias 0.9) makes the reference stop anywhere from
+  // the first step to the length limit: finished rows must stay finished while others go on.
+  const dir = `${FIXTURES}/parity/eos`;
+  const expected: Expected = JSON.parse(await Deno.readTextFile(`${dir}/expected.json`));
+  const lengths = expected.greedy.map((g) => g.ids.length);
+  assert.ok(new Set(lengths).size >= 5, `the reference stops at varied lengths: ${lengths}`);
+  assert.ok(lengths.some((n) => n === 2) && lengths.some((n) => n === expected.greedy_max_len), `${lengths}`);
+  const folder = loadModelFolder(dir);
+  try {
+    await checkGreedy(folder, expected, expected.greedy.length); // all 30 in one batch
+  } finally {
+    free([folder.model.params, folder.model.buffers]);
+  }
+});
 
 Deno.test("incremental decoding with the KV cache gives the logits of full recomputation", () => {
   withFolder(`${FIXTURES}/parity/small`, ({ model }) =>
