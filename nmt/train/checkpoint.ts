@@ -8,6 +8,7 @@
 import { configJSON, loadModelFolder, type ModelFolder, replaceDir, stateEntries } from "../io/folder.ts";
 import { readSafetensors, writeSafetensors } from "../../lib/io/safetensors.ts";
 import { flatten, unflatten } from "../../lib/tree.ts";
+import { scope } from "../../lib/scope.ts";
 import type { AdamState } from "../../lib/optim/adam.ts";
 import type { TransformerParams } from "../model/transformer.ts";
 import type { TrainOptions } from "./options.ts";
@@ -161,15 +162,62 @@ export async function latestCheckpoint(runDir: string): Promise<string | null> {
  * ```
  */
 export function loadCheckpoint(dir: string, device?: Device): Checkpoint {
-  const folder = loadModelFolder(dir, { device });
-  const state = JSON.parse(Deno.readTextFileSync(`${dir}/state.json`)) as TrainState;
-  if (state.version !== 1) throw new Error(`${dir}/state.json: unknown version ${state.version}`);
-  const { tensors, metadata } = readSafetensors(`${dir}/optimizer.safetensors`, { device });
-  const moments = (prefix: string) =>
-    unflatten([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t])) as never;
-  const optState: AdamState<TransformerParams> = { step: Number(metadata.step), m: moments("m."), v: moments("v.") };
-  if (optState.step !== state.step) {
-    throw new Error(`${dir}: optimizer step ${optState.step} ≠ state step ${state.step}`);
+  // In a scope: a checkpoint that fails halfway through loading leaves no tensor behind.
+  return scope(() => {
+    const folder = loadModelFolder(dir, { device });
+    const state = readState(`${dir}/state.json`);
+    const { tensors, metadata } = readSafetensors(`${dir}/optimizer.safetensors`, { device });
+    const moments = (prefix: string) =>
+      unflatten(
+        [...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]),
+      ) as never;
+    const optState: AdamState<TransformerParams> = { step: Number(metadata.step), m: moments("m."), v: moments("v.") };
+    if (optState.step !== state.step) {
+      throw new Error(`${dir}: optimizer step ${optState.step} ≠ state step ${state.step}`);
+    }
+    return { folder, optState, state };
+  });
+}
+
+/** A checkpoint's `state.json`, read and checked; the error names the file. */
+function readState(path: string): TrainState {
+  let state: TrainState;
+  try {
+    state = JSON.parse(Deno.readTextFileSync(path));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
   }
-  return { folder, optState, state };
+  if (state === null || typeof state !== "object" || state.version !== 1) {
+    throw new Error(`${path}: not a version 1 state (got version ${JSON.stringify(state?.version)})`);
+  }
+  for (const field of ["step", "epoch", "position", "elapsedSeconds"] as const) {
+    if (!Number.isFinite(state[field]) || state[field] < 0) {
+      throw new Error(`${path}: "${field}" must be a non-negative number, got ${JSON.stringify(state[field])}`);
+    }
+  }
+  if (state.options === null || typeof state.options !== "object") throw new Error(`${path}: "options" is missing`);
+  return state;
+}
+
+/**
+ * The newest checkpoint of a run folder that loads, with its folder. A checkpoint that looks
+ * complete but is not (a truncated safetensors file, a bad state.json: a disk that filled up, a
+ * hand edit) is passed over, and `skipped` is told which and why; the one before it is tried
+ * next. Null when none loads.
+ */
+export async function loadLatestCheckpoint(
+  runDir: string,
+  device: Device | undefined,
+  skipped: (dir: string, reason: string) => void,
+): Promise<{ dir: string; checkpoint: Checkpoint } | null> {
+  const names = await listCheckpoints(`${runDir}/checkpoints`);
+  for (const name of names.reverse()) {
+    const dir = `${runDir}/checkpoints/${name}`;
+    try {
+      return { dir, checkpoint: loadCheckpoint(dir, device) };
+    } catch (e) {
+      skipped(dir, (e as Error).message);
+    }
+  }
+  return null;
 }

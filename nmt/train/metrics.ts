@@ -37,12 +37,25 @@ export class MetricsLog {
       if (e instanceof Deno.errors.NotFound) return [];
       throw e;
     }
-    return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+    const lines = text.split("\n");
+    // A run killed in the middle of an append leaves its last line torn (no newline after it):
+    // that event was never complete, and the resumed run logs it again.
+    if (!text.endsWith("\n")) lines.pop();
+    return lines.filter((l) => l.trim() !== "").map((l, i) => {
+      try {
+        return JSON.parse(l);
+      } catch (e) {
+        throw new Error(`${this.path}: line ${i + 1} is not JSON (${(e as Error).message})`);
+      }
+    });
   }
 
   /** Drops events after `step`: a resumed run replays those steps and logs them again. */
   truncateAfter(step: number): void {
     const kept = this.read().filter((e) => e.step <= step);
-    Deno.writeTextFileSync(this.path, kept.map((e) => JSON.stringify(e) + "\n").join(""));
+    // Written aside and renamed over the log: a kill during the rewrite leaves the old log whole.
+    const tmp = `${this.path}.tmp`;
+    Deno.writeTextFileSync(tmp, kept.map((e) => JSON.stringify(e) + "\n").join(""));
+    Deno.renameSync(tmp, this.path);
   }
 }

@@ -12,7 +12,7 @@ import { broadcast } from "../../lib/dist.ts";
 import { adamInit } from "../../lib/optim/adam.ts";
 import { initTransformer } from "../model/init.ts";
 import type { Transformer } from "../model/transformer.ts";
-import { type Checkpoint, latestCheckpoint, loadCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, loadLatestCheckpoint } from "./checkpoint.ts";
 import { loadCorpus, prepareData, type PreparedData } from "./corpus.ts";
 import { MetricsLog } from "./metrics.ts";
 import { resumedOptions, type TrainOptions } from "./options.ts";
@@ -20,25 +20,28 @@ import { Progress } from "./progress.ts";
 import { modelConfig, runKeys, schedule } from "./recipe.ts";
 import type { Run, RunRequest, RunState } from "./state.ts";
 
-/** Resolves `--resume`: a checkpoint folder, or a run folder (its newest checkpoint). */
-async function resolveResume(path: string): Promise<string> {
-  try {
-    await Deno.stat(`${path}/state.json`);
-    return path;
-  } catch { /* not a checkpoint folder itself */ }
-  const latest = await latestCheckpoint(path);
-  if (latest === null) {
+/**
+ * The checkpoint `--resume` names, loaded onto `device`: a checkpoint folder itself, or a run
+ * folder's newest checkpoint that loads (a corrupt one is reported through `log` and passed over).
+ * It must come from a run of as many ranks.
+ */
+async function loadResumed(
+  path: string,
+  device: Device,
+  world: number,
+  log: (line: string) => void,
+): Promise<{ dir: string; from: Checkpoint }> {
+  const isCheckpoint = await Deno.stat(`${path}/state.json`).then(() => true, () => false);
+  const found = isCheckpoint
+    ? { dir: path, checkpoint: loadCheckpoint(path, device) }
+    : await loadLatestCheckpoint(path, device, (dir, reason) => log(`skipping checkpoint ${dir}: ${reason}`));
+  if (found === null) {
     throw new Error(`--resume ${path}: no complete checkpoint found there (nor under ${path}/checkpoints)`);
   }
-  return latest;
-}
-
-/** The checkpoint `--resume` names, loaded onto `device`; it must come from a run of as many ranks. */
-async function loadResumed(path: string, device: Device, world: number): Promise<{ dir: string; from: Checkpoint }> {
-  const dir = await resolveResume(path);
-  const from = loadCheckpoint(dir, device);
+  const { dir, checkpoint: from } = found;
   const trainedWith = from.state.worldSize ?? 1;
   if (trainedWith !== world) {
+    free([from.folder.model, from.optState.m, from.optState.v]);
     throw new Error(
       `${dir} was trained with ${trainedWith} process(es); resume it with --nproc ${trainedWith} (this is ${world})`,
     );
@@ -71,7 +74,7 @@ export async function prepare(
   const log = (line: string) => progress?.log(line);
 
   // Options: on --resume the recipe comes from the checkpoint; only how long and how it is observed may change.
-  const resumed = req.resume ? await loadResumed(req.resume, device, world) : null;
+  const resumed = req.resume ? await loadResumed(req.resume, device, world, log) : null;
   const from = resumed?.from;
   const o = from ? resumedOptions(from.state.options, req.options) : req.options;
   if (resumed) {
