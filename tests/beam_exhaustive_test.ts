@@ -88,39 +88,89 @@ function logSoftmaxRow(logits: number[]): number[] {
 }
 
 /**
- * Each sequence's summed token log-probabilities under teacher forcing: the full decoder (a causal
- * mask, no cache) over all its ids but the last, projected to logits; the log-softmax and the sum
- * are done here. Sequences of one length go through as one batch, each row with its own copy of the
- * source, encoded alone.
+ * The model's next-token log-probabilities after every prefix of sequences of one length, by teacher
+ * forcing: the full decoder (a causal mask, no cache) over all their ids but the last, projected to
+ * logits, as one batch with a copy of the source per row, encoded alone; the log-softmax is done
+ * here, in doubles. Row [i][t] is the distribution after the first t + 1 ids of sequence i.
  */
-function teacherForcedLogProbs(model: Transformer, source: number[], sequences: number[][]): Map<string, number> {
-  const byLength = Map.groupBy(sequences.filter((s) => s.length > 1), (s) => s.length);
-  const logProbs = new Map<string, number>(sequences.filter((s) => s.length === 1).map((s) => [s.join(","), 0]));
-  noGrad(() =>
-    byLength.forEach((group, length) => {
-      const logits = scope(() => {
-        const src = assume<["batch", "src"]>(
-          tensor(group.map(() => source), [group.length, source.length], { dtype: "i64" }),
-        );
-        const srcMask = paddingMask(src, PAD);
-        const inputs = assume<["batch", "tgt"]>(
-          tensor(group.map((s) => s.slice(0, -1)), [group.length, length - 1], { dtype: "i64" }),
-        );
-        const memory = encode(model, src, srcMask, evalMode);
-        const mask = unsqueeze(causalMask(length - 1), 0);
-        return values(project(model.params, decode(model, memory, srcMask, inputs, mask, evalMode)));
-      });
-      group.forEach((sequence, row) => {
-        let sum = 0;
-        for (let t = 0; t + 1 < length; t++) {
-          const at = (row * (length - 1) + t) * VOCAB;
-          sum += logSoftmaxRow(logits.slice(at, at + VOCAB))[sequence[t + 1]];
-        }
-        logProbs.set(sequence.join(","), sum);
-      });
+function teacherForcedRows(model: Transformer, source: number[], group: number[][]): number[][][] {
+  const length = group[0].length;
+  const logits = noGrad(() =>
+    scope(() => {
+      const src = assume<["batch", "src"]>(
+        tensor(group.map(() => source), [group.length, source.length], { dtype: "i64" }),
+      );
+      const srcMask = paddingMask(src, PAD);
+      const inputs = assume<["batch", "tgt"]>(
+        tensor(group.map((s) => s.slice(0, -1)), [group.length, length - 1], { dtype: "i64" }),
+      );
+      const memory = encode(model, src, srcMask, evalMode);
+      const mask = unsqueeze(causalMask(length - 1), 0);
+      return values(project(model.params, decode(model, memory, srcMask, inputs, mask, evalMode)));
     })
   );
+  return group.map((_, row) =>
+    Array.from({ length: length - 1 }, (_, t) => {
+      const at = (row * (length - 1) + t) * VOCAB;
+      return logSoftmaxRow(logits.slice(at, at + VOCAB));
+    })
+  );
+}
+
+/** Each sequence's summed token log-probabilities under teacher forcing, by its ids joined with ",". */
+function teacherForcedLogProbs(model: Transformer, source: number[], sequences: number[][]): Map<string, number> {
+  const logProbs = new Map<string, number>(sequences.filter((s) => s.length === 1).map((s) => [s.join(","), 0]));
+  const byLength = Map.groupBy(sequences.filter((s) => s.length > 1), (s) => s.length);
+  byLength.forEach((group) => {
+    const rows = teacherForcedRows(model, source, group);
+    group.forEach((sequence, i) => {
+      const sum = rows[i].reduce((total, row, t) => total + row[sequence[t + 1]], 0);
+      logProbs.set(sequence.join(","), sum);
+    });
+  });
   return logProbs;
+}
+
+/** The model's next-token log-probabilities after every prefix without [EOS] shorter than the limit. */
+function nextTokenTable(model: Transformer, source: number[]): Map<string, number[]> {
+  const cut = completeHypotheses(LIMIT).filter((ids) => ids.length === LIMIT && ids.at(-1) !== EOS);
+  const rows = teacherForcedRows(model, source, cut);
+  const table = new Map<string, number[]>();
+  cut.forEach((ids, i) => rows[i].forEach((row, t) => table.set(ids.slice(0, t + 1).join(","), row)));
+  return table;
+}
+
+/**
+ * Beam search as beam.ts documents it, written plainly over the teacher-forced table: each step ranks
+ * every one-token extension of the open hypotheses by summed log-probability and goes down them, an
+ * [EOS] one retiring as finished and the others staying open, until `beam` are open or the sentence
+ * has `beam` finished (it is done then, and extends nothing more). At the limit every extension is a
+ * complete hypothesis, so that last step fills the beam whether or not the sentence gets done on the
+ * way. The result: the finished hypotheses and those open at the limit, by score, best first.
+ */
+function referenceBeam(table: Map<string, number[]>, beam: number, nbest: number, lp: LengthPenalty): Scored[] {
+  const finished: Scored[] = [];
+  let open = [{ ids: [SOS], logProb: 0 }];
+  for (let length = 2; length <= LIMIT && finished.length < beam; length++) {
+    const atLimit = length === LIMIT;
+    const extensions = open
+      .flatMap((h) =>
+        table.get(h.ids.join(","))!.map((lpToken, id) => ({ ids: [...h.ids, id], logProb: h.logProb + lpToken }))
+      )
+      .sort((x, y) => y.logProb - x.logProb);
+    const next: typeof open = [];
+    for (const h of extensions) {
+      if (next.length === beam || (!atLimit && finished.length >= beam)) break;
+      if (h.ids.at(-1) === EOS) finished.push({ ...h, score: documentedScore(h.logProb, h.ids, lp) });
+      else next.push(h);
+    }
+    open = next;
+  }
+  const cut = open.filter((h) => h.ids.length === LIMIT).map((h) => ({
+    ...h,
+    score: documentedScore(h.logProb, h.ids, lp),
+  }));
+  return [...finished, ...cut].sort((x, y) => y.score - x.score).slice(0, nbest);
 }
 
 /** The length penalty as beam.ts documents it, with length = the ids after [SOS]. */
@@ -248,6 +298,27 @@ Deno.test("beam search: every n-best score of narrow beams is the model's log-pr
           found.forEach((hyps, s) =>
             assertScoresAreTheModels(hyps, logProbs[s], lengthPenalty, `seed ${seed}, beam ${beam}, sentence ${s}`)
           );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("beam search: narrow beams return what the documented rule gives, cut hypotheses at the limit included", () => {
+  // Seeds 2, 14 and 21 get a sentence done on the last step while an open hypothesis at the limit
+  // scores better than some finished one: it is a complete hypothesis and must compete.
+  for (const seed of [2, 11, 14, 21]) {
+    withModel(seed, (model) => {
+      const tables = SOURCES.map((source) => nextTokenTable(model, source));
+      for (const beam of [2, 3, 4, 5]) {
+        for (const lengthPenalty of PENALTIES) {
+          const found = search(model, { beam, maxLen: LIMIT, nbest: beam, lengthPenalty });
+          found.forEach((hyps, s) => {
+            const what = `seed ${seed}, beam ${beam}, sentence ${s}, ${JSON.stringify(lengthPenalty)}`;
+            const want = referenceBeam(tables[s], beam, beam, lengthPenalty);
+            assert.deepEqual(hyps.map((h) => h.ids), want.map((h) => h.ids), what);
+            hyps.forEach((h, k) => assert.ok(Math.abs(h.score - want[k].score) < TOLERANCE, `${what}: rank ${k}`));
+          });
         }
       }
     });
