@@ -125,13 +125,14 @@ export function beamSearch(
       for (let position = 0; position + 1 < limit && !sentences.every((s) => isDone(s.finished, beam)); position++) {
         // One decoder step for all open hypotheses of all sentences; then each sentence picks its next beam.
         const step = expand(model, ctx, cache, sentences, beam, position, src.device);
-        sentences = sentences.map((s, i) => advance(s, step.candidates[i], settings));
+        const atLimit = position + 2 === limit; // this step's hypotheses hold `limit` ids
+        sentences = sentences.map((s, i) => advance(s, step.candidates[i], settings, atLimit));
         const followed = keep(scope(() => followParents(step.cache, sentences, beam, src.device)));
         free([cache, step.cache]);
         cache = followed;
       }
       free(cache);
-      return sentences.map((s) => best(s, nbest, settings));
+      return sentences.map((s) => best(s, nbest, settings, limit));
     })
   );
 }
@@ -197,13 +198,21 @@ function expand(
 /**
  * The sentence's next beam: going down its candidates, best first, those ending in [EOS] retire as
  * finished and the others stay open, until `beam` are open, the sentence is done, or only extensions
- * of dead rows are left.
+ * of dead rows are left. A sentence done before this step extends nothing. At the length limit every
+ * candidate is a complete hypothesis, so that step fills the beam even when the sentence gets done
+ * on the way: an open hypothesis there may score better than the finished ones.
  */
-function advance(s: SentenceBeam, candidates: Candidate[], { beam, eos, lengthPenalty }: Settings): SentenceBeam {
+function advance(
+  s: SentenceBeam,
+  candidates: Candidate[],
+  { beam, eos, lengthPenalty }: Settings,
+  atLimit: boolean,
+): SentenceBeam {
   const finished = [...s.finished];
   const open: Open[] = [];
+  const stops = (found: Hypothesis[]) => isDone(s.finished, beam) || (!atLimit && isDone(found, beam));
   for (const { parent, token, logProb } of candidates) {
-    if (open.length === beam || isDone(finished, beam) || logProb === -Infinity) break;
+    if (open.length === beam || stops(finished) || logProb === -Infinity) break;
     const ids = [...s.open[parent].ids, token];
     if (token === eos) finished.push(scored(ids, logProb, lengthPenalty));
     else open.push({ ids, logProb, parent });
@@ -229,10 +238,13 @@ function scored(ids: number[], logProb: number, lengthPenalty: LengthPenalty): H
   return { ids, logProb, score: penalized(logProb, ids.length - 1, lengthPenalty) };
 }
 
-/** The best `nbest` of a sentence's hypotheses: finished ones, and those still open at the length limit. */
-function best(s: SentenceBeam, nbest: number, { beam, lengthPenalty }: Settings): Hypothesis[] {
-  const open = isDone(s.finished, beam)
-    ? []
-    : s.open.filter((h) => h.logProb > -Infinity).map((h) => scored(h.ids, h.logProb, lengthPenalty));
+/**
+ * The best `nbest` of a sentence's hypotheses: finished ones, and those still open at the length limit
+ * (`limit` ids), done or not; open ones of a sentence done before the limit are not complete.
+ */
+function best(s: SentenceBeam, nbest: number, { lengthPenalty }: Settings, limit: number): Hypothesis[] {
+  const open = s.open
+    .filter((h) => h.logProb > -Infinity && h.ids.length === limit)
+    .map((h) => scored(h.ids, h.logProb, lengthPenalty));
   return [...s.finished, ...open].sort((x, y) => y.score - x.score).slice(0, nbest);
 }
