@@ -71,6 +71,43 @@ Deno.test("bleu options: lowercase, tokenize none and intl", () => {
   );
 });
 
+Deno.test("bleu options: smoothing methods and maxNgramOrder, as sacreBLEU's BLEU(smooth_method=..., max_ngram_order=...)", () => {
+  // il gatto è sotto tappeto rosso vs il gatto è sul tappeto rosso (same length, BP 1): matches
+  // 5/6, 3/5, 1/4 and 0/3 4-grams; only the zero order depends on the smoothing. (The golden
+  // sacreBLEU corpora have no zero order under floor or none, so these are checked here.)
+  const hyp = ["il gatto è sotto tappeto rosso"], ref = [["il gatto è sul tappeto rosso"]];
+  const geo = (p: number[]) => Math.exp(p.reduce((s, x) => s + Math.log(x), 0) / p.length);
+  // floor: the zero match count becomes the value: 100 · 0.1 / 3 (sacreBLEU: 25.40663740773073).
+  const floor = corpusBleu(hyp, ref, { smoothMethod: "floor", smoothValue: 0.1 });
+  assert.deepEqual([floor.counts, floor.totals], [[5, 3, 1, 0], [6, 5, 4, 3]]);
+  near(floor.precisions[3], 10 / 3, "floor p4");
+  near(floor.score, geo([500 / 6, 60, 25, 10 / 3]), "floor");
+  near(corpusBleu(hyp, ref, { smoothMethod: "floor" }).score, floor.score, "floor's default value 0.1");
+  near(corpusBleu(hyp, ref, { smoothMethod: "floor", smoothValue: 0.5 }).score, geo([500 / 6, 60, 25, 50 / 3]), "0.5");
+  // none: a zero precision is log 0, sacreBLEU's floor of -9999999999, so the score is 0.
+  const none = corpusBleu(hyp, ref, { smoothMethod: "none" });
+  assert.deepEqual([none.score, none.precisions[3]], [0, 0]);
+  // add-k: k joins matches and totals from order 2 on, and the reported statistics include it.
+  const addK = corpusBleu(hyp, ref, { smoothMethod: "add-k" });
+  assert.deepEqual([addK.counts, addK.totals], [[5, 4, 2, 1], [6, 6, 5, 4]]);
+  near(addK.score, geo([500 / 6, 400 / 6, 40, 25]), "add-k"); // sacreBLEU: 48.54917717073236
+  // maxNgramOrder 2: two orders, the geometric mean of 500/6 and 60.
+  const two = corpusBleu(hyp, ref, { maxNgramOrder: 2 });
+  assert.deepEqual([two.counts, two.totals, two.precisions.length], [[5, 3], [6, 5], 2]);
+  near(two.score, Math.sqrt(500 / 6 * 60), "order 2");
+  // sentence BLEU takes the same options.
+  near(sentenceBleu(hyp[0], ref[0], { smoothMethod: "floor" }).score, floor.score, "sentence floor");
+  assert.throws(
+    () => corpusBleu(hyp, ref, { smoothMethod: "add-one" as "exp" }),
+    /corpusBleu: unknown smoothMethod "add-one" \(choose from none, floor, add-k, exp\)/,
+  );
+  assert.throws(
+    () => corpusBleu(hyp, ref, { maxNgramOrder: 0 }),
+    /corpusBleu: maxNgramOrder must be a positive integer/,
+  );
+  assert.throws(() => sentenceBleu("a", ["a"], { smoothValue: NaN }), /sentenceBleu: smoothValue must be a finite/);
+});
+
 Deno.test("sentenceBleu: effective order, exp smoothing, brevity penalty", () => {
   // il gatto nero (3 tokens) vs il gatto nero dorme (4): 3/3, 2/2, 1/1 and no 4-gram at all. With
   // effective order the mean runs over orders 1..3 only: 100, times BP = exp(1 − 4/3). Corpus BLEU
@@ -224,6 +261,21 @@ Deno.test("signatures: sacreBLEU's keys and order, our version", () => {
   assert.equal(chrfSignature(1), `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|${v}`);
   assert.equal(chrfSignature("var", { wordOrder: 2 }), `nrefs:var|case:mixed|eff:yes|nc:6|nw:2|space:no|${v}`);
   assert.equal(terSignature(1), `nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|${v}`);
+  // The options' own fields, with sacreBLEU's spelling ("floor[0.10]", "space:yes", "punct:no").
+  assert.equal(
+    bleuSignature(1, { smoothMethod: "floor" }),
+    `nrefs:1|case:mixed|eff:no|tok:13a|smooth:floor[0.10]|${v}`,
+  );
+  assert.equal(bleuSignature(1, { smoothMethod: "add-k", smoothValue: 2 }).split("|")[4], "smooth:add-k[2.00]");
+  assert.equal(bleuSignature(1, { smoothMethod: "none", smoothValue: 3 }).split("|")[4], "smooth:none");
+  assert.equal(
+    chrfSignature(1, { charOrder: 4, whitespace: true }),
+    `nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:yes|${v}`,
+  );
+  assert.equal(
+    terSignature(3, { caseSensitive: true, normalized: true, noPunct: true }),
+    `nrefs:3|case:mixed|tok:tercom|norm:yes|punct:no|asian:no|${v}`,
+  );
   assert.equal(errorRateSignature("words", 1, { lowercase: true }), `nrefs:1|case:lc|tok:words|${v}`);
   assert.equal(nrefsOf([["a"], ["b"]]), 1);
   assert.equal(nrefsOf([["a"], ["b", "c"]]), "var");
