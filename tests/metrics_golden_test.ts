@@ -19,8 +19,11 @@ import { bleuSignature, chrfName, chrfSignature, METRICS_VERSION, terSignature }
 import { corpusTer, sentenceTer, type TerOptions } from "../nmt/metrics/ter.ts";
 import { near } from "./helpers/near.ts";
 
-// Beside the clone, as everywhere in this project's CI: ../shared from the repository root.
-const GOLDEN = new URL("../../shared/golden/sacrebleu/", import.meta.url).pathname;
+// Beside the clone, as in this project's CI: ../shared from the repository root (or shared/ inside
+// it, as in some checkouts).
+const GOLDEN_PLACES = ["../../shared/golden/sacrebleu/", "../shared/golden/sacrebleu/"]
+  .map((path) => new URL(path, import.meta.url).pathname);
+const GOLDEN = GOLDEN_PLACES.find(isFolder) ?? GOLDEN_PLACES[0];
 const TOL = 1e-9;
 
 /** One entry of cases.json; sacreBLEU's own option names and statistics. */
@@ -58,13 +61,21 @@ interface Golden {
  * Missing golden files are an error, never a skip: a CI machine always has shared/ beside the clone,
  * so a missing folder means a broken setup that would otherwise pass silently.
  */
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 function loadGolden(): Golden {
   try {
     return JSON.parse(Deno.readTextFileSync(`${GOLDEN}cases.json`));
   } catch (e) {
     throw new Error(
-      `metrics_golden_test: cannot read ${GOLDEN}cases.json (the sacreBLEU golden scores must be in ` +
-        `shared/golden/sacrebleu/ beside the repository): ${e}`,
+      `metrics_golden_test: cannot read the sacreBLEU golden scores (cases.json) in ${GOLDEN_PLACES.join(" or ")}: ` +
+        `shared/ must be beside the repository: ${e}`,
     );
   }
 }

@@ -19,7 +19,7 @@ import {
   nrefsOf,
   terSignature,
 } from "../nmt/metrics/signature.ts";
-import { corpusTer, sentenceTer, terWords } from "../nmt/metrics/ter.ts";
+import { corpusTer, sentenceTer, type TerOptions, terWords } from "../nmt/metrics/ter.ts";
 import { terEdits } from "../nmt/metrics/tercom.ts";
 import { tokenizeIntl } from "../nmt/metrics/tokenize_intl.ts";
 import { Prng } from "../nmt/data/prng.ts";
@@ -175,6 +175,22 @@ Deno.test("chrF++: character orders 1..6 plus word unigrams and bigrams, all ave
 
 // ---- TER ------------------------------------------------------------------------------------------
 
+Deno.test("chrF options: whitespace kept, beta, charOrder (as sacreBLEU's CHRF(whitespace=..., beta=..., char_order=...))", () => {
+  // "ab" vs "a b": the same once whitespace is removed (100). Kept, the reference has a, " ", b; "a ",
+  // " b"; "a b". Order 1: precision 2/2, recall 2/3; order 2: "ab" matches nothing (0, 0); order 3:
+  // no hypothesis trigram, and orders 4..6 no reference n-gram, so they drop out. Averages over the
+  // 2 orders: precision 1/2, recall 1/3.
+  const [p, r] = [1 / 2, 1 / 3];
+  const f = (beta: number, p: number, r: number) => 100 * (1 + beta ** 2) * p * r / (beta ** 2 * p + r);
+  near(corpusChrf(["ab"], [["a b"]]).score, 100, "whitespace removed");
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true }).score, f(2, p, r), "kept"); // 35.714...
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true, beta: 1 }).score, f(1, p, r), "beta 1"); // 40
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true, charOrder: 1 }).score, f(2, 1, 2 / 3), "order 1");
+  assert.equal(corpusChrf(["ab"], [["a b"]], { charOrder: 3 }).orders.length, 3);
+  assert.throws(() => corpusChrf(["a"], [["a"]], { charOrder: 0 }), /corpusChrf: charOrder must be a positive integer/);
+  assert.throws(() => corpusChrf(["a"], [["a"]], { beta: 0 }), /corpusChrf: beta must be a finite number > 0, got 0/);
+});
+
 Deno.test("TER: shifts, case-insensitivity, several references, empty lines", () => {
   const ter = (hyp: string, refs: string[]) => sentenceTer(hyp, refs);
   // the cat sat | on the mat → on the mat | the cat sat: ONE shift of the block "on the mat" to the
@@ -205,6 +221,28 @@ Deno.test("TER: shifts, case-insensitivity, several references, empty lines", ()
   // Words are whitespace-separated, punctuation included ("dorme." ≠ "dorme"), and rstrip comes first.
   assert.deepEqual(terWords("Il gatto DORME. \n"), ["il", "gatto", "dorme."]);
   assert.equal(terEdits(["dorme."], ["dorme"]).edits, 1);
+});
+
+Deno.test("TER options: Tercom's normalization, punctuation removal, case sensitivity (as sacreBLEU's TercomTokenizer)", () => {
+  const line = `L'Uomo's cat, 3.5-4 &amp; (sì)!  "ok"?`;
+  const words = (options: TerOptions, s = line) => terWords(s, options).join(" ");
+  // normalized: entities unescaped, ASCII punctuation split as in 13a (not "'", not "." or "," between
+  // digits, "-" only after a digit), "'s" split off.
+  assert.equal(words({ normalized: true }), `l'uomo 's cat , 3.5 - 4 & ( sì ) ! " ok " ?`);
+  assert.equal(words({ normalized: true }, "it's"), "it 's");
+  // Tercom joins "\n-" (not 13a's "-\n") and turns other newlines into spaces.
+  assert.equal(words({ normalized: true }, "riga-\n-a capo\nfine. U.S.A."), "riga-a capo fine . u . s . a .");
+  // noPunct removes only . , ? : ; ! " ( ) — anywhere, inside numbers too.
+  assert.equal(words({ noPunct: true }), "l'uomo's cat 35-4 &amp sì ok");
+  assert.equal(words({ normalized: true, noPunct: true }), "l'uomo 's cat 35 - 4 & sì ok");
+  assert.equal(words({ caseSensitive: true }), `L'Uomo's cat, 3.5-4 &amp; (sì)! "ok"?`);
+  // The options reach the score (numbers checked with sacreBLEU 2.6.0): "Il Gatto." vs "il gatto ."
+  // lowercased is 2 edits ("gatto." for "gatto", "." inserted); normalized splits the period off: 0;
+  // case-sensitive adds "Il" for "il" and keeps the other two: 3.
+  assert.equal(sentenceTer("Il Gatto.", ["il gatto ."]).numEdits, 2);
+  assert.equal(sentenceTer("Il Gatto.", ["il gatto ."], { normalized: true }).numEdits, 0);
+  assert.equal(corpusTer(["Il Gatto."], [["il gatto ."]], { caseSensitive: true }).numEdits, 3);
+  assert.equal(corpusTer(["il gatto."], [["il gatto"]], { noPunct: true }).score, 0);
 });
 
 Deno.test("TER: corpus score is total edits over total mean reference length", () => {

@@ -300,8 +300,9 @@ export function corpusBleu(
 
 /**
  * BLEU of one sentence against its references, as sacreBLEU's `sentence_bleu(hyp, refs)`: exp
- * smoothing unless `smoothMethod` says otherwise, and effective order (`eff:yes` in the signature). BLEU is a corpus metric, and the mean
- * of sentence scores is not corpus BLEU; this is for inspecting single translations.
+ * smoothing unless `smoothMethod` says otherwise, and effective order (`eff:yes` in the signature).
+ * BLEU is a corpus metric, and the mean of sentence scores is not corpus BLEU; this is for
+ * inspecting single translations.
  */
 export function sentenceBleu(hypothesis: string, references: readonly string[], options: BleuOptions = {}): BleuScore {
   checkSentences("sentenceBleu", [hypothesis], [references]);

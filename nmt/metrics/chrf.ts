@@ -79,8 +79,9 @@ function checkedOrder(name: string, value: number, min: 0 | 1): number {
 
 function settingsOf(options: ChrfOptions): ChrfSettings {
   const beta = options.beta ?? BETA;
-  if (typeof beta !== "number" || !Number.isFinite(beta) || beta < 0) {
-    throw new RangeError(`corpusChrf: beta must be a finite number >= 0, got ${beta}`);
+  // Not 0: chrF0 with zero recall would divide 0 by 0 (sacreBLEU raises ZeroDivisionError there).
+  if (typeof beta !== "number" || !Number.isFinite(beta) || beta <= 0) {
+    throw new RangeError(`corpusChrf: beta must be a finite number > 0, got ${beta}`);
   }
   return {
     charOrder: checkedOrder("charOrder", options.charOrder ?? CHAR_ORDER, 1),
