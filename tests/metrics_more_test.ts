@@ -19,7 +19,7 @@ import {
   nrefsOf,
   terSignature,
 } from "../nmt/metrics/signature.ts";
-import { corpusTer, sentenceTer, terWords } from "../nmt/metrics/ter.ts";
+import { corpusTer, sentenceTer, type TerOptions, terWords } from "../nmt/metrics/ter.ts";
 import { terEdits } from "../nmt/metrics/tercom.ts";
 import { tokenizeIntl } from "../nmt/metrics/tokenize_intl.ts";
 import { Prng } from "../nmt/data/prng.ts";
@@ -69,6 +69,43 @@ Deno.test("bleu options: lowercase, tokenize none and intl", () => {
     () => corpusBleu(["a"], [["a"]], { tokenize: "spm" as "13a" }),
     /unknown tokenizer "spm" \(choose from 13a, intl, none\)/,
   );
+});
+
+Deno.test("bleu options: smoothing methods and maxNgramOrder, as sacreBLEU's BLEU(smooth_method=..., max_ngram_order=...)", () => {
+  // il gatto è sotto tappeto rosso vs il gatto è sul tappeto rosso (same length, BP 1): matches
+  // 5/6, 3/5, 1/4 and 0/3 4-grams; only the zero order depends on the smoothing. (The golden
+  // sacreBLEU corpora have no zero order under floor or none, so these are checked here.)
+  const hyp = ["il gatto è sotto tappeto rosso"], ref = [["il gatto è sul tappeto rosso"]];
+  const geo = (p: number[]) => Math.exp(p.reduce((s, x) => s + Math.log(x), 0) / p.length);
+  // floor: the zero match count becomes the value: 100 · 0.1 / 3 (sacreBLEU: 25.40663740773073).
+  const floor = corpusBleu(hyp, ref, { smoothMethod: "floor", smoothValue: 0.1 });
+  assert.deepEqual([floor.counts, floor.totals], [[5, 3, 1, 0], [6, 5, 4, 3]]);
+  near(floor.precisions[3], 10 / 3, "floor p4");
+  near(floor.score, geo([500 / 6, 60, 25, 10 / 3]), "floor");
+  near(corpusBleu(hyp, ref, { smoothMethod: "floor" }).score, floor.score, "floor's default value 0.1");
+  near(corpusBleu(hyp, ref, { smoothMethod: "floor", smoothValue: 0.5 }).score, geo([500 / 6, 60, 25, 50 / 3]), "0.5");
+  // none: a zero precision is log 0, sacreBLEU's floor of -9999999999, so the score is 0.
+  const none = corpusBleu(hyp, ref, { smoothMethod: "none" });
+  assert.deepEqual([none.score, none.precisions[3]], [0, 0]);
+  // add-k: k joins matches and totals from order 2 on, and the reported statistics include it.
+  const addK = corpusBleu(hyp, ref, { smoothMethod: "add-k" });
+  assert.deepEqual([addK.counts, addK.totals], [[5, 4, 2, 1], [6, 6, 5, 4]]);
+  near(addK.score, geo([500 / 6, 400 / 6, 40, 25]), "add-k"); // sacreBLEU: 48.54917717073236
+  // maxNgramOrder 2: two orders, the geometric mean of 500/6 and 60.
+  const two = corpusBleu(hyp, ref, { maxNgramOrder: 2 });
+  assert.deepEqual([two.counts, two.totals, two.precisions.length], [[5, 3], [6, 5], 2]);
+  near(two.score, Math.sqrt(500 / 6 * 60), "order 2");
+  // sentence BLEU takes the same options.
+  near(sentenceBleu(hyp[0], ref[0], { smoothMethod: "floor" }).score, floor.score, "sentence floor");
+  assert.throws(
+    () => corpusBleu(hyp, ref, { smoothMethod: "add-one" as "exp" }),
+    /corpusBleu: unknown smoothMethod "add-one" \(choose from none, floor, add-k, exp\)/,
+  );
+  assert.throws(
+    () => corpusBleu(hyp, ref, { maxNgramOrder: 0 }),
+    /corpusBleu: maxNgramOrder must be a positive integer/,
+  );
+  assert.throws(() => sentenceBleu("a", ["a"], { smoothValue: NaN }), /sentenceBleu: smoothValue must be a finite/);
 });
 
 Deno.test("sentenceBleu: effective order, exp smoothing, brevity penalty", () => {
@@ -138,6 +175,22 @@ Deno.test("chrF++: character orders 1..6 plus word unigrams and bigrams, all ave
 
 // ---- TER ------------------------------------------------------------------------------------------
 
+Deno.test("chrF options: whitespace kept, beta, charOrder (as sacreBLEU's CHRF(whitespace=..., beta=..., char_order=...))", () => {
+  // "ab" vs "a b": the same once whitespace is removed (100). Kept, the reference has a, " ", b; "a ",
+  // " b"; "a b". Order 1: precision 2/2, recall 2/3; order 2: "ab" matches nothing (0, 0); order 3:
+  // no hypothesis trigram, and orders 4..6 no reference n-gram, so they drop out. Averages over the
+  // 2 orders: precision 1/2, recall 1/3.
+  const [p, r] = [1 / 2, 1 / 3];
+  const f = (beta: number, p: number, r: number) => 100 * (1 + beta ** 2) * p * r / (beta ** 2 * p + r);
+  near(corpusChrf(["ab"], [["a b"]]).score, 100, "whitespace removed");
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true }).score, f(2, p, r), "kept"); // 35.714...
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true, beta: 1 }).score, f(1, p, r), "beta 1"); // 40
+  near(corpusChrf(["ab"], [["a b"]], { whitespace: true, charOrder: 1 }).score, f(2, 1, 2 / 3), "order 1");
+  assert.equal(corpusChrf(["ab"], [["a b"]], { charOrder: 3 }).orders.length, 3);
+  assert.throws(() => corpusChrf(["a"], [["a"]], { charOrder: 0 }), /corpusChrf: charOrder must be a positive integer/);
+  assert.throws(() => corpusChrf(["a"], [["a"]], { beta: 0 }), /corpusChrf: beta must be a finite number > 0, got 0/);
+});
+
 Deno.test("TER: shifts, case-insensitivity, several references, empty lines", () => {
   const ter = (hyp: string, refs: string[]) => sentenceTer(hyp, refs);
   // the cat sat | on the mat → on the mat | the cat sat: ONE shift of the block "on the mat" to the
@@ -168,6 +221,28 @@ Deno.test("TER: shifts, case-insensitivity, several references, empty lines", ()
   // Words are whitespace-separated, punctuation included ("dorme." ≠ "dorme"), and rstrip comes first.
   assert.deepEqual(terWords("Il gatto DORME. \n"), ["il", "gatto", "dorme."]);
   assert.equal(terEdits(["dorme."], ["dorme"]).edits, 1);
+});
+
+Deno.test("TER options: Tercom's normalization, punctuation removal, case sensitivity (as sacreBLEU's TercomTokenizer)", () => {
+  const line = `L'Uomo's cat, 3.5-4 &amp; (sì)!  "ok"?`;
+  const words = (options: TerOptions, s = line) => terWords(s, options).join(" ");
+  // normalized: entities unescaped, ASCII punctuation split as in 13a (not "'", not "." or "," between
+  // digits, "-" only after a digit), "'s" split off.
+  assert.equal(words({ normalized: true }), `l'uomo 's cat , 3.5 - 4 & ( sì ) ! " ok " ?`);
+  assert.equal(words({ normalized: true }, "it's"), "it 's");
+  // Tercom joins "\n-" (not 13a's "-\n") and turns other newlines into spaces.
+  assert.equal(words({ normalized: true }, "riga-\n-a capo\nfine. U.S.A."), "riga-a capo fine . u . s . a .");
+  // noPunct removes only . , ? : ; ! " ( ) — anywhere, inside numbers too.
+  assert.equal(words({ noPunct: true }), "l'uomo's cat 35-4 &amp sì ok");
+  assert.equal(words({ normalized: true, noPunct: true }), "l'uomo 's cat 35 - 4 & sì ok");
+  assert.equal(words({ caseSensitive: true }), `L'Uomo's cat, 3.5-4 &amp; (sì)! "ok"?`);
+  // The options reach the score (numbers checked with sacreBLEU 2.6.0): "Il Gatto." vs "il gatto ."
+  // lowercased is 2 edits ("gatto." for "gatto", "." inserted); normalized splits the period off: 0;
+  // case-sensitive adds "Il" for "il" and keeps the other two: 3.
+  assert.equal(sentenceTer("Il Gatto.", ["il gatto ."]).numEdits, 2);
+  assert.equal(sentenceTer("Il Gatto.", ["il gatto ."], { normalized: true }).numEdits, 0);
+  assert.equal(corpusTer(["Il Gatto."], [["il gatto ."]], { caseSensitive: true }).numEdits, 3);
+  assert.equal(corpusTer(["il gatto."], [["il gatto"]], { noPunct: true }).score, 0);
 });
 
 Deno.test("TER: corpus score is total edits over total mean reference length", () => {
@@ -224,6 +299,21 @@ Deno.test("signatures: sacreBLEU's keys and order, our version", () => {
   assert.equal(chrfSignature(1), `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|${v}`);
   assert.equal(chrfSignature("var", { wordOrder: 2 }), `nrefs:var|case:mixed|eff:yes|nc:6|nw:2|space:no|${v}`);
   assert.equal(terSignature(1), `nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|${v}`);
+  // The options' own fields, with sacreBLEU's spelling ("floor[0.10]", "space:yes", "punct:no").
+  assert.equal(
+    bleuSignature(1, { smoothMethod: "floor" }),
+    `nrefs:1|case:mixed|eff:no|tok:13a|smooth:floor[0.10]|${v}`,
+  );
+  assert.equal(bleuSignature(1, { smoothMethod: "add-k", smoothValue: 2 }).split("|")[4], "smooth:add-k[2.00]");
+  assert.equal(bleuSignature(1, { smoothMethod: "none", smoothValue: 3 }).split("|")[4], "smooth:none");
+  assert.equal(
+    chrfSignature(1, { charOrder: 4, whitespace: true }),
+    `nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:yes|${v}`,
+  );
+  assert.equal(
+    terSignature(3, { caseSensitive: true, normalized: true, noPunct: true }),
+    `nrefs:3|case:mixed|tok:tercom|norm:yes|punct:no|asian:no|${v}`,
+  );
   assert.equal(errorRateSignature("words", 1, { lowercase: true }), `nrefs:1|case:lc|tok:words|${v}`);
   assert.equal(nrefsOf([["a"], ["b"]]), 1);
   assert.equal(nrefsOf([["a"], ["b", "c"]]), "var");

@@ -3,8 +3,9 @@
  * case-sensitive, n-grams up to 4, "exp" smoothing, no effective order. The numbers match
  * `BLEU().corpus_score(hyps, refs)` (score on the 0–100 scale, counts, totals, precisions, BP,
  * lengths), so scores here can be compared with published sacreBLEU scores. The options cover
- * sacreBLEU's `tokenize="13a" | "intl" | "none"` and `lowercase=True`; `sentenceBleu` is sacreBLEU's
- * `sentence_bleu` (the same, with effective order).
+ * sacreBLEU's `tokenize="13a" | "intl" | "none"`, `lowercase=True`, `smooth_method` with
+ * `smooth_value`, and `max_ngram_order`; `sentenceBleu` is sacreBLEU's `sentence_bleu` (the same,
+ * with effective order).
  *
  * Corpus BLEU is not an average of sentence scores: matched and total n-grams, hypothesis and
  * reference lengths are summed over the corpus first, and precisions and the brevity penalty come
@@ -16,7 +17,7 @@ import { tokenizeIntl } from "./tokenize_intl.ts";
 import { pyLower } from "./lowercase.ts";
 import { pyRstrip, pySplit } from "./whitespace.ts";
 
-const MAX_ORDER = 4;
+const DEFAULT_MAX_ORDER = 4;
 // sacreBLEU's my_log(0): a floor rather than -Infinity, so a zero precision gives a score of exactly 0.
 const LOG_ZERO = -9999999999;
 
@@ -24,13 +25,17 @@ const LOG_ZERO = -9999999999;
 export interface BleuScore {
   /** BLEU on the 0–100 scale (a perfect match gives 100 up to rounding: 100.00000000000004). */
   score: number;
-  /** Clipped n-gram matches for n = 1..4, summed over the corpus. */
+  /**
+   * Clipped n-gram matches for n = 1..maxNgramOrder, summed over the corpus. With "add-k" smoothing
+   * they include the k added to every order above 1, as sacreBLEU reports them.
+   */
   counts: number[];
-  /** Hypothesis n-grams for n = 1..4, summed over the corpus. */
+  /** Hypothesis n-grams for n = 1..maxNgramOrder, summed over the corpus (plus k for "add-k", as counts). */
   totals: number[];
   /**
-   * Precisions for n = 1..4 in percent, as sacreBLEU reports them: exp-smoothed for an order with no
-   * match, 0 from the first order with no hypothesis n-gram on, all 0 when nothing matched at all.
+   * Precisions for n = 1..maxNgramOrder in percent, as sacreBLEU reports them: smoothed for an order
+   * with no match ("exp", "floor"), 0 from the first order with no hypothesis n-gram on, all 0 when
+   * nothing matched at all.
    */
   precisions: number[];
   /** Brevity penalty: exp(1 − refLen/sysLen) when the hypotheses are shorter than the references, else 1. */
@@ -54,12 +59,51 @@ export type BleuTokenizer = "13a" | "intl" | "none";
  */
 export const BLEU_TOKENIZERS: readonly BleuTokenizer[] = ["13a", "intl", "none"];
 
-/** sacreBLEU's `BLEU(tokenize=..., lowercase=...)`; every other setting stays at its default. */
+/**
+ * sacreBLEU's smoothing methods (Chen and Cherry, 2014): "exp" (NIST's, the default), "floor"
+ * (a zero match count becomes `smoothValue`), "add-k" (k added to matches and totals above order 1),
+ * "none".
+ */
+export type BleuSmoothMethod = "exp" | "floor" | "add-k" | "none";
+/**
+ * Every {@link BleuSmoothMethod} name, for validating an option.
+ *
+ * @example
+ * ```ts
+ * import { BLEU_SMOOTH_METHODS } from "@deno-torch/torch/metrics";
+ * BLEU_SMOOTH_METHODS.includes("floor"); // true
+ * ```
+ */
+export const BLEU_SMOOTH_METHODS: readonly BleuSmoothMethod[] = ["none", "floor", "add-k", "exp"];
+/** sacreBLEU's defaults for `smooth_value`: only "floor" and "add-k" take one. */
+export const BLEU_SMOOTH_DEFAULTS: Readonly<Record<BleuSmoothMethod, number | null>> = {
+  none: null,
+  floor: 0.1,
+  "add-k": 1,
+  exp: null,
+};
+
+/** sacreBLEU's `BLEU(tokenize=..., lowercase=..., smooth_method=..., smooth_value=..., max_ngram_order=...)`. */
 export interface BleuOptions {
   /** Default "13a". "none" splits on whitespace only: the text must come tokenized already. */
   tokenize?: BleuTokenizer;
   /** Lowercase hypotheses and references first (Python's `str.lower()`). Default false. */
   lowercase?: boolean;
+  /** Default "exp". */
+  smoothMethod?: BleuSmoothMethod;
+  /** The value of "floor" (default 0.1) and "add-k" (default 1); ignored by the others. */
+  smoothValue?: number;
+  /** Highest n-gram order, default 4. */
+  maxNgramOrder?: number;
+}
+
+/** The options after checking, with defaults filled in. */
+interface BleuSettings {
+  tokenize: (line: string) => string;
+  lowercase: boolean;
+  smoothMethod: BleuSmoothMethod;
+  smoothValue: number;
+  maxOrder: number;
 }
 
 const TOKENIZE: Record<BleuTokenizer, (line: string) => string> = {
@@ -77,16 +121,35 @@ function tokenizerOf(options: BleuOptions): (line: string) => string {
   return TOKENIZE[name];
 }
 
+/** Checks every option from untyped callers and fills in sacreBLEU's defaults. */
+function settingsOf(metric: string, options: BleuOptions): BleuSettings {
+  const smoothMethod = options.smoothMethod ?? "exp";
+  if (!BLEU_SMOOTH_METHODS.includes(smoothMethod)) {
+    throw new RangeError(
+      `${metric}: unknown smoothMethod ${JSON.stringify(smoothMethod)} (choose from ${BLEU_SMOOTH_METHODS.join(", ")})`,
+    );
+  }
+  const smoothValue = options.smoothValue ?? BLEU_SMOOTH_DEFAULTS[smoothMethod] ?? 0;
+  if (typeof smoothValue !== "number" || !Number.isFinite(smoothValue) || smoothValue < 0) {
+    throw new RangeError(`${metric}: smoothValue must be a finite number >= 0, got ${smoothValue}`);
+  }
+  const maxOrder = options.maxNgramOrder ?? DEFAULT_MAX_ORDER;
+  if (!Number.isInteger(maxOrder) || maxOrder < 1) {
+    throw new RangeError(`${metric}: maxNgramOrder must be a positive integer, got ${maxOrder}`);
+  }
+  return { tokenize: tokenizerOf(options), lowercase: options.lowercase ?? false, smoothMethod, smoothValue, maxOrder };
+}
+
 /** BLEU's preprocessing of a line (hypothesis or reference): lowercase, right-strip, tokenize, split. */
 function tokens(line: string, tokenize: (line: string) => string, lowercase: boolean): string[] {
   // sacreBLEU's order: lower() first, then rstrip, so a trailing "-\n" is not joined: "well-\n" keeps its dash.
   return pySplit(tokenize(pyRstrip(lowercase ? pyLower(line) : line)));
 }
 
-/** Counts of each n-gram, one map per order n = 1..4 (index n − 1). */
-function ngrams(toks: readonly string[]): Map<string, number>[] {
+/** Counts of each n-gram, one map per order n = 1..maxOrder (index n − 1). */
+function ngrams(toks: readonly string[], maxOrder: number): Map<string, number>[] {
   const out: Map<string, number>[] = [];
-  for (let n = 1; n <= MAX_ORDER; n++) {
+  for (let n = 1; n <= maxOrder; n++) {
     const counts = new Map<string, number>();
     // Tokens never hold a space, so joining with one is an unambiguous key.
     for (let i = 0; i + n <= toks.length; i++) {
@@ -116,8 +179,8 @@ interface Stats {
   totals: number[];
 }
 
-function emptyStats(): Stats {
-  return { sysLen: 0, refLen: 0, counts: [0, 0, 0, 0], totals: [0, 0, 0, 0] };
+function emptyStats(maxOrder: number): Stats {
+  return { sysLen: 0, refLen: 0, counts: new Array(maxOrder).fill(0), totals: new Array(maxOrder).fill(0) };
 }
 
 /** Adds one sentence's statistics: each n-gram is clipped by its MAX count in any one reference (not the sum). */
@@ -125,22 +188,21 @@ function addSentence(
   stats: Stats,
   hyp: string,
   refs: readonly string[],
-  tokenize: (line: string) => string,
-  lowercase: boolean,
+  { tokenize, lowercase, maxOrder }: BleuSettings,
 ): void {
-  const maxRef: Map<string, number>[] = Array.from({ length: MAX_ORDER }, () => new Map());
+  const maxRef: Map<string, number>[] = Array.from({ length: maxOrder }, () => new Map());
   const refLens: number[] = [];
   for (const ref of refs) {
     const toks = tokens(ref, tokenize, lowercase);
     refLens.push(toks.length);
-    ngrams(toks).forEach((counts, n) => {
+    ngrams(toks, maxOrder).forEach((counts, n) => {
       for (const [key, c] of counts) maxRef[n].set(key, Math.max(maxRef[n].get(key) ?? 0, c));
     });
   }
   const hypToks = tokens(hyp, tokenize, lowercase);
   stats.sysLen += hypToks.length;
   stats.refLen += closestRefLen(hypToks.length, refLens);
-  ngrams(hypToks).forEach((counts, n) => {
+  ngrams(hypToks, maxOrder).forEach((counts, n) => {
     for (const [key, c] of counts) {
       stats.totals[n] += c;
       stats.counts[n] += Math.min(c, maxRef[n].get(key) ?? 0);
@@ -149,27 +211,41 @@ function addSentence(
 }
 
 /**
- * sacreBLEU's compute_bleu with smooth_method="exp", in its operation order. With `effectiveOrder`
- * (sentence BLEU), the geometric mean runs only over the orders the hypothesis has n-grams of, so a
- * 3-word sentence is not 0 for lack of 4-grams.
+ * sacreBLEU's compute_bleu, in its operation order. With `effectiveOrder` (sentence BLEU), the
+ * geometric mean runs only over the orders the hypothesis has n-grams of, so a 3-word sentence is
+ * not 0 for lack of 4-grams.
  */
-function fromStats({ sysLen, refLen, counts, totals }: Stats, effectiveOrder: boolean): BleuScore {
+function fromStats(
+  { sysLen, refLen, counts, totals }: Stats,
+  { smoothMethod, smoothValue, maxOrder }: BleuSettings,
+  effectiveOrder: boolean,
+): BleuScore {
   let bp = 1.0;
   if (sysLen < refLen) bp = sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0.0;
-  const precisions = new Array<number>(MAX_ORDER).fill(0);
+  const precisions = new Array<number>(maxOrder).fill(0);
   const result = { counts, totals, precisions, bp, sysLen, refLen };
+  // Checked before add-k smoothing, as in sacreBLEU: nothing matched is 0 whatever the smoothing.
   if (counts.every((c) => c === 0)) return { score: 0, ...result };
-  // "exp" smoothing (NIST's, mteval-v13a's): the k-th order without a match counts as 1/2^k matches.
-  // sacreBLEU applies it at corpus level too, so a corpus with no 4-gram match still scores above 0.
-  let smooth = 1, order = MAX_ORDER;
-  for (let n = 0; n < MAX_ORDER; n++) {
+  let smooth = 1, order = maxOrder;
+  for (let n = 0; n < maxOrder; n++) {
+    // sacreBLEU adds k to the statistics themselves, so the returned counts and totals include it.
+    if (smoothMethod === "add-k" && n > 0) {
+      counts[n] += smoothValue;
+      totals[n] += smoothValue;
+    }
     // No n-gram of this order in the whole corpus: this and higher precisions stay 0, so BLEU is 0
     // (without effective order).
     if (totals[n] === 0) break;
     if (effectiveOrder) order = n + 1;
     if (counts[n] === 0) {
-      smooth *= 2;
-      precisions[n] = 100 / (smooth * totals[n]);
+      // "exp" (NIST's, mteval-v13a's): the k-th order without a match counts as 1/2^k matches.
+      // sacreBLEU applies it at corpus level too, so a corpus with no 4-gram match still scores above 0.
+      if (smoothMethod === "exp") {
+        smooth *= 2;
+        precisions[n] = 100 / (smooth * totals[n]);
+      } else if (smoothMethod === "floor") {
+        precisions[n] = 100 * smoothValue / totals[n];
+      }
     } else {
       precisions[n] = 100 * counts[n] / totals[n];
     }
@@ -195,10 +271,10 @@ export function corpusBleuMulti(
   options: BleuOptions = {},
 ): BleuScore {
   checkSentences("corpusBleu", hypotheses, refsPerSentence);
-  const tokenize = tokenizerOf(options), lowercase = options.lowercase ?? false;
-  const stats = emptyStats();
-  hypotheses.forEach((hyp, i) => addSentence(stats, hyp, refsPerSentence[i], tokenize, lowercase));
-  return fromStats(stats, false);
+  const settings = settingsOf("corpusBleu", options);
+  const stats = emptyStats(settings.maxOrder);
+  hypotheses.forEach((hyp, i) => addSentence(stats, hyp, refsPerSentence[i], settings));
+  return fromStats(stats, settings, false);
 }
 
 /**
@@ -224,12 +300,14 @@ export function corpusBleu(
 
 /**
  * BLEU of one sentence against its references, as sacreBLEU's `sentence_bleu(hyp, refs)`: exp
- * smoothing and effective order (`eff:yes` in the signature). BLEU is a corpus metric, and the mean
- * of sentence scores is not corpus BLEU; this is for inspecting single translations.
+ * smoothing unless `smoothMethod` says otherwise, and effective order (`eff:yes` in the signature).
+ * BLEU is a corpus metric, and the mean of sentence scores is not corpus BLEU; this is for
+ * inspecting single translations.
  */
 export function sentenceBleu(hypothesis: string, references: readonly string[], options: BleuOptions = {}): BleuScore {
   checkSentences("sentenceBleu", [hypothesis], [references]);
-  const stats = emptyStats();
-  addSentence(stats, hypothesis, references, tokenizerOf(options), options.lowercase ?? false);
-  return fromStats(stats, true);
+  const settings = settingsOf("sentenceBleu", options);
+  const stats = emptyStats(settings.maxOrder);
+  addSentence(stats, hypothesis, references, settings);
+  return fromStats(stats, settings, true);
 }

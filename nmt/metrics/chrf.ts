@@ -3,7 +3,8 @@
  * orders 1..6, no word n-grams, beta = 2, whitespace removed, case-sensitive, and the "effective
  * order" averaging rather than epsilon smoothing. The score matches `CHRF().corpus_score(...)`.
  * Options: `wordOrder: 2` is chrF++ (`CHRF(word_order=2)`, see `corpusChrfPlusPlus`), `lowercase` is
- * `CHRF(lowercase=True)`.
+ * `CHRF(lowercase=True)`, and `charOrder`, `beta`, `whitespace` are sacreBLEU's `char_order`, `beta`,
+ * `whitespace`.
  *
  * Like corpus BLEU, it is not an average of sentence scores: per-order n-gram counts are summed over
  * the corpus, and one F-score comes from the sums. With several references, each sentence adds the
@@ -17,7 +18,7 @@ import { pySplit } from "./whitespace.ts";
 const CHAR_ORDER = 6;
 const BETA = 2;
 
-/** Settings for {@link corpusChrf}: word n-grams (chrF++) and lowercasing. */
+/** Settings for {@link corpusChrf}: word n-grams (chrF++), lowercasing, and sacreBLEU's other `CHRF` options. */
 export interface ChrfOptions {
   /**
    * Word n-gram orders added to the 6 character orders, each counting as much as one character
@@ -26,6 +27,12 @@ export interface ChrfOptions {
   wordOrder?: number;
   /** Lowercase hypotheses and references first (Python's `str.lower()`). Default false. */
   lowercase?: boolean;
+  /** Character n-gram orders 1..charOrder, default 6 (sacreBLEU's `char_order`). */
+  charOrder?: number;
+  /** Recall weighs beta times as much as precision, default 2; the score is named "chrF{beta}". */
+  beta?: number;
+  /** Keep whitespace inside character n-grams instead of removing it first. Default false. */
+  whitespace?: boolean;
 }
 
 /** Summed counts for one n-gram order. */
@@ -40,26 +47,58 @@ export interface ChrfOrderStats {
 
 /** A chrF (or chrF++) result: the score, its precision and recall, and per-order counts. */
 export interface ChrfScore {
-  /** chrF2 (chrF2++ with wordOrder 2) on the 0–100 scale. */
+  /** chrF2 (chrF2++ with wordOrder 2; chrF{beta} in general) on the 0–100 scale. */
   score: number;
   /** Precision in percent, averaged over the orders where hypothesis and reference both have n-grams. */
   precision: number;
   /** Recall in percent, averaged over the same orders. */
   recall: number;
   /**
-   * Per-order statistics summed over the corpus: character n = 1..6 at index n − 1, then word
-   * n = 1..wordOrder at index 5 + n.
+   * Per-order statistics summed over the corpus: character n = 1..charOrder at index n − 1, then
+   * word n = 1..wordOrder at index charOrder − 1 + n.
    */
   orders: ChrfOrderStats[];
 }
 
-/** Counts of each character n-gram, one map per order; whitespace (Python's set) is removed first. */
-function charNgrams(line: string): Map<string, number>[] {
+/** The checked settings, defaults filled in. */
+interface ChrfSettings {
+  charOrder: number;
+  wordOrder: number;
+  beta: number;
+  lowercase: boolean;
+  whitespace: boolean;
+}
+
+function checkedOrder(name: string, value: number, min: 0 | 1): number {
+  if (!Number.isInteger(value) || value < min) {
+    const kind = min === 0 ? "a non-negative" : "a positive";
+    throw new RangeError(`corpusChrf: ${name} must be ${kind} integer, got ${value}`);
+  }
+  return value;
+}
+
+function settingsOf(options: ChrfOptions): ChrfSettings {
+  const beta = options.beta ?? BETA;
+  // Not 0: chrF0 with zero recall would divide 0 by 0 (sacreBLEU raises ZeroDivisionError there).
+  if (typeof beta !== "number" || !Number.isFinite(beta) || beta <= 0) {
+    throw new RangeError(`corpusChrf: beta must be a finite number > 0, got ${beta}`);
+  }
+  return {
+    charOrder: checkedOrder("charOrder", options.charOrder ?? CHAR_ORDER, 1),
+    wordOrder: checkedOrder("wordOrder", options.wordOrder ?? 0, 0),
+    beta,
+    lowercase: options.lowercase ?? false,
+    whitespace: options.whitespace ?? false,
+  };
+}
+
+/** Counts of each character n-gram, one map per order; whitespace (Python's set) is removed first unless kept. */
+function charNgrams(line: string, charOrder: number, whitespace: boolean): Map<string, number>[] {
   // Code points, not UTF-16 units: Python indexes strings by code point, so an emoji is one character.
   // No Unicode normalization, as in sacreBLEU: a decomposed "è" is two characters and matches no composed "è".
-  const chars = Array.from(pySplit(line).join(""));
+  const chars = Array.from(whitespace ? line : pySplit(line).join(""));
   const out: Map<string, number>[] = [];
-  for (let n = 1; n <= CHAR_ORDER; n++) {
+  for (let n = 1; n <= charOrder; n++) {
     const counts = new Map<string, number>();
     for (let i = 0; i + n <= chars.length; i++) {
       const key = chars.slice(i, i + n).join("");
@@ -70,9 +109,9 @@ function charNgrams(line: string): Map<string, number>[] {
   return out;
 }
 
-/** Character n-grams of orders 1..6, then word n-grams of orders 1..wordOrder (sacreBLEU's list order). */
-function allNgrams(line: string, wordOrder: number): Map<string, number>[] {
-  const out = charNgrams(line);
+/** Character n-grams of orders 1..charOrder, then word n-grams of orders 1..wordOrder (sacreBLEU's list order). */
+function allNgrams(line: string, { charOrder, wordOrder, whitespace }: ChrfSettings): Map<string, number>[] {
+  const out = charNgrams(line, charOrder, whitespace);
   if (wordOrder > 0) {
     const words = chrfWords(line);
     for (let n = 1; n <= wordOrder; n++) out.push(wordNgrams(words, n));
@@ -98,8 +137,8 @@ function matchStats(hyp: readonly Map<string, number>[], ref: readonly Map<strin
 }
 
 /** sacreBLEU's _compute_f_score (eps_smoothing=False) on flattened statistics, in its operation order. */
-function fScore(stats: readonly number[]): { score: number; precision: number; recall: number } {
-  const factor = BETA ** 2;
+function fScore(stats: readonly number[], beta: number): { score: number; precision: number; recall: number } {
+  const factor = beta ** 2;
   let precision = 0.0, recall = 0.0, effectiveOrder = 0;
   for (let n = 0; n < stats.length / 3; n++) {
     const [nHyp, nRef, nMatch] = stats.slice(3 * n, 3 * n + 3);
@@ -131,19 +170,16 @@ export function corpusChrf(
   options: ChrfOptions = {},
 ): ChrfScore {
   checkSentences("corpusChrf", hypotheses, refsPerSentence);
-  const wordOrder = options.wordOrder ?? 0;
-  if (!Number.isInteger(wordOrder) || wordOrder < 0) {
-    throw new RangeError(`corpusChrf: wordOrder must be a non-negative integer, got ${wordOrder}`);
-  }
-  const prepare = (line: string) => allNgrams(options.lowercase ? pyLower(line) : line, wordOrder);
-  const orderCount = CHAR_ORDER + wordOrder;
+  const settings = settingsOf(options);
+  const prepare = (line: string) => allNgrams(settings.lowercase ? pyLower(line) : line, settings);
+  const orderCount = settings.charOrder + settings.wordOrder;
   const totals = new Array<number>(3 * orderCount).fill(0);
   hypotheses.forEach((hyp, i) => {
     const hypNgrams = prepare(hyp);
     let best: number[] = [], bestScore = -1.0;
     for (const ref of refsPerSentence[i]) {
       const stats = matchStats(hypNgrams, prepare(ref));
-      const { score } = fScore(stats);
+      const { score } = fScore(stats, settings.beta);
       // Strictly greater: on a tie the earlier reference stays, as in sacreBLEU.
       if (score > bestScore) [best, bestScore] = [stats, score];
     }
@@ -154,7 +190,7 @@ export function corpusChrf(
     ref: totals[3 * n + 1],
     match: totals[3 * n + 2],
   }));
-  return { ...fScore(totals), orders };
+  return { ...fScore(totals, settings.beta), orders };
 }
 
 /**
@@ -164,7 +200,7 @@ export function corpusChrf(
 export function corpusChrfPlusPlus(
   hypotheses: readonly string[],
   refsPerSentence: readonly (readonly string[])[],
-  options: { lowercase?: boolean } = {},
+  options: Omit<ChrfOptions, "wordOrder"> = {},
 ): ChrfScore {
   return corpusChrf(hypotheses, refsPerSentence, { ...options, wordOrder: 2 });
 }

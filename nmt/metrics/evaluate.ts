@@ -37,7 +37,11 @@ export interface MetricResult {
   details: Record<string, number | number[]>;
 }
 
-/** Settings shared by the metrics. `tokenize` is BLEU's only; `lowercase` applies to all (TER is always lowercase). */
+/**
+ * Settings shared by the metrics. `tokenize`, `smoothMethod`, `smoothValue` and `maxNgramOrder` are
+ * BLEU's only; `lowercase` applies to all but TER (always lowercase here). chrF's and TER's other
+ * options are for {@link corpusChrf} and {@link corpusTer} directly.
+ */
 export interface EvaluateOptions extends BleuOptions {
   /** The metrics to compute; default all of METRIC_NAMES. Results come in METRIC_NAMES order regardless. */
   metrics?: readonly MetricName[];

@@ -12,9 +12,12 @@
  * @module
  */
 export {
+  BLEU_SMOOTH_DEFAULTS,
+  BLEU_SMOOTH_METHODS,
   BLEU_TOKENIZERS,
   type BleuOptions,
   type BleuScore,
+  type BleuSmoothMethod,
   type BleuTokenizer,
   corpusBleu,
   corpusBleuMulti,
@@ -23,7 +26,7 @@ export {
 export { type ChrfOptions, type ChrfOrderStats, type ChrfScore, corpusChrf, corpusChrfPlusPlus } from "./chrf.ts";
 export { tokenize13a } from "./tokenize13a.ts";
 export { tokenizeIntl } from "./tokenize_intl.ts";
-export { corpusTer, sentenceTer, type TerScore, terWords } from "./ter.ts";
+export { corpusTer, sentenceTer, type TerOptions, type TerScore, terWords } from "./ter.ts";
 export { terEdits } from "./tercom.ts";
 export {
   cerUnits,

@@ -7,7 +7,10 @@
  * sacreBLEU 2.x's definitions and defaults (verified against sacreBLEU 2.6.0 in tests).
  */
 import config from "../../deno.json" with { type: "json" };
-import type { BleuTokenizer } from "./bleu.ts";
+import { BLEU_SMOOTH_DEFAULTS, type BleuOptions } from "./bleu.ts";
+import type { ChrfOptions } from "./chrf.ts";
+import type { TerOptions } from "./ter.ts";
+import { pyFixed } from "./pyformat.ts";
 
 /** The `version:` value of every signature. */
 export const METRICS_VERSION = `deno-torch-${config.version}`;
@@ -28,40 +31,51 @@ function format(fields: [string, string | number][]): string {
 const yesNo = (b: boolean) => b ? "yes" : "no";
 const caseOf = (lowercase: boolean) => lowercase ? "lc" : "mixed";
 
-/** BLEU's signature; `effectiveOrder` is true for sentence BLEU. Smoothing is always "exp" here. */
-export function bleuSignature(
-  nrefs: NRefs,
-  options: { tokenize?: BleuTokenizer; lowercase?: boolean; effectiveOrder?: boolean } = {},
-): string {
+/** sacreBLEU's `smooth:` value: the method, with its value to 2 digits for "floor" and "add-k" ("floor[0.10]"). */
+function smoothOf(options: BleuOptions): string {
+  const method = options.smoothMethod ?? "exp";
+  const fallback = BLEU_SMOOTH_DEFAULTS[method];
+  if (fallback === null) return method;
+  return `${method}[${pyFixed(options.smoothValue ?? fallback, 2)}]`;
+}
+
+/**
+ * BLEU's signature; `effectiveOrder` is true for sentence BLEU. Like sacreBLEU's, it does not name
+ * `maxNgramOrder`.
+ */
+export function bleuSignature(nrefs: NRefs, options: BleuOptions & { effectiveOrder?: boolean } = {}): string {
   return format([
     ["nrefs", nrefs],
     ["case", caseOf(options.lowercase ?? false)],
     ["eff", yesNo(options.effectiveOrder ?? false)],
     ["tok", options.tokenize ?? "13a"],
-    ["smooth", "exp"],
+    ["smooth", smoothOf(options)],
   ]);
 }
 
-/** chrF's signature (chrF++ with wordOrder 2); "eff:yes" is the effective-order averaging, "space:no" whitespace removal. */
-export function chrfSignature(nrefs: NRefs, options: { wordOrder?: number; lowercase?: boolean } = {}): string {
+/**
+ * chrF's signature (chrF++ with wordOrder 2); "eff:yes" is the effective-order averaging, "space:no"
+ * whitespace removal. Like sacreBLEU's, it does not name beta (the metric's name does: "chrF1").
+ */
+export function chrfSignature(nrefs: NRefs, options: ChrfOptions = {}): string {
   return format([
     ["nrefs", nrefs],
     ["case", caseOf(options.lowercase ?? false)],
     ["eff", "yes"],
-    ["nc", 6],
+    ["nc", options.charOrder ?? 6],
     ["nw", options.wordOrder ?? 0],
-    ["space", "no"],
+    ["space", yesNo(options.whitespace ?? false)],
   ]);
 }
 
-/** TER's signature with sacreBLEU's defaults (the only settings implemented). */
-export function terSignature(nrefs: NRefs): string {
+/** TER's signature; "asian:no" always, since Asian support is not implemented. */
+export function terSignature(nrefs: NRefs, options: TerOptions = {}): string {
   return format([
     ["nrefs", nrefs],
-    ["case", "lc"],
+    ["case", options.caseSensitive ? "mixed" : "lc"],
     ["tok", "tercom"],
-    ["norm", "no"],
-    ["punct", "yes"],
+    ["norm", yesNo(options.normalized ?? false)],
+    ["punct", yesNo(!(options.noPunct ?? false))],
     ["asian", "no"],
   ]);
 }
@@ -79,6 +93,6 @@ export function errorRateSignature(
 }
 
 /** The metric names sacreBLEU prints before the signature ("chrF2++" for chrF++ with beta 2). */
-export function chrfName(wordOrder = 0): string {
-  return "chrF2" + "+".repeat(wordOrder);
+export function chrfName(wordOrder = 0, beta = 2): string {
+  return `chrF${beta}` + "+".repeat(wordOrder);
 }
