@@ -1,7 +1,7 @@
 /** Reshaping, reordering, slicing, joining and indexing. */
 import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
-import { dimsArg, sizesArg } from "../scratch.ts";
+import { dimsArg, int64Arg, sizesArg } from "../scratch.ts";
 import {
   type Dim,
   type DropDim,
@@ -142,7 +142,8 @@ export function slice<S extends Shape, const D extends number>(
 ): Tensor<SetDim<S, D, number>> {
   const a = axis(x.rank, dim, "slice", x.shape);
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
-  return wrap(sym.dt_slice(handleOf(x, "slice"), a, start, end, step), "slice");
+  const from = int64Arg(start, "start", "slice"), to = int64Arg(end, "end", "slice");
+  return wrap(sym.dt_slice(handleOf(x, "slice"), a, from, to, step), "slice");
 }
 
 function checkJoin(xs: readonly Tensor[], op: string, skip: number | null): void {
