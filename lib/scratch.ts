@@ -24,6 +24,19 @@ export function int64Arg(value: number, name: string, op: string): number {
 }
 
 /**
+ * `value` checked to be a whole number in int32's range, for an i32 parameter: Deno's FFI would
+ * otherwise truncate 1.5 to 1 and turn NaN into 0 without a word.
+ *
+ * @throws {RangeError} Naming `name` and `op`, if `value` is not an integer in [-2^31, 2^31 - 1].
+ */
+export function int32Arg(value: number, name: string, op: string): number {
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    throw new RangeError(`${op}: ${name} must be an integer in [-2^31, 2^31 - 1], got ${value}`);
+  }
+  return value;
+}
+
+/**
  * `value` checked to be a finite number no larger than `max`, for an f64 argument that native code
  * scales and casts to int64 (a bucket's MB to bytes, say).
  *

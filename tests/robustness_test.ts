@@ -24,6 +24,8 @@ import {
   sum,
   type Tensor,
   tensor,
+  tril,
+  triu,
   valueAndGrad,
   valueAndGradAllReduced,
 } from "../mod.ts";
@@ -90,6 +92,7 @@ Deno.test("slice: start and end must be safe integers (NaN, ±Infinity, 1e300 ar
     for (const bad of [NaN, Infinity, -Infinity, 1e300, 1.5]) {
       assertThrowsClean(() => slice(x, 0, bad), RangeError, /slice: start must be an integer/);
       assertThrowsClean(() => slice(x, 0, 0, bad), RangeError, /slice: end must be an integer/);
+      assertThrowsClean(() => slice(x, 0, 0, 4, bad), RangeError, /slice: step must be/);
     }
     assert.deepStrictEqual(values(slice(x, 0, 1, 3)), [2, 3], "valid bounds still slice");
     assert.deepStrictEqual(values(slice(x, 0, -2)), [3, 4], "negative start counts from the end");
@@ -104,6 +107,17 @@ Deno.test("expand: sizes must be safe integers (a RangeError naming the size and
     }
     assert.deepStrictEqual(values(expand(x, [2, 2])), [1, 2, 1, 2], "a valid expand still works");
     assert.deepStrictEqual(values(expand(x, [-1, 2])), [1, 2], "-1 keeps a size");
+  }));
+
+Deno.test("tril/triu: the diagonal k must be an int32 (not truncated, NaN not read as 0)", () =>
+  scope(() => {
+    const x = tensor([[1, 2], [3, 4]]);
+    for (const bad of [NaN, Infinity, 0.5, 2 ** 31]) {
+      assertThrowsClean(() => tril(x, bad), RangeError, /tril: k must be an integer/);
+      assertThrowsClean(() => triu(x, bad), RangeError, /triu: k must be an integer/);
+    }
+    assert.deepStrictEqual(values(tril(x, -1)), [0, 0, 3, 0], "a valid diagonal still works");
+    assert.deepStrictEqual(values(triu(x, 1)), [0, 2, 0, 0]);
   }));
 
 Deno.test("initDistributed: timeoutMs must be a positive finite number of ms", () => {
