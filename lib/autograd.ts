@@ -26,7 +26,9 @@ export interface ValueAndGrad<P, V> {
 /**
  * Turns a loss function into one that returns the loss and its gradients for every tensor in `params`.
  * `f(params, ...args)` must return a scalar loss tensor (a `TorchError` otherwise). The gradients
- * have the shapes of the parameters; the parameters themselves are left untouched.
+ * have the shapes of the parameters; the parameters themselves are left untouched. A tensor that sits
+ * at several paths of `params` (tied weights) is one parameter: each of its paths gets the sum of
+ * the gradients of all its uses (one shared gradient tensor), as PyTorch's `.grad` would hold.
  *
  * @example
  * ```ts
@@ -84,16 +86,30 @@ export function valueAndGradBy<P, A extends unknown[]>(
 ): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]> | [Tensor<[]>, unknown]> {
   return (params: P, ...args: A) =>
     scope(() => {
-      const leaves = treeLeaves(params).map((t) => wrap(sym.dt_leaf(handleOf(t, op)), op));
-      const tracked = replaceLeaves(params, leaves) as P;
+      // One leaf per distinct tensor: a tensor at several paths (tied weights) is one parameter, so
+      // its gradient is the sum over its uses, and every path gets that whole gradient (PyTorch's .grad).
+      const { distinct, slots } = distinctLeaves(treeLeaves(params));
+      const leaves = distinct.map((t) => wrap(sym.dt_leaf(handleOf(t, op)), op));
+      const tracked = replaceLeaves(params, slots.map((i) => leaves[i])) as P;
       const out = f(tracked, ...args);
       const [loss, aux] = hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
       if (loss.size !== 1) throw new TorchError(op, `f must return a scalar loss, got shape [${loss.shape}]`);
       const grads = gradientsOf(loss, leaves, op);
       const value = detach(loss) as Tensor<[]>;
-      const gradTree = replaceLeaves(params, grads) as Grads<P>;
+      const gradTree = replaceLeaves(params, slots.map((i) => grads[i])) as Grads<P>;
       return { value: hasAux ? [value, mapTree(aux, detach)] : value, grads: gradTree };
     });
+}
+
+/** The distinct tensors of `all` in first-seen order, and for each entry of `all` its index among them. */
+function distinctLeaves(all: readonly Tensor[]): { distinct: Tensor[]; slots: number[] } {
+  const index = new Map<Tensor, number>();
+  const slots = all.map((t) => {
+    let i = index.get(t);
+    if (i === undefined) index.set(t, i = index.size);
+    return i;
+  });
+  return { distinct: [...index.keys()], slots };
 }
 
 /** Just the gradients of `f` (see `valueAndGrad`). */

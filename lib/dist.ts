@@ -11,6 +11,7 @@ import { envVar } from "../ffi/env.ts";
 import { type MapLeaves, replaceLeaves, treeLeaves } from "./tree.ts";
 import { handleList, handleOf, type Tensor, wrapAll } from "./tensor.ts";
 import type { Device } from "./device.ts";
+import { boundedArg } from "./scratch.ts";
 import { type GradientsOf, type ValueAndGrad, valueAndGradBy } from "./autograd.ts";
 
 /**
@@ -102,7 +103,8 @@ export function initDistributed(c: DistributedConfig): void {
   const addr = new TextEncoder().encode(`${c.masterAddr}\0`);
   const code = BACKENDS.indexOf(backend);
   const local = c.localRank ?? c.rank;
-  if (sym.dt_dist_init(addr, c.masterPort, c.rank, c.worldSize, c.timeoutMs ?? 60_000, code, local) !== 0) {
+  const timeoutMs = positiveArg(c.timeoutMs ?? 60_000, Number.MAX_SAFE_INTEGER, "timeoutMs", "ms", "initDistributed");
+  if (sym.dt_dist_init(addr, c.masterPort, c.rank, c.worldSize, timeoutMs, code, local) !== 0) {
     fail("initDistributed");
   }
 }
@@ -176,7 +178,8 @@ export function valueAndGradAllReduced<P, A extends unknown[]>(
   options: AllReduceGradOptions = {},
 ): (params: P, ...args: A) => ValueAndGrad<P, Tensor<[]>> {
   const bucketMb = options.bucketMb ?? 25;
-  if (!(bucketMb > 0)) throw new RangeError(`bucketMb must be a positive number of MB, got ${bucketMb}`);
+  // Native code turns the MB into a byte count (an int64): 2^33 MB is 2^53 bytes.
+  positiveArg(bucketMb, 2 ** 33, "bucketMb", "MB", "valueAndGradAllReduced");
   const summed: GradientsOf = (loss, leaves, op) => {
     const out = new BigUint64Array(leaves.length);
     if (sym.dt_dist_grad_allreduce(handleOf(loss, op), handleList(leaves, op), leaves.length, bucketMb, out) !== 0) {
@@ -198,4 +201,10 @@ export function broadcast<T>(tree: T, root = 0): MapLeaves<T, Tensor> {
 /** Waits until every rank has called it. */
 export function barrier(): void {
   if (sym.dt_dist_barrier() !== 0) fail("barrier");
+}
+
+/** A positive finite `value` of at most `max`, for an f64 that native code casts to int64. */
+function positiveArg(value: number, max: number, name: string, unit: string, op: string): number {
+  if (!(value > 0)) throw new RangeError(`${op}: ${name} must be a positive number of ${unit}, got ${value}`);
+  return boundedArg(value, max, name, op);
 }

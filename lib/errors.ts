@@ -44,12 +44,12 @@ export class ShapeError extends TorchError {
  *
  * @example
  * ```ts
- * import { DTypeError, rawView, scope, zeros } from "@deno-torch/torch";
+ * import { DTypeError, scope, tensor } from "@deno-torch/torch";
  * scope(() => {
  *   try {
- *     rawView(zeros([2], { dtype: "bf16" }));
+ *     tensor([1.5], [1], { dtype: "i64" });
  *   } catch (e) {
- *     console.log(e instanceof DTypeError); // true: no typed array can view bf16 memory
+ *     console.log(e instanceof DTypeError); // true: an i64 holds no 1.5
  *   }
  * });
  * ```

@@ -1,5 +1,6 @@
 /**
- * Moving data out of tensors (copies and zero-copy views) and between dtypes and devices.
+ * Moving data out of tensors (always as copies: see `isContiguous` for why there is no zero-copy
+ * view) and between dtypes and devices.
  *
  * @module
  */
@@ -92,19 +93,18 @@ export function item(t: Tensor): number {
 }
 
 /**
- * A zero-copy typed array over a CPU, contiguous tensor's memory. It is valid only while `t` lives:
- * reading it after `t` is freed reads freed memory. Prefer `data()` unless copying costs too much.
+ * Whether `t`'s elements lie in its memory in row-major order without gaps (a transpose or a
+ * strided slice is a view that does not; `contiguous` or `clone` makes a tensor that does).
+ *
+ * There is deliberately no zero-copy view of a tensor's memory (the former `rawView`): an
+ * ArrayBuffer over native memory cannot be detached when the tensor is freed, so it would outlive
+ * it (reads of recycled memory, writes into live tensors), and writes through it would change an
+ * immutable tensor and all its aliases. `data` and `bytes` copy, and are the way out.
  */
-export function rawView(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
-  const p = sym.dt_data_ptr(handleOf(t, "rawView"));
-  if (p === null) fail("rawView");
-  const n = t.size;
-  if (t.dtype === "bf16" || t.dtype === "f16") {
-    throw new DTypeError("rawView", `no typed array views ${t.dtype} memory`);
-  }
-  const bytes = n * bytesPer(t.dtype);
-  const buffer = bytes === 0 ? new ArrayBuffer(0) : Deno.UnsafePointerView.getArrayBuffer(p, bytes);
-  return typedArray(t.dtype, buffer as ArrayBuffer, n);
+export function isContiguous(t: Tensor): boolean {
+  const r = sym.dt_is_contiguous(handleOf(t, "isContiguous"));
+  if (r < 0) fail("isContiguous");
+  return r === 1;
 }
 
 /** The tensor as another dtype (a new tensor; gradients flow through float casts). */

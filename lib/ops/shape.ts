@@ -1,7 +1,7 @@
 /** Reshaping, reordering, slicing, joining and indexing. */
 import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
-import { dimsArg, sizesArg } from "../scratch.ts";
+import { dimsArg, int32Arg, int64Arg, sizesArg } from "../scratch.ts";
 import {
   type Dim,
   type DropDim,
@@ -141,8 +141,9 @@ export function slice<S extends Shape, const D extends number>(
   step = 1,
 ): Tensor<SetDim<S, D, number>> {
   const a = axis(x.rank, dim, "slice", x.shape);
-  if (!Number.isInteger(step) || step < 1) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
-  return wrap(sym.dt_slice(handleOf(x, "slice"), a, start, end, step), "slice");
+  if (int64Arg(step, "step", "slice") < 1) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  const from = int64Arg(start, "start", "slice"), to = int64Arg(end, "end", "slice");
+  return wrap(sym.dt_slice(handleOf(x, "slice"), a, from, to, step), "slice");
 }
 
 function checkJoin(xs: readonly Tensor[], op: string, skip: number | null): void {
@@ -212,11 +213,11 @@ export function indexSelect<S extends Shape, const D extends number, N extends D
 /** The lower triangle of the last two dimensions (diagonal `k` and below); the rest zero. */
 export function tril<S extends Shape>(x: Tensor<S>, k = 0): Tensor<S> {
   if (x.rank < 2) throw new ShapeError("tril", `needs at least 2 dimensions, got ${formatShape(x.shape)}`);
-  return wrap(sym.dt_tril(handleOf(x, "tril"), k), "tril");
+  return wrap(sym.dt_tril(handleOf(x, "tril"), int32Arg(k, "k", "tril")), "tril");
 }
 
 /** The upper triangle of the last two dimensions (diagonal `k` and above); the rest zero. */
 export function triu<S extends Shape>(x: Tensor<S>, k = 0): Tensor<S> {
   if (x.rank < 2) throw new ShapeError("triu", `needs at least 2 dimensions, got ${formatShape(x.shape)}`);
-  return wrap(sym.dt_triu(handleOf(x, "triu"), k), "triu");
+  return wrap(sym.dt_triu(handleOf(x, "triu"), int32Arg(k, "k", "triu")), "triu");
 }

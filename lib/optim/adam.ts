@@ -12,6 +12,9 @@ import { zerosLike } from "../create.ts";
 import { type AdamConfig, adamHyper, adamStep } from "../ops/optim.ts";
 import { flatten, type MapLeaves, mapTree, replaceLeaves } from "../tree.ts";
 import type { Tensor } from "../tensor.ts";
+import { DeviceError, DTypeError, FreedTensorError, ShapeError } from "../errors.ts";
+import { canonicalDevice } from "../device.ts";
+import { formatShape } from "../shape.ts";
 
 export type { AdamConfig };
 
@@ -54,9 +57,15 @@ export interface UpdateOptions {
  * `grads` must have a gradient for every parameter path. Unless `donate` is set the inputs are left
  * untouched and the results are new tensors.
  *
- * @throws {RangeError} If `config.lr` is negative or NaN.
+ * Every input is checked before any parameter is updated, so a failing call changes nothing.
+ *
+ * @throws {RangeError} If `config.lr` is negative or NaN, or `state.step` is not a non-negative integer.
  * @throws {TypeError} If a parameter has no gradient or moment, or `donate` is set on a tree that
  * shares one tensor between paths.
+ * @throws {FreedTensorError} If a parameter, gradient or moment was freed.
+ * @throws {ShapeError} If a gradient or moment differs from its parameter in shape.
+ * @throws {DTypeError} If a gradient or moment differs from its parameter in dtype.
+ * @throws {DeviceError} If a gradient or moment is on another device than its parameter.
  *
  * @example
  * ```ts
@@ -77,6 +86,9 @@ export function adamUpdate<P>(
   { donate = false }: UpdateOptions = {},
 ): { params: P; state: AdamState<P> } {
   const hyper = adamHyper(config);
+  if (!Number.isSafeInteger(state.step) || state.step < 0) {
+    throw new RangeError(`adam: state.step must be a non-negative integer, got ${state.step}`);
+  }
   const step = state.step + 1;
   const g = new Map(flatten(grads));
   const m = new Map(flatten(state.m));
@@ -86,11 +98,34 @@ export function adamUpdate<P>(
   if (donate && new Set(leaves.map(([, t]) => t)).size !== leaves.length) {
     throw new TypeError("adam: donate needs distinct parameter tensors; this tree shares one between paths");
   }
-  const updated = leaves.map(([path, p]) => {
-    const gi = g.get(path), mi = m.get(path), vi = v.get(path);
-    if (!gi || !mi || !vi) throw new TypeError(`adam: no gradient or moment for parameter "${path}"`);
-    return adamStep(p, gi, mi, vi, hyper, step, donate, `adam (${path})`);
-  });
+  // Everything is checked before the first update: with `donate` the updates write in place, and a
+  // failure at the k-th parameter would leave the first k-1 stepped and the rest not.
+  const inputs = leaves.map(([path, p]) => checkedInputs(path, p, g.get(path), m.get(path), v.get(path)));
+  const updated = inputs.map(({ path, p, g, m, v }) => adamStep(p, g, m, v, hyper, step, donate, `adam (${path})`));
   const pick = (i: number) => replaceLeaves(params, updated.map((u) => u[i]));
   return { params: pick(0) as P, state: { step, m: pick(1), v: pick(2) } };
+}
+
+/** One parameter's update inputs, checked to be present, alive and alike (the native step's requirements). */
+function checkedInputs(
+  path: string,
+  p: Tensor,
+  g: Tensor | undefined,
+  m: Tensor | undefined,
+  v: Tensor | undefined,
+): { path: string; p: Tensor; g: Tensor; m: Tensor; v: Tensor } {
+  const op = `adam (${path})`;
+  if (!g || !m || !v) throw new TypeError(`adam: no gradient or moment for parameter "${path}"`);
+  const named: [string, Tensor][] = [["parameter", p], ["gradient", g], ["first moment", m], ["second moment", v]];
+  for (const [, t] of named) if (t.freed) throw new FreedTensorError(op);
+  for (const [what, t] of named.slice(1)) {
+    if (t.rank !== p.rank || t.shape.some((d, i) => d !== p.shape[i])) {
+      throw new ShapeError(op, `the ${what} has shape ${formatShape(t.shape)}, the parameter ${formatShape(p.shape)}`);
+    }
+    if (t.dtype !== p.dtype) throw new DTypeError(op, `the ${what} is ${t.dtype}, the parameter ${p.dtype}`);
+    if (canonicalDevice(t.device) !== canonicalDevice(p.device)) {
+      throw new DeviceError(op, `the ${what} is on ${t.device}, the parameter on ${p.device}`);
+    }
+  }
+  return { path, p, g, m, v };
 }

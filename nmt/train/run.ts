@@ -87,8 +87,10 @@ async function runRank(req: RunRequest, device: Device, world: number, rank: num
         s = { ...s, stopped: stopReason(run, s, stop.signal.aborted) };
         if (s.stopped) break training;
         // ---- step: this rank's batch, one optimizer step; a non-finite loss stops the run ----
+        const taken = s.step;
         s = step(run, s, plan);
         if (s.stopped) break training;
+        if (s.step === taken) continue; // skipped (non-finite gradients): nothing to report, validate or save
         // ---- report: metrics.jsonl and the progress bar ----
         report(run, s, plan);
         // ---- validate and save, when due by steps (or, saving, by time) ----
@@ -145,7 +147,8 @@ function stopReason(run: Run, s: RunState, signalled: boolean): RunSummary["stop
 
 /**
  * The step phase: one optimizer step on this rank's batch of the plan (the previous parameters and
- * moments are freed); a non-finite loss instead stops the run with the last good ones.
+ * moments are freed); a non-finite loss instead stops the run with the last good ones, and
+ * non-finite gradients skip the step (the batch is passed over, the step not counted).
  */
 function step(run: Run, s: RunState, plan: number[][]): RunState {
   const { data, device } = run;
@@ -162,9 +165,15 @@ function step(run: Run, s: RunState, plan: number[][]): RunState {
     )
   );
   if (!Number.isFinite(result.loss)) {
-    free([result.params, result.optState.m, result.optState.v]);
+    // A skipped step hands back the parameters it was given, which are still the run's.
+    if (!result.skipped) free([result.params, result.optState.m, result.optState.v]);
     run.log(`stopping: the loss became ${result.loss} at step ${s.step + 1}; the last good checkpoint is kept`);
     return { ...s, stopped: "non-finite" };
+  }
+  if (result.skipped) {
+    // The batch is used up, but no update was made: the step count, losses and metrics stay.
+    run.log(`skipped step ${s.step + 1}: non-finite gradients`);
+    return { ...s, position: s.position + run.world };
   }
   const next = { ...s, model: { ...s.model, params: keep(result.params) }, optState: keep(result.optState) };
   free([s.model.params, s.optState.m, s.optState.v]);

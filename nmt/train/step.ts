@@ -8,7 +8,8 @@ import { noGrad } from "../../lib/autograd.ts";
 import { scope } from "../../lib/scope.ts";
 import { item } from "../../lib/transfer.ts";
 import { sum } from "../../lib/ops/reduce.ts";
-import { ne } from "../../lib/ops/elementwise.ts";
+import { add, mul, ne } from "../../lib/ops/elementwise.ts";
+import { treeLeaves } from "../../lib/tree.ts";
 import { allReduceSum, valueAndGradAllReduced } from "../../lib/dist.ts";
 import type { Key } from "../../lib/rng.ts";
 import { type AdamConfig, type AdamState, adamUpdate } from "../../lib/optim/adam.ts";
@@ -56,12 +57,30 @@ export interface StepResult {
   gradNorm: number;
   /** Data-parallel only: the target tokens of all ranks' batches, which the loss averaged over. */
   tokens?: number;
+  /**
+   * Some gradient was not finite (NaN or ±Infinity), so no update was made: `params` and `optState`
+   * are then the step's inputs themselves (the same tensors, Adam's step count not advanced), which
+   * a caller that frees its old parameters after each step must not free.
+   */
+  skipped: boolean;
+}
+
+/**
+ * Whether every gradient element is finite, in one pass and one read: 0·x is 0 for a finite x and
+ * NaN for NaN or ±Infinity, so the sum of all 0·x is 0 exactly when all are finite (and, unlike a
+ * sum of the values, cannot overflow).
+ */
+function gradientsFinite(grads: unknown): boolean {
+  return noGrad(() =>
+    scope(() => item(treeLeaves(grads).map((g) => sum(mul(g, 0))).reduce((a, b) => add(a, b))) === 0)
+  );
 }
 
 /**
  * One optimizer step on one batch: forward and backward pass in training mode (dropout drawn from
  * `key`), optional gradient clipping, then Adam/AdamW. Returns the new parameters and state with the
- * batch loss; `model.params` and `optState` stay valid unless `config.donate` is set.
+ * batch loss; `model.params` and `optState` stay valid unless `config.donate` is set. When a
+ * gradient is not finite the step is skipped (`skipped`; see {@linkcode StepResult}).
  *
  * @example
  * ```ts
@@ -108,14 +127,21 @@ export function trainStep(
     const loss = item(value);
     let gradNorm = NaN;
     let used = grads;
+    let finite: boolean;
     if (config.clip > 0) {
       // The gradients are this step's own, read by nothing else: scale them where they lie.
       const clipped = clipGradNorm(grads, config.clip, { donate: true });
       used = clipped.grads;
       gradNorm = item(clipped.norm);
+      finite = Number.isFinite(gradNorm); // the global norm is non-finite iff some gradient is
+    } else {
+      finite = gradientsFinite(grads);
     }
+    // Non-finite gradients would write NaN into the weights and moments (in place, when donating):
+    // the step is skipped instead, and the caller keeps what it gave.
+    if (!finite) return { params: model.params, optState, loss, gradNorm, tokens, skipped: true };
     const donate = (config.donate ?? false) && Number.isFinite(loss);
     const next = noGrad(() => adamUpdate(model.params, used, optState, config.adam, { donate }));
-    return { params: next.params, optState: next.state, loss, gradNorm, tokens };
+    return { params: next.params, optState: next.state, loss, gradNorm, tokens, skipped: false };
   });
 }
