@@ -6,7 +6,7 @@ import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./
 import type { Key } from "./rng.ts";
 import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
 import { handleOf, type Tensor, wrap } from "./tensor.ts";
-import { sizesArg } from "./scratch.ts";
+import { int32Arg, sizesArg } from "./scratch.ts";
 
 /** Element type and device of a newly created tensor. */
 export interface TensorOptions {
@@ -267,6 +267,7 @@ export function arange(start: number, end?: number, step = 1, opts?: TensorOptio
 export function eye<const N extends number>(n: N, opts?: TensorOptions): Tensor<[N, N]> {
   const op = "eye";
   const [dev, idx] = device(opts, op);
+  if (!(int32Arg(n, "n", op) >= 0)) throw new RangeError(`${op}: n must be ≥ 0, got ${n}`);
   return wrap(sym.dt_eye(n, dtypeCode(opts?.dtype ?? "f32", op), dev, idx), op);
 }
 

@@ -11,7 +11,7 @@ import { envVar } from "../ffi/env.ts";
 import { type MapLeaves, replaceLeaves, treeLeaves } from "./tree.ts";
 import { handleList, handleOf, type Tensor, wrapAll } from "./tensor.ts";
 import type { Device } from "./device.ts";
-import { boundedArg } from "./scratch.ts";
+import { boundedArg, int32Arg } from "./scratch.ts";
 import { type GradientsOf, type ValueAndGrad, valueAndGradBy } from "./autograd.ts";
 
 /**
@@ -102,9 +102,18 @@ export function initDistributed(c: DistributedConfig): void {
   }
   const addr = new TextEncoder().encode(`${c.masterAddr}\0`);
   const code = BACKENDS.indexOf(backend);
-  const local = c.localRank ?? c.rank;
+  const op = "initDistributed";
+  const rank = int32Arg(c.rank, "rank", op), worldSize = int32Arg(c.worldSize, "worldSize", op);
+  const local = int32Arg(c.localRank ?? c.rank, "localRank", op);
+  if (!(worldSize >= 1 && rank >= 0 && rank < worldSize && local >= 0)) {
+    throw new RangeError(
+      `${op}: needs 0 ≤ rank < worldSize and localRank ≥ 0, got rank ${rank} of ${worldSize}, local ${local}`,
+    );
+  }
+  const port = int32Arg(c.masterPort, "masterPort", op);
+  if (!(port >= 1 && port <= 65535)) throw new RangeError(`${op}: masterPort must be in [1, 65535], got ${port}`);
   const timeoutMs = positiveArg(c.timeoutMs ?? 60_000, Number.MAX_SAFE_INTEGER, "timeoutMs", "ms", "initDistributed");
-  if (sym.dt_dist_init(addr, c.masterPort, c.rank, c.worldSize, timeoutMs, code, local) !== 0) {
+  if (sym.dt_dist_init(addr, port, rank, worldSize, timeoutMs, code, local) !== 0) {
     fail("initDistributed");
   }
 }

@@ -29,8 +29,14 @@ export class Key {
    *
    * @param hi the upper 32 bits, an unsigned integer
    * @param lo the lower 32 bits, an unsigned integer
+   * @throws {RangeError} If either half is not an integer in [0, 2^32).
    */
-  constructor(readonly hi: number, readonly lo: number) {}
+  constructor(readonly hi: number, readonly lo: number) {
+    // Native code reads each half as a uint32: anything else would be truncated without a word.
+    if (!isUint32(hi) || !isUint32(lo)) {
+      throw new RangeError(`Key: hi and lo must be uint32 integers, got ${hi}, ${lo}`);
+    }
+  }
 
   /** The key as `[hi, lo]`, which is what `JSON.stringify` writes; `keyFromJSON` reads it back. */
   toJSON(): [number, number] {
@@ -42,6 +48,8 @@ export class Key {
     return `Key(${this.hi}, ${this.lo})`;
   }
 }
+
+const isUint32 = (x: number) => Number.isInteger(x) && x >= 0 && x <= 0xffff_ffff;
 
 /** A key from an integer seed in [0, 2^53). */
 export function rng(seed: number): Key {

@@ -71,6 +71,7 @@ function train(union: boolean) {
         dataParallel: !union,
       });
     });
+    if (next.skipped) throw new Error(`step ${step} was skipped: non-finite gradients`);
     free([model.params, opt.m, opt.v]);
     model = { ...model, params: keep(next.params) };
     opt = keep(next.optState);

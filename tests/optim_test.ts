@@ -244,13 +244,17 @@ Deno.test("adam donate: the same bits as the pure update, computed in the donate
     assert.deepEqual(values(donated.state.v.a), values(pure.state.v.a));
     assert.deepEqual(values(start.a), [1, -2, 0.5, 3], "the copies were donated, not the originals");
 
-    const shared = tensor([1, 2], [2]);
-    const tied = { x: shared, y: shared };
-    assert.throws(
-      () =>
-        adamUpdate(tied, { x: tensor([1, 1], [2]), y: tensor([1, 1], [2]) }, adamInit(tied), config, { donate: true }),
-      /donate needs distinct parameter tensors/,
-    );
+    // Tied weights (one tensor at two paths) are one parameter: stepped once, and still tied after.
+    for (const donate of [false, true]) {
+      const shared = tensor([1, 2], [2]);
+      const tied = { x: shared, y: shared };
+      const sum = tensor([1, 1], [2]); // valueAndGrad gives every path of a tied tensor the summed gradient
+      const alone = adamUpdate({ w: tensor([1, 2], [2]) }, { w: sum }, adamInit({ w: sum }), config);
+      const next = adamUpdate(tied, { x: sum, y: sum }, adamInit(tied), config, { donate });
+      assert.equal(next.params.x, next.params.y, `still one tensor (donate: ${donate})`);
+      assert.deepEqual(values(next.params.x), values(alone.params.w), `stepped once, not twice (donate: ${donate})`);
+      assert.equal(next.state.m.x, next.state.m.y);
+    }
   });
 });
 

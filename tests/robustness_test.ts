@@ -8,13 +8,16 @@ import {
   adamInit,
   adamUpdate,
   add,
+  crossEntropy,
   DTypeError,
   expand,
+  eye,
   flatten,
   free,
   FreedTensorError,
   initDistributed,
   item,
+  Key,
   memory,
   mul,
   rng,
@@ -276,4 +279,37 @@ Deno.test("rawView is gone: what leaves a tensor is a copy, valid after free and
   free(t);
   scope(() => tensor([7, 7, 7], [3])); // memory recycled for another tensor
   assert.deepStrictEqual(Array.from(copy), [42, 2, 3], "the copy stays valid after the tensor is freed");
+});
+
+Deno.test("integer arguments: eye's n, crossEntropy's ignoreIndex, Key halves, initDistributed's ranks and port", () => {
+  const before = memory().tensors;
+  for (const n of [1.5, -1, NaN, 2 ** 31]) assert.throws(() => eye(n), RangeError, `eye(${n})`);
+  assert.throws(() => eye(1.5), /eye: n must be an integer/);
+  scope(() => {
+    const logits = tensor([0, 1, 2, 3], [2, 2]);
+    const target = tensor([0, 1], [2], { dtype: "i64" });
+    assert.throws(
+      () => crossEntropy(logits, target, { ignoreIndex: 0.5 }),
+      /crossEntropy: ignoreIndex must be an integer/,
+    );
+    assert.throws(() => crossEntropy(logits, target, { ignoreIndex: Infinity }), RangeError);
+  });
+  for (const [hi, lo] of [[NaN, 1], [1.5, 0], [-1, 0], [0, 2 ** 32]]) {
+    assert.throws(() => new Key(hi, lo), /Key: hi and lo must be uint32 integers/, `Key(${hi}, ${lo})`);
+  }
+  assert.equal(new Key(0xffff_ffff, 0).hi, 0xffff_ffff);
+  const base = { rank: 0, worldSize: 1, masterAddr: "127.0.0.1", masterPort: 29_999, timeoutMs: 1000 };
+  const cases: [Partial<typeof base> & { localRank?: number }, RegExp][] = [
+    [{ rank: 1.5 }, /initDistributed: rank must be an integer/],
+    [{ worldSize: NaN }, /initDistributed: worldSize must be an integer/],
+    [{ rank: 1, worldSize: 1 }, /needs 0 ≤ rank < worldSize/],
+    [{ worldSize: 0 }, /needs 0 ≤ rank < worldSize/],
+    [{ localRank: -1 }, /needs 0 ≤ rank < worldSize and localRank ≥ 0/],
+    [{ masterPort: 70_000 }, /masterPort must be in \[1, 65535\]/],
+    [{ masterPort: 80.5 }, /masterPort must be an integer/],
+  ];
+  for (const [over, message] of cases) {
+    assert.throws(() => initDistributed({ ...base, ...over }), message, JSON.stringify(over));
+  }
+  assert.equal(memory().tensors, before);
 });

@@ -6,6 +6,7 @@ import type { Key } from "../rng.ts";
 import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { sameDevice } from "./check.ts";
+import { int32Arg } from "../scratch.ts";
 import { matmul } from "./linalg.ts";
 import { div } from "./elementwise.ts";
 import { maskedFill } from "./elementwise.ts";
@@ -90,7 +91,8 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
   const code = REDUCTIONS[reduction];
   if (code === undefined) throw new RangeError(`${op}: reduction must be "mean", "sum" or "none", got ${reduction}`);
   sameDevice(logits, target, op);
-  return wrap(sym.dt_cross_entropy(handleOf(logits, op), handleOf(target, op), code, ignoreIndex, labelSmoothing), op);
+  const ignored = int32Arg(ignoreIndex, "ignoreIndex", op);
+  return wrap(sym.dt_cross_entropy(handleOf(logits, op), handleOf(target, op), code, ignored, labelSmoothing), op);
 }
 
 /** Options for `scaledDotProductAttention`. */

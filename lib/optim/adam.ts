@@ -60,8 +60,7 @@ export interface UpdateOptions {
  * Every input is checked before any parameter is updated, so a failing call changes nothing.
  *
  * @throws {RangeError} If `config.lr` is negative or NaN, or `state.step` is not a non-negative integer.
- * @throws {TypeError} If a parameter has no gradient or moment, or `donate` is set on a tree that
- * shares one tensor between paths.
+ * @throws {TypeError} If a parameter has no gradient or moment.
  * @throws {FreedTensorError} If a parameter, gradient or moment was freed.
  * @throws {ShapeError} If a gradient or moment differs from its parameter in shape.
  * @throws {DTypeError} If a gradient or moment differs from its parameter in dtype.
@@ -94,14 +93,18 @@ export function adamUpdate<P>(
   const m = new Map(flatten(state.m));
   const v = new Map(flatten(state.v));
   const leaves = flatten(params);
-  // Updating in place twice through a shared leaf (tied weights) would apply two steps to it.
-  if (donate && new Set(leaves.map(([, t]) => t)).size !== leaves.length) {
-    throw new TypeError("adam: donate needs distinct parameter tensors; this tree shares one between paths");
-  }
   // Everything is checked before the first update: with `donate` the updates write in place, and a
   // failure at the k-th parameter would leave the first k-1 stepped and the rest not.
   const inputs = leaves.map(([path, p]) => checkedInputs(path, p, g.get(path), m.get(path), v.get(path)));
-  const updated = inputs.map(({ path, p, g, m, v }) => adamStep(p, g, m, v, hyper, step, donate, `adam (${path})`));
+  // A tensor at several paths (tied weights) is one parameter: it is stepped once, with the moments
+  // of its first path, and every path gets that one result, so the weights stay tied. (Its gradient
+  // is already the sum over the paths: see valueAndGrad.)
+  const stepped = new Map<Tensor, [Tensor, Tensor, Tensor]>();
+  const updated = inputs.map(({ path, p, g, m, v }) => {
+    let result = stepped.get(p);
+    if (result === undefined) stepped.set(p, result = adamStep(p, g, m, v, hyper, step, donate, `adam (${path})`));
+    return result;
+  });
   const pick = (i: number) => replaceLeaves(params, updated.map((u) => u[i]));
   return { params: pick(0) as P, state: { step, m: pick(1), v: pick(2) } };
 }

@@ -289,9 +289,12 @@ export async function trainRun(f: TrainRunFlags, dist: DistributedConfig | null 
     else r = run();
     synchronize(device); // the step's loss was read already; this covers the optimizer's queued work
     const elapsed = performance.now() - t0;
-    free([model.params, opt.m, opt.v]);
-    model = { ...model, params: keep(r.params) };
-    opt = keep(r.optState);
+    // A skipped step (non-finite gradients) hands back the parameters it was given.
+    if (!r.skipped) {
+      free([model.params, opt.m, opt.v]);
+      model = { ...model, params: keep(r.params) };
+      opt = keep(r.optState);
+    }
     loss = r.loss;
     live.push(memory().tensors);
     if (i >= f.warmup && !profiled) {
