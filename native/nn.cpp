@@ -15,7 +15,7 @@ DT_API dt::T* dt_embedding(T* weight, T* ids) {
 }
 
 DT_OP(layer_norm, (T* x, int32_t normalized_rank, T* weight, T* bias, double eps),
-      at::layer_norm(*x, at::IntArrayRef(x->sizes().end() - normalized_rank, x->sizes().end()),
+      at::layer_norm(*x, dt::trailing_sizes(*x, normalized_rank, "layer_norm"),
                      weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt,
                      bias ? c10::optional<at::Tensor>(*bias) : c10::nullopt, eps))
 
@@ -33,14 +33,15 @@ DT_API dt::T* dt_cross_entropy(T* logits, T* target, int32_t reduction, int32_t 
 }
 
 // Fused scaled-dot-product attention without dropout. `mask` (nullable) is additive, or boolean with
-// true = attend; a boolean mask becomes -1e9 where false, as the reference's masked_fill(mask == 0, -1e9)
-// does, so a fully masked row averages the values instead of turning into NaN.
+// true = attend; a boolean mask becomes -1e9 where false (dt::masked_score: f16's lowest finite value in
+// f16), as the reference's masked_fill(mask == 0, -1e9) does, so a fully masked row averages the values
+// instead of turning into NaN.
 DT_API dt::T* dt_sdpa(T* q, T* k, T* v, T* mask, int32_t is_causal) {
   DT_TRY(nullptr, {
     c10::optional<at::Tensor> m = c10::nullopt;
     if (mask) {
       m = mask->scalar_type() == at::kBool
-              ? at::zeros(mask->sizes(), q->options()).masked_fill_(mask->logical_not(), -1e9)
+              ? at::zeros(mask->sizes(), q->options()).masked_fill_(mask->logical_not(), dt::masked_score(q->scalar_type()))
               : *mask;
     }
 #if DT_TORCH_AT_LEAST(2, 0)
@@ -64,7 +65,10 @@ DT_API int32_t dt_grad(T* loss, T** inputs, int32_t n, T** out) {
     TORCH_CHECK(loss->requires_grad(), "the loss does not depend on any parameter that records gradients");
     auto xs = dt::list(inputs, n);
     auto grads = torch::autograd::grad({*loss}, xs, {}, false, false, true);
-    for (int32_t i = 0; i < n; i++) out[i] = dt::out(grads[i].defined() ? grads[i] : at::zeros_like(xs[i]));
+    for (int32_t i = 0; i < n; i++) {
+      if (!grads[i].defined()) grads[i] = at::zeros_like(xs[i]);
+    }
+    dt::out_all(std::move(grads), out);
     return 0;
   })
 }
