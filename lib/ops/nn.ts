@@ -138,7 +138,9 @@ export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | null): Tenso
 
 /**
  * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
- * kernel; with dropout it runs the plain composition so that the dropout draws come from `key`.
+ * kernel (except f16 with a mask: there -65504 added to the scores would not leave a fully masked
+ * row equal scores, so the shim runs the plain composition); with dropout it runs the plain
+ * composition so that the dropout draws come from `key`.
  */
 export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   q: Tensor<S>,
