@@ -28,6 +28,8 @@ export const symbols = {
   dt_free: { parameters: [P], result: "void" },
   dt_live_tensors: { parameters: [], result: F },
   dt_live_bytes: { parameters: [], result: F },
+  // for tests of the error paths: the n-th tensor description from now fails (0: never)
+  dt_fail_describe_after: { parameters: [I], result: "void" },
   // runtime
   dt_set_threads: { parameters: [I], result: I },
   dt_get_threads: { parameters: [], result: I },

@@ -131,9 +131,22 @@ export function handleList(xs: readonly Tensor[], op: string): BigUint64Array {
   return out;
 }
 
-/** Tensors for the handles a native call wrote into `slots` (ops with several outputs). */
+/**
+ * Tensors for the handles a native call wrote into `slots` (ops with several outputs). All or none:
+ * when one cannot be wrapped, the tensors already made and the handles not yet wrapped are freed
+ * before the error goes on, so the failed call leaves the live count as it found it.
+ */
 export function wrapAll(slots: BigUint64Array, op: string): Tensor[] {
-  return Array.from(slots, (p) => wrapDescribed(Deno.UnsafePointer.create(p)!, op));
+  const wrapped: Tensor[] = [];
+  try {
+    for (const p of slots) wrapped.push(wrapDescribed(Deno.UnsafePointer.create(p)!, op));
+  } catch (e) {
+    for (const t of wrapped) release(t);
+    // wrapDescribed freed the one that failed; the ones after it were never wrapped
+    for (const p of slots.subarray(wrapped.length + 1)) sym.dt_free(Deno.UnsafePointer.create(p));
+    throw e;
+  }
+  return wrapped;
 }
 
 function fromMeta<S extends Shape>(p: Handle): Tensor<S> {

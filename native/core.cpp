@@ -19,6 +19,9 @@ thread_local std::string g_error;
 constexpr int kMetaHeader = 5;
 constexpr int kMaxRank = 64;
 thread_local double g_meta[kMetaHeader + kMaxRank];
+// Fault injection for the error-path tests: when positive, the describe that brings it to 0 fails
+// (dt_fail_describe_after). 0, the default, never fails: the cost is one branch per describe.
+thread_local int32_t g_describe_countdown = 0;
 std::atomic<int64_t> g_live{0};
 std::atomic<int64_t> g_live_bytes{0};
 
@@ -30,6 +33,8 @@ namespace dt {
 void set_error(const std::string& message) { g_error = message; }
 
 void describe(const at::Tensor& t) {
+  TORCH_CHECK(g_describe_countdown <= 0 || --g_describe_countdown > 0,
+              "injected failure (dt_fail_describe_after, for tests)");
   const int64_t rank = t.dim();
   TORCH_CHECK(rank <= kMaxRank, "tensors of rank above ", kMaxRank, " are not supported");
   g_meta[0] = dtype_code(t.scalar_type());
@@ -46,6 +51,25 @@ T* out(at::Tensor t) {
   g_live_bytes += nbytes(t);
   g_live += 1;
   return new at::Tensor(std::move(t));
+}
+
+void release(T* t) {
+  g_live_bytes -= nbytes(*t);
+  g_live -= 1;
+  delete t;
+}
+
+void out_all(std::vector<at::Tensor> results, T** slots) {
+  size_t made = 0;
+  try {
+    for (; made < results.size(); made++) slots[made] = out(std::move(results[made]));
+  } catch (...) {
+    for (size_t i = 0; i < made; i++) {
+      release(slots[i]);
+      slots[i] = nullptr;
+    }
+    throw;
+  }
 }
 
 at::ScalarType scalar_type(int code) {
@@ -112,10 +136,11 @@ DT_API int32_t dt_describe(T* t) { DT_TRY(-1, dt::describe(*t); return 0;) }
 DT_API void dt_free(T* t) {
   if (t == nullptr) return;
   dt::ProfileScope timed(__func__);  // freeing returns memory: part of a step's allocation cost
-  g_live_bytes -= nbytes(*t);
-  g_live -= 1;
-  delete t;
+  dt::release(t);
 }
+// For tests of the error paths: the n-th tensor description from now on this thread fails, as an op
+// whose result cannot be handed out would (n = 0 turns it off).
+DT_API void dt_fail_describe_after(int32_t n) { g_describe_countdown = n; }
 DT_API double dt_live_tensors() { return static_cast<double>(g_live.load()); }
 DT_API double dt_live_bytes() { return static_cast<double>(g_live_bytes.load()); }
 

@@ -99,14 +99,17 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master
 }
 #endif
 
-// The bucket cut back into fresh tensors shaped like xs: out[i].
+// The bucket cut back into fresh tensors shaped like xs: out[i] (all or none, dt::out_all).
 void unbucket(const at::Tensor& bucket, T** xs, int32_t n, T** out) {
+  std::vector<at::Tensor> parts;
+  parts.reserve(n);
   int64_t at = 0;
   for (int32_t i = 0; i < n; i++) {
     const auto count = xs[i]->numel();
-    out[i] = dt::out(bucket.narrow(0, at, count).view(xs[i]->sizes()).clone());
+    parts.push_back(bucket.narrow(0, at, count).view(xs[i]->sizes()).clone());
     at += count;
   }
+  dt::out_all(std::move(parts), out);
 }
 
 }  // namespace

@@ -32,8 +32,17 @@ std::vector<int> backward_order(const at::Tensor& loss, T** xs, int32_t n) {
     if (auto acc = torch::autograd::impl::try_get_grad_accumulator(*xs[i])) leaf_of[acc.get()] = i;
   }
   std::vector<uint64_t> oldest(n, UINT64_MAX);
-  std::vector<const torch::autograd::Node*> stack{loss.grad_fn().get()};
-  std::unordered_set<const torch::autograd::Node*> seen{stack[0]};
+  const auto* root = loss.grad_fn().get();
+  if (!root) {
+    // The loss is itself a leaf (f returned a parameter): no node consumes anything, and the one
+    // gradient backward produces is the loss's own, at once.
+    for (int32_t i = 0; i < n; i++) {
+      if (xs[i]->is_same(loss)) oldest[i] = 0;
+    }
+  }
+  std::vector<const torch::autograd::Node*> stack;
+  if (root) stack.push_back(root);
+  std::unordered_set<const torch::autograd::Node*> seen{root};
   while (!stack.empty()) {
     const auto* node = stack.back();
     stack.pop_back();
@@ -166,11 +175,12 @@ DT_API int32_t dt_dist_grad_allreduce(T* loss, T** xs, int32_t n, double bucket_
       }
     }
     launch_ready();
-    // The summed gradients are views into the buckets: no copy back.
-    for (size_t b = 0; b < buckets.size(); b++) {
-      works[b]->wait();
-      for (int i : buckets[b]) out[i] = dt::out(slice(i).view(xs[i]->sizes()));
-    }
+    // Every bucket is waited for before any handle is made, so a failed wait leaves none behind. The
+    // summed gradients are views into the buckets: no copy back.
+    for (auto& work : works) work->wait();
+    std::vector<at::Tensor> summed(n);
+    for (int32_t i = 0; i < n; i++) summed[i] = slice(i).view(xs[i]->sizes());
+    dt::out_all(std::move(summed), out);
     return 0;
   })
 }

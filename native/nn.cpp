@@ -3,6 +3,8 @@
 
 #include <torch/csrc/autograd/autograd.h>
 
+#include <cmath>
+
 using dt::T;
 
 DT_API dt::T* dt_embedding(T* weight, T* ids) {
@@ -15,7 +17,7 @@ DT_API dt::T* dt_embedding(T* weight, T* ids) {
 }
 
 DT_OP(layer_norm, (T* x, int32_t normalized_rank, T* weight, T* bias, double eps),
-      at::layer_norm(*x, at::IntArrayRef(x->sizes().end() - normalized_rank, x->sizes().end()),
+      at::layer_norm(*x, dt::trailing_sizes(*x, normalized_rank, "layer_norm"),
                      weight ? c10::optional<at::Tensor>(*weight) : c10::nullopt,
                      bias ? c10::optional<at::Tensor>(*bias) : c10::nullopt, eps))
 
@@ -32,16 +34,32 @@ DT_API dt::T* dt_cross_entropy(T* logits, T* target, int32_t reduction, int32_t 
   })
 }
 
+namespace {
+// softmax(q kᵀ / √d, with the scores where `mask` is false replaced by dt::masked_score) v: the
+// unfused path's composition (lib/ops/nn.ts attentionProbs), in the same order.
+at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+  auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+  return at::matmul(at::softmax(scores.masked_fill(mask.logical_not(), dt::masked_score(q.scalar_type())), -1), v);
+}
+}  // namespace
+
 // Fused scaled-dot-product attention without dropout. `mask` (nullable) is additive, or boolean with
 // true = attend; a boolean mask becomes -1e9 where false, as the reference's masked_fill(mask == 0, -1e9)
-// does, so a fully masked row averages the values instead of turning into NaN.
+// does, so a fully masked row averages the values instead of turning into NaN. That needs the masked
+// scores to come out equal (-1e9 absorbs any score of f32 size). In f16 the fill is only -65504
+// (dt::masked_score), which added to a score either overflows to -inf (a fully masked row: NaN) or,
+// in kernels that add in f32, keeps the scores apart (a fully masked row: softmax of its scores), so
+// f16 with a boolean mask takes the unfused composition, which replaces the scores as the reference does.
 DT_API dt::T* dt_sdpa(T* q, T* k, T* v, T* mask, int32_t is_causal) {
   DT_TRY(nullptr, {
     c10::optional<at::Tensor> m = c10::nullopt;
     if (mask) {
-      m = mask->scalar_type() == at::kBool
-              ? at::zeros(mask->sizes(), q->options()).masked_fill_(mask->logical_not(), -1e9)
-              : *mask;
+      if (mask->scalar_type() == at::kBool && q->scalar_type() == at::kHalf && !is_causal) {
+        return dt::out(masked_attention(*q, *k, *v, *mask));
+      }
+      const double fill = dt::masked_score(q->scalar_type());
+      m = mask->scalar_type() == at::kBool ? at::zeros(mask->sizes(), q->options()).masked_fill_(mask->logical_not(), fill)
+                                           : *mask;
     }
 #if DT_TORCH_AT_LEAST(2, 0)
     return dt::out(at::scaled_dot_product_attention(*q, *k, *v, m, 0.0, is_causal != 0));
@@ -64,7 +82,10 @@ DT_API int32_t dt_grad(T* loss, T** inputs, int32_t n, T** out) {
     TORCH_CHECK(loss->requires_grad(), "the loss does not depend on any parameter that records gradients");
     auto xs = dt::list(inputs, n);
     auto grads = torch::autograd::grad({*loss}, xs, {}, false, false, true);
-    for (int32_t i = 0; i < n; i++) out[i] = dt::out(grads[i].defined() ? grads[i] : at::zeros_like(xs[i]));
+    for (int32_t i = 0; i < n; i++) {
+      if (!grads[i].defined()) grads[i] = at::zeros_like(xs[i]);
+    }
+    dt::out_all(std::move(grads), out);
     return 0;
   })
 }

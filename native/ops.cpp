@@ -112,8 +112,7 @@ DT_OP(log_softmax, (T* x, int32_t dim), at::log_softmax(*x, dim))
 DT_API int32_t dt_topk(T* x, int32_t k, int32_t dim, int32_t largest, int32_t sorted, T** out) {
   DT_TRY(-1, {
     auto r = at::topk(*x, k, dim, largest != 0, sorted != 0);
-    out[0] = dt::out(std::get<0>(r));
-    out[1] = dt::out(std::get<1>(r));
+    dt::out_all({std::get<0>(r), std::get<1>(r)}, out);
     return 0;
   })
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include <ATen/MemoryOverlap.h>     // at::has_internal_overlap
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen.h in 2.x
 
 #include <cmath>
@@ -37,9 +38,7 @@ DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double b
     const double step_size = lr / bias_correction1;
     auto denom = (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(eps);
     param.addcdiv_(exp_avg, denom, -step_size);
-    out[0] = dt::out(param);
-    out[1] = dt::out(exp_avg);
-    out[2] = dt::out(exp_avg_sq);
+    dt::out_all({param, exp_avg, exp_avg_sq}, out);
     return 0;
   })
 }
@@ -49,7 +48,9 @@ DT_API int32_t dt_adam(T* p, T* g, T* m, T* v, double lr, double beta1, double b
 // With `in_place` the donated gradients are scaled where they lie (torch's own clip_grad_norm_ does so),
 // unless two of them overlap in memory (autograd may hand one buffer to several inputs), which in
 // place would be scaled twice: then all are scaled into fresh tensors. Disjoint slices of one buffer
-// (a data-parallel step's gradients are views into their buckets) are scaled in place.
+// (a data-parallel step's gradients are views into their buckets) are scaled in place. A gradient that
+// overlaps itself (the stride-0 expansion autograd hands back for sum(w)) cannot be written in place
+// at all: that one alone is scaled into a fresh tensor.
 namespace {
 bool overlapping(T** xs, int32_t n) {
   std::vector<std::pair<uintptr_t, uintptr_t>> spans;  // [first byte, past the last)
@@ -79,8 +80,14 @@ DT_API int32_t dt_clip_grad_norm(T** grads, int32_t n, double max_norm, int32_t 
     auto total = at::norm(at::stack(norms), 2);
     auto coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
     in_place = in_place && !overlapping(grads, n);
-    for (int32_t i = 0; i < n; i++) out[i] = dt::out(in_place ? grads[i]->mul_(coef) : *grads[i] * coef);
-    out[n] = dt::out(total);
+    std::vector<at::Tensor> results;
+    results.reserve(n + 1);
+    for (int32_t i = 0; i < n; i++) {
+      const bool writable = at::has_internal_overlap(*grads[i]) == at::MemOverlap::No;
+      results.push_back(in_place && writable ? grads[i]->mul_(coef) : *grads[i] * coef);
+    }
+    results.push_back(total);
+    dt::out_all(std::move(results), out);
     return 0;
   })
 }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ void set_error(const std::string& message);
 
 // Wraps a result in a heap handle, counts it as live and describes it in the metadata buffer.
 T* out(at::Tensor t);
+// Frees a handle made by `out` and uncounts it (what dt_free does).
+void release(T* t);
+// Publishes the results of an op with several outputs: slots[i] = out(results[i]). Either all are
+// made or none: when one cannot be, the handles already made are freed again and the error goes on,
+// so a failed call leaves no handle behind for JS to lose.
+void out_all(std::vector<at::Tensor> results, T** slots);
 // Fills the metadata buffer (dtype, device, rank, sizes) for `t`.
 void describe(const at::Tensor& t);
 
@@ -35,6 +42,21 @@ void describe(const at::Tensor& t);
 at::ScalarType scalar_type(int code);
 int dtype_code(at::ScalarType type);
 at::Device device(int type, int index);
+
+// The last `rank` sizes of `x`, checked: a 0-dim tensor has no last dimension to normalize over, and
+// an IntArrayRef built past its front would read before the sizes array.
+inline at::IntArrayRef trailing_sizes(const at::Tensor& x, int64_t rank, const char* op) {
+  TORCH_CHECK(rank >= 1 && rank <= x.dim(), op, ": x needs at least ", rank, " dimension(s), got shape ", x.sizes());
+  return at::IntArrayRef(x.sizes().end() - rank, x.sizes().end());
+}
+
+// The fill for masked-out attention scores: -1e9 as the reference's masked_fill(mask == 0, -1e9), in
+// f32/f64 exactly (parity stays bit-identical) and in bf16 rounded (its range reaches ±3.4e38). f16
+// tops out at ±65504, where -1e9 overflows, so there it is f16's lowest finite value: softmax gives
+// the masked scores the same zero weight, and a fully masked row still averages the values.
+inline double masked_score(at::ScalarType type) {
+  return type == at::kHalf ? static_cast<double>(std::numeric_limits<c10::Half>::lowest()) : -1e9;
+}
 
 inline std::vector<int64_t> dims(const double* sizes, int n) {
   std::vector<int64_t> v(n);

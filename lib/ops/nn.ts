@@ -1,7 +1,7 @@
 /** Neural-network building blocks over tensors: embedding, dropout, normalization, losses, attention. */
 import { DTypeError, ShapeError } from "../errors.ts";
 import { sym } from "../../ffi/lib.ts";
-import { isFloat } from "../dtype.ts";
+import { type DType, isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
 import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
@@ -39,6 +39,7 @@ export function dropout<S extends Shape>(x: Tensor<S>, p: number, key: Key): Ten
 /** Standard layer normalization over the last dimension (biased variance inside sqrt, like nn.LayerNorm). */
 export function layerNorm<S extends Shape>(x: Tensor<S>, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor<S> {
   const op = "layerNorm";
+  if (x.rank === 0) throw new ShapeError(op, "x must have a last dimension to normalize over, got a 0-dim tensor []");
   const d = x.shape[x.rank - 1];
   for (const p of [weight, bias]) {
     if (p && (p.rank !== 1 || p.shape[0] !== d)) {
@@ -97,7 +98,7 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
 
 /** Options for `scaledDotProductAttention`. */
 export interface AttentionOptions {
-  /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 on both paths (as in the reference), so a fully masked row averages the values. */
+  /** Bool, broadcastable to [..., q, k]; true = may attend. Masked scores become -1e9 on both paths (as in the reference; f16's lowest finite value, -65504, in f16), so a fully masked row averages the values. */
   mask?: Tensor;
   /** Dropout on the attention probabilities (needs `key`). */
   dropout?: number;
@@ -108,10 +109,23 @@ export interface AttentionOptions {
 }
 
 /**
+ * The score masked-out positions get: -1e9 as in the reference, exactly in f32 and f64 (parity stays
+ * bit-identical) and rounded in bf16 (whose range reaches ±3.4e38). f16 tops out at ±65504, where -1e9
+ * overflows (libtorch refuses the fill), so there it is f16's lowest finite value: softmax still gives
+ * masked positions zero weight, and a fully masked row still averages the values. The fused path
+ * (native/nn.cpp, dt::masked_score) uses the same values.
+ */
+function maskedScore(dtype: DType): number {
+  return dtype === "f16" ? F16_LOWEST : -1e9;
+}
+const F16_LOWEST = -65504;
+
+/**
  * The attention probabilities softmax(q kᵀ / √d) over [..., q, d] queries and [..., k, d] keys, with
  * the scores where `mask` (bool, broadcastable to [..., q, k]) is false set to -1e9 first, as the
- * reference does: [..., q, k]. The unfused half of `scaledDotProductAttention`, for callers that
- * need the probabilities themselves (attention maps, dropout from their own key).
+ * reference does (in f16, where -1e9 overflows, to f16's lowest finite value, -65504): [..., q, k].
+ * The unfused half of `scaledDotProductAttention`, for callers that need the probabilities themselves
+ * (attention maps, dropout from their own key).
  *
  * @example
  * ```ts
@@ -121,12 +135,14 @@ export interface AttentionOptions {
  */
 export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
   const scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(q.shape[q.rank - 1]));
-  return softmax(mask === null ? scores : maskedFill(scores, logicalNot(mask), -1e9), -1);
+  return softmax(mask === null ? scores : maskedFill(scores, logicalNot(mask), maskedScore(scores.dtype)), -1);
 }
 
 /**
  * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
- * kernel; with dropout it runs the plain composition so that the dropout draws come from `key`.
+ * kernel (except f16 with a mask: there -65504 added to the scores would not leave a fully masked
+ * row equal scores, so the shim runs the plain composition); with dropout it runs the plain
+ * composition so that the dropout draws come from `key`.
  */
 export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   q: Tensor<S>,

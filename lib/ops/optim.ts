@@ -102,7 +102,8 @@ export function adamStep<S extends Shape>(
  * `xs` scaled by one factor so that their global L2 norm (the norm of all their elements together)
  * is at most `maxNorm`, and that norm before scaling (0-dim), as torch.nn.utils.clip_grad_norm_
  * computes them. With `donate` the inputs are given up and scaled in place, unless two of them
- * share memory (then each is scaled into a new tensor, so none is scaled twice).
+ * share memory (then each is scaled into a new tensor, so none is scaled twice); one that overlaps
+ * itself (the stride-0 gradient of `sum(w)`) cannot be written in place and is scaled into a new one.
  *
  * @param op the name errors carry (`clipGradNorm` passes its own)
  * @throws {RangeError} If `maxNorm` is not positive.
