@@ -71,13 +71,17 @@ Deno.test("attentionProbs: bad operands are refused under its own name, and noth
   const f64 = tensor(new Float64Array(24), [1, 2, 3, 4]);
   const shortMask = tensor([true, false], [2]);
   const gone = freed(randn([1, 2, 3, 4], rng(3)));
+  const q1 = randn([1, 1, 1, 1], rng(4));
+  const emptyMask = tensor([], [0], { dtype: "bool" });
   // Batch dims that do not broadcast (fuzz seed 1, call 7: once "matmul: inner dimensions ...").
   assertRejects(() => attentionProbs(q, unbroadcastable, null), ShapeError, "attentionProbs");
   // Mixed dtypes (fuzz seed 1, call 52: once a TorchError from matmul, leaking the transposed k).
   assertRejects(() => attentionProbs(q, f64, null), DTypeError, "attentionProbs");
   assertRejects(() => attentionProbs(q, k, shortMask), ShapeError, "attentionProbs");
+  // A mask that broadcasts with the scores but not to them (fuzz seed 15, call 3283: once "maskedFill: ...").
+  assertRejects(() => attentionProbs(q1, q1, emptyMask), ShapeError, "attentionProbs");
   assertRejects(() => attentionProbs(q, gone, null), FreedTensorError, "attentionProbs");
-  for (const t of [q, k, unbroadcastable, f64, shortMask]) t.free();
+  for (const t of [q, k, unbroadcastable, f64, shortMask, q1, emptyMask]) t.free();
 });
 
 Deno.test("attentionProbs: a successful call outside any scope leaves only its result alive", () => {
@@ -102,6 +106,20 @@ Deno.test("scaledDotProductAttention: a freed operand on the unfused path is nam
     FreedTensorError,
     "scaledDotProductAttention",
   );
+  q.free();
+});
+
+Deno.test("scaledDotProductAttention: a dropout outside [0, 1) is refused under its own name", () => {
+  const q = randn([1, 3, 4], rng(0));
+  const key = rng(1);
+  // fuzz seed 14, call 943: once "RangeError: dropout: p must be in [0, 1), got Infinity"; NaN was taken as no dropout.
+  for (const p of [Infinity, 1, -0.5, NaN]) {
+    assertRejects(
+      () => scaledDotProductAttention(q, q, q, { dropout: p, key }),
+      RangeError,
+      "scaledDotProductAttention",
+    );
+  }
   q.free();
 });
 

@@ -151,7 +151,14 @@ function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor | null, mask
   const batch = operands.slice(1).reduce((b, t) => broadcastShapes(b, t.shape.slice(0, -2), op), q.shape.slice(0, -2));
   if (mask) {
     if (mask.dtype !== "bool") throw new DTypeError(op, `mask must be bool (true = attend), got ${mask.dtype}`);
-    broadcastShapes(mask.shape, [...batch, q.shape[n - 2], k.shape[n - 2]], op);
+    const scores = [...batch, q.shape[n - 2], k.shape[n - 2]];
+    const fitted = broadcastShapes(mask.shape, scores, op);
+    if (fitted.length !== scores.length || fitted.some((s, i) => s !== scores[i])) {
+      throw new ShapeError(
+        op,
+        `mask ${formatShape(mask.shape)} does not broadcast to the scores ${formatShape(scores)}`,
+      );
+    }
   }
 }
 
@@ -168,6 +175,7 @@ export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   const op = "scaledDotProductAttention";
   const { mask, dropout: p = 0, key, fused = true } = options;
   checkAttention(op, q, k, v as Tensor, mask);
+  if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropout must be in [0, 1), got ${p}`);
   if (p > 0 && !key) throw new TypeError(`${op}: dropout ${p} needs a key`);
   if (p === 0 && fused) {
     return wrap(

@@ -91,7 +91,11 @@ export class Inputs {
     return s;
   }
 
-  /** A shape with `rank` entries, each one of `sizes` (to make shapes that fit together). */
+  /** A valid shape (small sizes, sometimes 0-dim or empty), for tensors the fuzzer itself makes. */
+  validShape(maxRank = 4): number[] {
+    return Array.from({ length: this.r.int(0, maxRank) }, () => this.r.pick([1, 2, 3, 4, 0, 2]));
+  }
+
   dtype(): DType {
     return this.r.pick(DTYPES);
   }
@@ -116,7 +120,7 @@ export class Inputs {
    */
   tensor(opts: { shape?: readonly number[]; dtype?: DType } = {}): Tensor {
     const dtype = opts.dtype ?? (this.r.chance(0.65) ? "f32" : this.dtype());
-    const shape = opts.shape ?? Array.from({ length: this.r.int(0, 4) }, () => this.r.pick([1, 2, 3, 4, 0, 2]));
+    const shape = opts.shape ?? this.validShape();
     const t = this.layout(shape, dtype);
     if (this.r.chance(0.05)) t.free();
     return t;

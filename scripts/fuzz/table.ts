@@ -201,7 +201,11 @@ export const ops: Record<string, OpSpec> = {
       const x = g.tensor();
       const d = g.dim(x.rank);
       const size = x.shape[((d % Math.max(x.rank, 1)) + x.rank) % Math.max(x.rank, 1)] ?? 1;
-      return T.gather(x, d, g.index(g.r.chance(0.7) ? x.shape : g.shape(3), -1, g.r.chance(0.8) ? size - 1 : size + 3));
+      return T.gather(
+        x,
+        d,
+        g.index(g.r.chance(0.7) ? x.shape : g.validShape(3), -1, g.r.chance(0.8) ? size - 1 : size + 3),
+      );
     },
   },
   indexSelect: {
@@ -209,7 +213,7 @@ export const ops: Record<string, OpSpec> = {
       const x = g.tensor();
       const d = g.dim(x.rank);
       const size = x.shape[((d % Math.max(x.rank, 1)) + x.rank) % Math.max(x.rank, 1)] ?? 1;
-      const idx = g.index(g.r.chance(0.85) ? [g.r.int(0, 3)] : g.shape(2), g.r.chance(0.9) ? 0 : -2, size + 2);
+      const idx = g.index(g.r.chance(0.85) ? [g.r.int(0, 3)] : g.validShape(2), g.r.chance(0.9) ? 0 : -2, size + 2);
       return T.indexSelect(x, d, idx);
     },
   },
@@ -229,7 +233,7 @@ export const ops: Record<string, OpSpec> = {
   embedding: {
     call: (g) => {
       const vocab = g.r.int(0, 4);
-      return T.embedding(g.like([vocab, 3]), g.index(g.shape(2).map((s) => Math.abs(s) % 4 | 0), -1, vocab));
+      return T.embedding(g.like([vocab, 3]), g.index(g.validShape(2), -1, vocab));
     },
   },
   dropout: { call: (g) => torch.dropout(g.tensor(), g.num(() => g.r.pick([0, 0.1, 0.5, 1])), g.key()) },
