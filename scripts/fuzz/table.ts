@@ -284,6 +284,42 @@ export const ops: Record<string, OpSpec> = {
       return T.scaledDotProductAttention(q, g.like([b, h, s, d]), g.like([b, h, s, d]), opts);
     },
   },
+  // ---- nn layers (the namespace's apply functions; their errors carry the op they delegate to) ----
+  "nn.linear.apply": {
+    call: (g) => {
+      const [inF, outF] = [g.r.int(0, 3), g.r.int(0, 3)];
+      const layer = { weight: g.like([outF, inF]), bias: g.r.chance(0.5) ? g.like([outF]) : undefined };
+      return T.nn.linear.apply(layer, g.like([g.r.int(0, 3), inF]));
+    },
+    names: ["linear"],
+  },
+  "nn.layerNorm.apply": {
+    call: (g) => {
+      const x = g.tensor();
+      const last = x.shape[x.rank - 1] ?? 1;
+      return T.nn.layerNorm.apply(
+        { weight: g.like([last]), bias: g.like([last]) },
+        x,
+        g.r.chance(0.7) ? undefined : g.num(),
+      );
+    },
+    names: ["layerNorm"],
+  },
+  "nn.embedding.apply": {
+    call: (g) => {
+      const vocab = g.r.int(0, 4);
+      return T.nn.embedding.apply({ weight: g.like([vocab, 2]) }, g.index(g.validShape(2), -1, vocab));
+    },
+    names: ["embedding"],
+  },
+  "nn.dropout.apply": {
+    call: (g) => {
+      const x = g.tensor();
+      const y = T.nn.dropout.apply(x, g.num(() => g.r.pick([0, 0.1, 0.5])), g.r.chance(0.8) ? g.key() : null);
+      return y === x ? undefined : y; // rate 0 or no key: x itself, the fuzzer's to free
+    },
+    names: ["dropout"],
+  },
   // ---- optim ----
   adamStep: {
     call: (g) => {
@@ -310,6 +346,18 @@ export const ops: Record<string, OpSpec> = {
       const n = shape.every((s) => Number.isSafeInteger(s) && s >= 0) ? shape.reduce((a, b) => a * b, 1) : 3;
       const data = Array.from({ length: g.r.chance(0.85) ? n : n + 1 }, () => g.num());
       return T.tensor(data, shape, options(g));
+    },
+  },
+  fromBytes: {
+    call: (g) => {
+      const shape = g.shape(3);
+      const dtype = g.dtype();
+      const n = shape.every((s) => Number.isSafeInteger(s) && s >= 0) ? shape.reduce((a, b) => a * b, 1) : 2;
+      const perElement = { f64: 8, i64: 8, f32: 4, i32: 4, f16: 2, bf16: 2, bool: 1 }[dtype as string] ?? 4;
+      // Bytes for the shape most of the time, one short or one over otherwise; random contents (NaN patterns too).
+      const length = n * perElement + (g.r.chance(0.8) ? 0 : g.r.pick([-1, 1]));
+      const bytes = Uint8Array.from({ length: Math.max(length, 0) }, () => g.r.int(0, 255));
+      return T.fromBytes(bytes, dtype, shape, g.r.chance(0.5) ? undefined : { castTo: g.dtype() });
     },
   },
   full: { call: (g) => T.full(g.shape(), g.num(), options(g)) },
@@ -399,7 +447,6 @@ export const skipped: Record<string, string> = {
   serializeSafetensors: "file format (safetensors tests)",
   readSafetensors: "file I/O (safetensors tests)",
   writeSafetensors: "file I/O (safetensors tests)",
-  fromBytes: "raw bytes in (create tests)",
   allReduceMean: "needs a process group (dist tests)",
   allReduceSum: "needs a process group (dist tests)",
   backendFor: "needs a process group (dist tests)",
