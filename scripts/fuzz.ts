@@ -6,9 +6,19 @@
  * Reproducible: the same seed and call count give the same calls.
  */
 import * as torch from "../mod.ts";
-import { DeviceError, DTypeError, forEachTensor, FreedTensorError, memory, ShapeError, TorchError } from "../mod.ts";
+import {
+  DeviceError,
+  DTypeError,
+  forEachTensor,
+  formatShape,
+  FreedTensorError,
+  memory,
+  ShapeError,
+  TorchError,
+} from "../mod.ts";
 import { Inputs, Rand } from "./fuzz/gen.ts";
-import { ops, skipped } from "./fuzz/table.ts";
+import { lastCall, ops, skipped } from "./fuzz/table.ts";
+import { Tensor } from "../mod.ts";
 
 /** Error classes a rejection may use, most specific first. */
 const NAMED = [ShapeError, DTypeError, DeviceError, FreedTensorError, TorchError, RangeError, TypeError] as const;
@@ -16,6 +26,7 @@ const NAMED = [ShapeError, DTypeError, DeviceError, FreedTensorError, TorchError
 interface Finding {
   call: number;
   op: string;
+  args: string;
   message: string;
 }
 
@@ -48,7 +59,7 @@ function unclassifiedExports(): string[] {
 }
 
 /** The class name of a rejection, or null when it is not a named error whose message names the op. */
-function classify(e: unknown, prefixes: readonly string[]): string | null {
+export function classify(e: unknown, prefixes: readonly string[]): string | null {
   const named = NAMED.find((k) => e instanceof k);
   if (!named || !(e instanceof Error)) return null;
   return prefixes.some((p) => e.message.startsWith(`${p}:`) || e.message.startsWith(`${p} `)) ? e.name : null;
@@ -62,6 +73,23 @@ function freeResult(result: unknown, inputs: Inputs): void {
   });
 }
 
+/** An argument as the summary shows it: tensors by shape, dtype and layout; edge numbers as written. */
+function describeArg(x: unknown, depth = 0): string {
+  if (x instanceof Tensor) {
+    const layout = x.freed ? " freed" : torch.isContiguous(x) ? "" : " non-contiguous";
+    return `Tensor${formatShape(x.shape)} ${x.dtype}${layout}`;
+  }
+  if (typeof x === "number") return Object.is(x, -0) ? "-0" : String(x);
+  if (Array.isArray(x)) return depth > 2 ? "[...]" : `[${x.map((v) => describeArg(v, depth + 1)).join(", ")}]`;
+  if (x instanceof Uint8Array) return `Uint8Array(${x.length})`;
+  if (x !== null && typeof x === "object") {
+    if (depth > 2) return "{...}";
+    const fields = Object.entries(x).filter(([, v]) => v !== undefined);
+    return `{ ${fields.map(([k, v]) => `${k}: ${describeArg(v, depth + 1)}`).join(", ")} }`;
+  }
+  return typeof x === "string" ? JSON.stringify(x) : String(x);
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.constructor.name}: ${e.message}` : `non-Error thrown: ${String(e)}`;
 }
@@ -72,20 +100,22 @@ function fuzzOne(call: number, name: string, r: Rand, summary: Summary, verbose:
   const before = memory().tensors;
   const inputs = new Inputs(r);
   let result: unknown;
+  lastCall.args = [];
   try {
     result = spec.call(inputs);
     summary.successes++;
   } catch (e) {
     const kind = classify(e, spec.names ?? [name]);
-    if (kind === null) summary.findings.push({ call, op: name, message: describe(e) });
+    const args = `(${lastCall.args.map((a) => describeArg(a)).join(", ")})`;
+    if (kind === null) summary.findings.push({ call, op: name, args, message: describe(e) });
     else summary.rejections[kind] = (summary.rejections[kind] ?? 0) + 1;
-    if (verbose) console.log(`#${call} ${name}: ${describe(e)}`);
+    if (verbose) console.log(`#${call} ${name}${args}: ${describe(e)}`);
   }
   try {
     freeResult(result, inputs);
     inputs.release();
   } catch (e) {
-    summary.findings.push({ call, op: name, message: `freeing the result failed: ${describe(e)}` });
+    summary.findings.push({ call, op: name, args: "", message: `freeing the result failed: ${describe(e)}` });
   }
   const leaked = memory().tensors - before;
   if (leaked !== 0) summary.leaks[name] = (summary.leaks[name] ?? 0) + leaked;
@@ -107,7 +137,7 @@ function report(s: Summary, seed: number, liveBefore: number, liveAfter: number)
   console.log(`fuzz: seed ${seed}, ${s.calls} calls, ${s.successes} succeeded`);
   for (const [kind, n] of Object.entries(s.rejections).sort()) console.log(`  rejected with ${kind}: ${n}`);
   console.log(`  findings: ${s.findings.length}`);
-  for (const f of s.findings.slice(0, 50)) console.log(`    #${f.call} ${f.op}: ${f.message}`);
+  for (const f of s.findings.slice(0, 50)) console.log(`    #${f.call} ${f.op}${f.args}: ${f.message}`);
   const leaks = Object.entries(s.leaks);
   console.log(`  leaks: ${leaks.length === 0 ? 0 : leaks.map(([op, n]) => `${op} ${n}`).join(", ")}`);
   console.log(`  live tensors before ${liveBefore}, after ${liveAfter}`);

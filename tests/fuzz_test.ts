@@ -26,6 +26,7 @@ import {
   zeros,
   zerosLike,
 } from "../mod.ts";
+import { classify } from "../scripts/fuzz.ts";
 
 // deno-lint-ignore no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
@@ -135,4 +136,22 @@ Deno.test("creators and readers name themselves in their errors (not full/data)"
   assertRejects(() => values(gone), FreedTensorError, "values");
   assert.ok(new ShapeError("zeros", "x") instanceof TorchError);
   x.free();
+});
+
+Deno.test("fuzz: a rejection counts only as a named error class whose message starts with the op's name", () => {
+  // The fuzzer's own judge, so that a slice with 0 findings means what it says.
+  assert.strictEqual(classify(new ShapeError("add", "x"), ["add"]), "ShapeError");
+  assert.strictEqual(classify(new RangeError("slice: start NaN"), ["slice"]), "RangeError");
+  assert.strictEqual(classify(new Error("add: x"), ["add"]), null, "a plain Error is a finding");
+  assert.strictEqual(
+    classify(new ShapeError("matmul", "x"), ["attentionProbs"]),
+    null,
+    "another op's name is a finding",
+  );
+  assert.strictEqual(
+    classify(new TypeError("Cannot read properties of undefined"), ["add"]),
+    null,
+    "an unnamed message",
+  );
+  assert.strictEqual(classify("add: a string", ["add"]), null, "a thrown non-Error");
 });

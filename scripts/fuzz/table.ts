@@ -15,8 +15,30 @@ export interface OpSpec {
   names?: readonly string[];
 }
 
+/** The arguments of the last call made through `T`, for the summary's findings. */
+export const lastCall: { args: unknown[] } = { args: [] };
+
+/**
+ * mod.ts behind a proxy that records the arguments of each function called through it (nested
+ * namespaces too), so that a finding can be reported with the arguments that caused it.
+ */
+function recording(target: object): unknown {
+  return new Proxy(target, {
+    get(obj, key) {
+      const value = Reflect.get(obj, key);
+      if (typeof value === "function") {
+        return (...args: unknown[]) => {
+          lastCall.args = args;
+          return value(...args);
+        };
+      }
+      return value !== null && typeof value === "object" ? recording(value) : value;
+    },
+  });
+}
+
 // deno-lint-ignore no-explicit-any
-const T = torch as any;
+const T = recording(torch) as any;
 
 const unary = (name: string): OpSpec => ({ call: (g) => T[name](g.tensor()) });
 
@@ -85,8 +107,8 @@ export const ops: Record<string, OpSpec> = {
   ge: binary("ge"),
   logicalAnd: binary("logicalAnd"),
   logicalOr: binary("logicalOr"),
-  rsub: { call: (g) => torch.rsub(g.num(), g.tensor()) },
-  rdiv: { call: (g) => torch.rdiv(g.num(), g.tensor()) },
+  rsub: { call: (g) => T.rsub(g.num(), g.tensor()) },
+  rdiv: { call: (g) => T.rdiv(g.num(), g.tensor()) },
   abs: unary("abs"),
   neg: unary("neg"),
   exp: unary("exp"),
@@ -104,18 +126,18 @@ export const ops: Record<string, OpSpec> = {
   isFinite: unary("isFinite"),
   gelu: { call: (g) => T.gelu(g.tensor(), g.r.pick(["none", "tanh", "erf", undefined])) },
   clamp: {
-    call: (g) => torch.clamp(g.tensor(), g.r.chance(0.8) ? g.num() : undefined, g.r.chance(0.8) ? g.num() : undefined),
+    call: (g) => T.clamp(g.tensor(), g.r.chance(0.8) ? g.num() : undefined, g.r.chance(0.8) ? g.num() : undefined),
   },
   where: {
     call: (g) => {
       const a = g.tensor();
-      return torch.where(g.like(a.shape, g.r.chance(0.8) ? "bool" : undefined), a, g.like(a.shape, a.dtype));
+      return T.where(g.like(a.shape, g.r.chance(0.8) ? "bool" : undefined), a, g.like(a.shape, a.dtype));
     },
   },
   maskedFill: {
     call: (g) => {
       const x = g.tensor();
-      return torch.maskedFill(x, g.like(x.shape, g.r.chance(0.8) ? "bool" : undefined), g.num());
+      return T.maskedFill(x, g.like(x.shape, g.r.chance(0.8) ? "bool" : undefined), g.num());
     },
   },
   // ---- reductions ----
@@ -236,7 +258,7 @@ export const ops: Record<string, OpSpec> = {
       return T.embedding(g.like([vocab, 3]), g.index(g.validShape(2), -1, vocab));
     },
   },
-  dropout: { call: (g) => torch.dropout(g.tensor(), g.num(() => g.r.pick([0, 0.1, 0.5, 1])), g.key()) },
+  dropout: { call: (g) => T.dropout(g.tensor(), g.num(() => g.r.pick([0, 0.1, 0.5, 1])), g.key()) },
   layerNorm: {
     call: (g) => {
       const x = g.tensor();
