@@ -1,5 +1,5 @@
 /**
- * Invalid-input fuzzer (`deno task fuzz --seed N --calls M [--op NAME] [--verbose]`): calls the tensor
+ * Invalid-input fuzzer (`deno task fuzz --seed N --calls M [--op NAME] [--verbose] [--trace]`): calls the tensor
  * ops of mod.ts with random, often invalid arguments (see scripts/fuzz/table.ts) and checks that each
  * call either succeeds or throws a named error class whose message starts with the op's name, and that
  * every tensor it made is freed again. Prints a summary; exits 1 on any finding or leak.
@@ -38,7 +38,9 @@ interface Summary {
   leaks: Record<string, number>;
 }
 
-function parseArgs(args: string[]): { seed: number; calls: number; only: string | null; verbose: boolean } {
+function parseArgs(
+  args: string[],
+): { seed: number; calls: number; only: string | null; verbose: boolean; trace: boolean } {
   const value = (flag: string) => {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
@@ -48,7 +50,13 @@ function parseArgs(args: string[]): { seed: number; calls: number; only: string 
   if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(calls) || calls < 0) {
     throw new RangeError(`fuzz: --seed and --calls must be integers, got ${value("--seed")} and ${value("--calls")}`);
   }
-  return { seed, calls, only: value("--op") ?? null, verbose: args.includes("--verbose") };
+  return {
+    seed,
+    calls,
+    only: value("--op") ?? null,
+    verbose: args.includes("--verbose"),
+    trace: args.includes("--trace"),
+  };
 }
 
 /** Every exported function must be fuzzed or listed as skipped, so the table cannot fall behind mod.ts. */
@@ -121,12 +129,14 @@ function fuzzOne(call: number, name: string, r: Rand, summary: Summary, verbose:
   if (leaked !== 0) summary.leaks[name] = (summary.leaks[name] ?? 0) + leaked;
 }
 
-export function fuzz(seed: number, calls: number, only: string | null = null, verbose = false): Summary {
+export function fuzz(seed: number, calls: number, only: string | null = null, verbose = false, trace = false): Summary {
   const r = new Rand(seed);
   const names = only === null ? Object.keys(ops) : [only];
   const summary: Summary = { calls, successes: 0, rejections: {}, findings: [], leaks: {} };
   for (let call = 0; call < calls; call++) {
     const name = names[r.int(0, names.length - 1)];
+    // --trace: the call about to run, on stderr before it runs, so that an abort (or the OOM killer) shows which.
+    if (trace) console.error(`#${call} ${name} (rss before: ${(Deno.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB)`);
     // Each call gets its own sub-seed, so `--op` or a single call can be replayed from the summary.
     fuzzOne(call, name, new Rand(seed * 1_000_003 + call), summary, verbose);
   }
@@ -144,7 +154,7 @@ function report(s: Summary, seed: number, liveBefore: number, liveAfter: number)
 }
 
 if (import.meta.main) {
-  const { seed, calls, only, verbose } = parseArgs(Deno.args);
+  const { seed, calls, only, verbose, trace } = parseArgs(Deno.args);
   const missing = unclassifiedExports();
   if (missing.length > 0) {
     console.error(
@@ -157,7 +167,7 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const liveBefore = memory().tensors;
-  const summary = fuzz(seed, calls, only, verbose);
+  const summary = fuzz(seed, calls, only, verbose, trace);
   const liveAfter = memory().tensors;
   report(summary, seed, liveBefore, liveAfter);
   const bad = summary.findings.length > 0 || Object.keys(summary.leaks).length > 0 || liveAfter !== liveBefore;
