@@ -182,7 +182,16 @@ function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: st
  * ```
  */
 export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts?: TensorOptions): Tensor<Writable<S>> {
-  const op = "full";
+  return fill("full", shape, value, opts);
+}
+
+/** `full` under the name of the creator that called it, so that its errors name that creator. */
+function fill<const S extends Shape>(
+  op: string,
+  shape: Sizes<S>,
+  value: number,
+  opts?: TensorOptions,
+): Tensor<Writable<S>> {
   const dtype = opts?.dtype ?? "f32";
   if (!Number.isFinite(value) && !isFloat(dtype)) throw new DTypeError(op, `${value} cannot be stored as ${dtype}`);
   const [dev, idx] = device(opts, op);
@@ -201,7 +210,7 @@ export function full<const S extends Shape>(shape: Sizes<S>, value: number, opts
  * ```
  */
 export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
-  return full(shape, 0, opts);
+  return fill("zeros", shape, 0, opts);
 }
 
 /**
@@ -213,12 +222,18 @@ export function zeros<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptio
  * ```
  */
 export function ones<const S extends Shape>(shape: Sizes<S>, opts?: TensorOptions): Tensor<Writable<S>> {
-  return full(shape, 1, opts);
+  return fill("ones", shape, 1, opts);
 }
 
 /** Same shape, dtype and device as `like`, filled with `value`. */
 export function fullLike<S extends Shape>(like: Tensor<S>, value: number, opts?: TensorOptions): Tensor<S> {
-  return full(like.shape as Sizes<S>, value, { dtype: like.dtype, device: like.device, ...opts });
+  return fillLike("fullLike", like, value, opts);
+}
+
+/** `fullLike` under the name of the creator that called it; a freed `like` is refused, as every op refuses it. */
+function fillLike<S extends Shape>(op: string, like: Tensor<S>, value: number, opts?: TensorOptions): Tensor<S> {
+  handleOf(like, op);
+  return fill(op, like.shape as Sizes<S>, value, { dtype: like.dtype, device: like.device, ...opts });
 }
 
 /**
@@ -230,7 +245,7 @@ export function fullLike<S extends Shape>(like: Tensor<S>, value: number, opts?:
  * ```
  */
 export function zerosLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
-  return fullLike(like, 0, opts);
+  return fillLike("zerosLike", like, 0, opts);
 }
 
 /**
@@ -242,7 +257,7 @@ export function zerosLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions
  * ```
  */
 export function onesLike<S extends Shape>(like: Tensor<S>, opts?: TensorOptions): Tensor<S> {
-  return fullLike(like, 1, opts);
+  return fillLike("onesLike", like, 1, opts);
 }
 
 /** [start, end) in steps of `step`; i64 by default when all bounds are integers, like PyTorch. */

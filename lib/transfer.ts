@@ -45,11 +45,17 @@ function typedArray(dtype: DType, buffer: ArrayBuffer, length: number) {
  * Float32Array, bool is Uint8Array of 0/1, i64 is BigInt64Array).
  */
 export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
-  if (t.dtype === "bf16" || t.dtype === "f16") return scope(() => data(cast(t, "f32")));
+  return dataAs("data", t);
+}
+
+/** `data` under the name of the reader that called it (`values`, `toArray`), so that its errors name that reader. */
+function dataAs(op: string, t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+  handleOf(t, op);
+  if (t.dtype === "bf16" || t.dtype === "f16") return scope(() => dataAs(op, cast(t, "f32")));
   const n = t.size;
   const buffer = new ArrayBuffer(n * bytesPer(t.dtype));
   const out = typedArray(t.dtype, buffer, n);
-  if (sym.dt_copy_to(handleOf(t, "data"), out, buffer.byteLength) !== 0) fail("data");
+  if (sym.dt_copy_to(handleOf(t, op), out, buffer.byteLength) !== 0) fail(op);
   return out;
 }
 
@@ -66,7 +72,11 @@ export function bytes(t: Tensor): Uint8Array {
 
 /** The elements as a flat array of numbers, row-major (i64 beyond 2^53 loses precision; bool gives 0/1). */
 export function values(t: Tensor): number[] {
-  const flat = data(t);
+  return valuesAs("values", t);
+}
+
+function valuesAs(op: string, t: Tensor): number[] {
+  const flat = dataAs(op, t);
   return flat instanceof BigInt64Array ? Array.from(flat, Number) : Array.from(flat);
 }
 
@@ -75,7 +85,7 @@ export type Nested = number | Nested[];
 
 /** The elements as nested JS arrays of numbers (i64 beyond 2^53 loses precision; bool gives 0/1). */
 export function toArray(t: Tensor): Nested {
-  const flat = values(t);
+  const flat = valuesAs("toArray", t);
   if (t.rank === 0) return flat[0];
   let pos = 0;
   const build = (d: number): Nested[] => {

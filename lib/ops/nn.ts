@@ -5,7 +5,7 @@ import { type DType, isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
 import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
-import { sameDevice } from "./check.ts";
+import { broadcastShapes, sameDevice } from "./check.ts";
 import { int32Arg } from "../scratch.ts";
 import { matmul } from "./linalg.ts";
 import { div } from "./elementwise.ts";
@@ -134,8 +134,46 @@ const F16_LOWEST = -65504;
  * ```
  */
 export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
-  const scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(q.shape[q.rank - 1]));
-  return softmax(mask === null ? scores : maskedFill(scores, logicalNot(mask), maskedScore(scores.dtype)), -1);
+  checkAttention("attentionProbs", q, k, null, mask);
+  // A scope, so that the intermediate scores are freed even when the caller has none open.
+  return scope(() => {
+    const scores = div(matmul(q, transpose(k, -2, -1)), Math.sqrt(q.shape[q.rank - 1]));
+    return softmax(mask === null ? scores : maskedFill(scores, logicalNot(mask), maskedScore(scores.dtype)), -1);
+  });
+}
+
+/**
+ * Checks attention operands before any op runs, so that a bad call fails with `op`'s name (not that of
+ * the matmul inside) and leaves no intermediate behind: q, k (and v) of one rank ≥ 2 and one dtype,
+ * batch dims that broadcast, q and k of one feature size, v with k's sequence length, and a bool mask
+ * broadcastable to [..., q, k].
+ */
+function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor | null, mask: Tensor | null | undefined): void {
+  const operands = v === null ? [q, k] : [q, k, v];
+  for (const t of [...operands, ...(mask ? [mask] : [])]) handleOf(t, op); // a freed operand, named as this op's
+  const shapes = () => operands.map((t) => formatShape(t.shape)).join(", ");
+  const n = q.rank;
+  if (n < 2 || operands.some((t) => t.rank !== n) || q.shape[n - 1] !== k.shape[n - 1]) {
+    throw new ShapeError(op, `q, k, v must be [..., seq, d] with matching d: got ${shapes()}`);
+  }
+  if (v !== null && v.shape[n - 2] !== k.shape[n - 2]) {
+    throw new ShapeError(op, `v must have k's sequence length: got ${shapes()}`);
+  }
+  if (operands.some((t) => t.dtype !== q.dtype)) {
+    throw new DTypeError(op, `q, k, v must have one dtype, got ${operands.map((t) => t.dtype).join(", ")}`);
+  }
+  const batch = operands.slice(1).reduce((b, t) => broadcastShapes(b, t.shape.slice(0, -2), op), q.shape.slice(0, -2));
+  if (mask) {
+    if (mask.dtype !== "bool") throw new DTypeError(op, `mask must be bool (true = attend), got ${mask.dtype}`);
+    const scores = [...batch, q.shape[n - 2], k.shape[n - 2]];
+    const fitted = broadcastShapes(mask.shape, scores, op);
+    if (fitted.length !== scores.length || fitted.some((s, i) => s !== scores[i])) {
+      throw new ShapeError(
+        op,
+        `mask ${formatShape(mask.shape)} does not broadcast to the scores ${formatShape(scores)}`,
+      );
+    }
+  }
 }
 
 /**
@@ -152,13 +190,8 @@ export function scaledDotProductAttention<S extends Shape, V extends Shape>(
 ): Tensor<SetDim<S, -1, LastDim<V>>> {
   const op = "scaledDotProductAttention";
   const { mask, dropout: p = 0, key, fused = true } = options;
-  if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank || q.shape[q.rank - 1] !== k.shape[k.rank - 1]) {
-    throw new ShapeError(
-      op,
-      `q, k, v must be [..., seq, d] with matching d: got ${[q, k, v].map((t) => formatShape(t.shape)).join(", ")}`,
-    );
-  }
-  if (mask && mask.dtype !== "bool") throw new DTypeError(op, `mask must be bool (true = attend), got ${mask.dtype}`);
+  checkAttention(op, q, k, v as Tensor, mask);
+  if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropout must be in [0, 1), got ${p}`);
   if (p > 0 && !key) throw new TypeError(`${op}: dropout ${p} needs a key`);
   if (p === 0 && fused) {
     return wrap(

@@ -1,0 +1,489 @@
+/**
+ * How the fuzzer calls each exported function of mod.ts: `ops` builds random (often invalid) arguments
+ * for each tensor op; `skipped` names every other exported function and says why it is not fuzzed
+ * here. fuzz.ts checks that the two together cover every function that mod.ts exports, so a new export
+ * must be put in one of them.
+ */
+import * as torch from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { EDGE_NUMBERS_NOT_ALLOCATABLE, type Inputs } from "./gen.ts";
+
+/** One fuzzed op: `call` makes its arguments from `g` and calls it; `names` are the accepted message prefixes. */
+export interface OpSpec {
+  call: (g: Inputs) => unknown;
+  /** Prefixes a rejection's message may start with (default: the export's name). */
+  names?: readonly string[];
+}
+
+/** The arguments of the last call made through `T`, for the summary's findings. */
+export const lastCall: { args: unknown[] } = { args: [] };
+
+/**
+ * mod.ts behind a proxy that records the arguments of each function called through it (nested
+ * namespaces too), so that a finding can be reported with the arguments that caused it.
+ */
+function recording(target: object): unknown {
+  return new Proxy(target, {
+    get(obj, key) {
+      const value = Reflect.get(obj, key);
+      if (typeof value === "function") {
+        return (...args: unknown[]) => {
+          lastCall.args = args;
+          return value(...args);
+        };
+      }
+      return value !== null && typeof value === "object" ? recording(value) : value;
+    },
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+const T = recording(torch) as any;
+
+const unary = (name: string): OpSpec => ({ call: (g) => T[name](g.tensor()) });
+
+/** Binary ops: tensor ∘ tensor (broadcastable or not), or tensor ∘ number. */
+const binary = (name: string): OpSpec => ({
+  call: (g) => {
+    const a = g.tensor();
+    return T[name](a, g.r.chance(0.3) ? g.num() : g.like(a.shape, g.r.chance(0.7) ? a.dtype : g.dtype()));
+  },
+});
+
+/** sum/mean/max/min: all elements, or along a dim with keepDim. */
+const reduction = (name: string): OpSpec => ({
+  call: (g) => {
+    const x = g.tensor();
+    return g.r.chance(0.3) ? T[name](x) : T[name](x, g.dim(x.rank), g.r.chance(0.5));
+  },
+});
+
+const along = (name: string, names?: string[]): OpSpec => ({
+  call: (g) => {
+    const x = g.tensor();
+    return T[name](x, g.dim(x.rank), g.r.chance(0.5));
+  },
+  names,
+});
+
+const spread = (name: string, prefix: string): OpSpec => ({
+  call: (g) => {
+    const x = g.tensor();
+    const opts = { unbiased: g.r.chance(0.5), keepDim: g.r.chance(0.5) };
+    return g.r.chance(0.3) ? T[name](x, undefined, opts) : T[name](x, g.dim(x.rank), opts);
+  },
+  names: [prefix],
+});
+
+/** Creation options: a dtype (any), sometimes a device that does not exist here. */
+function options(g: Inputs): torch.TensorOptions | undefined {
+  if (g.r.chance(0.3)) return undefined;
+  return { dtype: g.dtype(), device: g.r.chance(0.05) ? g.r.pick(["cuda:7", "tpu", "cuda"]) as torch.Device : "cpu" };
+}
+
+/** Matrix-ish operands: [.., n, k] @ [.., k, m] most of the time, wrong ranks or inner sizes otherwise. */
+function matrices(g: Inputs): [Tensor, Tensor] {
+  const [n, k, m] = [g.r.int(0, 3), g.r.int(0, 3), g.r.int(0, 3)];
+  const batch = g.r.chance(0.5) ? [] : [g.r.int(1, 2)];
+  const a = g.like([...batch, n, k]);
+  const b = g.like(g.r.chance(0.8) ? [...batch, k, m] : [k + 1, m]);
+  return [a, b];
+}
+
+export const ops: Record<string, OpSpec> = {
+  // ---- elementwise ----
+  add: binary("add"),
+  sub: binary("sub"),
+  mul: binary("mul"),
+  div: binary("div"),
+  pow: binary("pow"),
+  maximum: binary("maximum"),
+  minimum: binary("minimum"),
+  eq: binary("eq"),
+  ne: binary("ne"),
+  lt: binary("lt"),
+  le: binary("le"),
+  gt: binary("gt"),
+  ge: binary("ge"),
+  logicalAnd: binary("logicalAnd"),
+  logicalOr: binary("logicalOr"),
+  rsub: { call: (g) => T.rsub(g.num(), g.tensor()) },
+  rdiv: { call: (g) => T.rdiv(g.num(), g.tensor()) },
+  abs: unary("abs"),
+  neg: unary("neg"),
+  exp: unary("exp"),
+  log: unary("log"),
+  sqrt: unary("sqrt"),
+  rsqrt: unary("rsqrt"),
+  tanh: unary("tanh"),
+  sigmoid: unary("sigmoid"),
+  relu: unary("relu"),
+  sin: unary("sin"),
+  cos: unary("cos"),
+  reciprocal: unary("reciprocal"),
+  logicalNot: unary("logicalNot"),
+  isNaN: unary("isNaN"),
+  isFinite: unary("isFinite"),
+  gelu: { call: (g) => T.gelu(g.tensor(), g.r.pick(["none", "tanh", "erf", undefined])) },
+  clamp: {
+    call: (g) => T.clamp(g.tensor(), g.r.chance(0.8) ? g.num() : undefined, g.r.chance(0.8) ? g.num() : undefined),
+  },
+  where: {
+    call: (g) => {
+      const a = g.tensor();
+      return T.where(g.like(a.shape, g.r.chance(0.8) ? "bool" : undefined), a, g.like(a.shape, a.dtype));
+    },
+  },
+  maskedFill: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.maskedFill(x, g.like(x.shape, g.r.chance(0.8) ? "bool" : undefined), g.num());
+    },
+  },
+  // ---- reductions ----
+  sum: reduction("sum"),
+  mean: reduction("mean"),
+  max: reduction("max"),
+  min: reduction("min"),
+  argmax: along("argmax"),
+  argmin: along("argmin"),
+  logsumexp: along("logsumexp"),
+  std: spread("std", "std"),
+  var_: spread("var_", "var"),
+  variance_: spread("variance_", "var"),
+  softmax: { call: (g) => torch.softmax(g.tensor(), g.dim(3)) },
+  logSoftmax: { call: (g) => torch.logSoftmax(g.tensor(), g.dim(3)) },
+  topk: {
+    call: (g) => {
+      const x = g.tensor();
+      const k = g.r.chance(0.8) ? g.r.int(0, 4) : g.num();
+      return T.topk(x, k, g.dim(x.rank), { largest: g.r.chance(0.5), sorted: g.r.chance(0.5) });
+    },
+  },
+  // ---- shape ----
+  reshape: { call: (g) => T.reshape(g.tensor(), g.shape()) },
+  view: { call: (g) => T.view(g.tensor(), g.shape()) },
+  expand: { call: (g) => T.expand(g.tensor(), g.shape()) },
+  transpose: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.transpose(x, g.dim(x.rank), g.dim(x.rank));
+    },
+  },
+  permute: {
+    call: (g) => {
+      const x = g.tensor();
+      const order = Array.from({ length: g.r.chance(0.85) ? x.rank : g.r.int(0, 5) }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = g.r.int(0, i);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      if (order.length > 0 && g.r.chance(0.15)) order[0] = g.dim(x.rank);
+      return T.permute(x, order);
+    },
+  },
+  contiguous: unary("contiguous"),
+  squeeze: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.squeeze(x, g.dim(x.rank));
+    },
+  },
+  unsqueeze: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.unsqueeze(x, g.dim(x.rank + 1));
+    },
+  },
+  slice: {
+    call: (g) => {
+      const x = g.tensor();
+      const start = g.num(() => g.r.int(-3, 3));
+      return g.r.chance(0.3)
+        ? T.slice(x, g.dim(x.rank), start)
+        : T.slice(x, g.dim(x.rank), start, g.num(() => g.r.int(-3, 5)), g.num(() => g.r.int(1, 3)));
+    },
+  },
+  cat: {
+    call: (g) => {
+      const a = g.tensor();
+      const xs = Array.from({ length: g.r.int(0, 3) }, () => g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined));
+      return T.cat(g.r.chance(0.9) ? [a, ...xs] : xs, g.dim(a.rank));
+    },
+  },
+  stack: {
+    call: (g) => {
+      const a = g.tensor();
+      const xs = Array.from({ length: g.r.int(0, 3) }, () => g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined));
+      return T.stack(g.r.chance(0.9) ? [a, ...xs] : xs, g.dim(a.rank + 1));
+    },
+  },
+  gather: {
+    call: (g) => {
+      const x = g.tensor();
+      const d = g.dim(x.rank);
+      const size = x.shape[((d % Math.max(x.rank, 1)) + x.rank) % Math.max(x.rank, 1)] ?? 1;
+      return T.gather(
+        x,
+        d,
+        g.index(g.r.chance(0.7) ? x.shape : g.validShape(3), -1, g.r.chance(0.8) ? size - 1 : size + 3),
+      );
+    },
+  },
+  indexSelect: {
+    call: (g) => {
+      const x = g.tensor();
+      const d = g.dim(x.rank);
+      const size = x.shape[((d % Math.max(x.rank, 1)) + x.rank) % Math.max(x.rank, 1)] ?? 1;
+      const idx = g.index(g.r.chance(0.85) ? [g.r.int(0, 3)] : g.validShape(2), g.r.chance(0.9) ? 0 : -2, size + 2);
+      return T.indexSelect(x, d, idx);
+    },
+  },
+  tril: { call: (g) => T.tril(g.tensor(), g.r.chance(0.5) ? undefined : g.num(() => g.r.int(-3, 3))) },
+  triu: { call: (g) => T.triu(g.tensor(), g.r.chance(0.5) ? undefined : g.num(() => g.r.int(-3, 3))) },
+  // ---- linalg ----
+  matmul: { call: (g) => T.matmul(...matrices(g)) },
+  bmm: { call: (g) => T.bmm(...matrices(g)) },
+  linear: {
+    call: (g) => {
+      const [inF, outF] = [g.r.int(0, 3), g.r.int(0, 3)];
+      const x = g.like([g.r.int(0, 3), inF]);
+      return T.linear(x, g.like([outF, inF]), g.r.chance(0.5) ? g.like([outF]) : undefined);
+    },
+  },
+  // ---- nn ----
+  embedding: {
+    call: (g) => {
+      const vocab = g.r.int(0, 4);
+      return T.embedding(g.like([vocab, 3]), g.index(g.validShape(2), -1, vocab));
+    },
+  },
+  dropout: { call: (g) => T.dropout(g.tensor(), g.num(() => g.r.pick([0, 0.1, 0.5, 1])), g.key()) },
+  layerNorm: {
+    call: (g) => {
+      const x = g.tensor();
+      const last = x.shape[x.rank - 1] ?? 1;
+      return T.layerNorm(
+        x,
+        g.r.chance(0.7) ? g.like([last]) : undefined,
+        g.r.chance(0.7) ? g.like([last]) : undefined,
+        g.r.chance(0.5) ? undefined : g.num(() => 1e-5),
+      );
+    },
+  },
+  crossEntropy: {
+    call: (g) => {
+      const [n, c] = [g.r.int(0, 3), g.r.int(0, 4)];
+      const opts = {
+        ignoreIndex: g.r.chance(0.7) ? undefined : g.num(() => g.r.int(-100, 3)),
+        labelSmoothing: g.r.chance(0.7) ? undefined : g.num(() => g.r.pick([0, 0.1, 0.5])),
+        reduction: g.r.pick(["mean", "sum", "none", undefined, "max"]),
+      };
+      return T.crossEntropy(
+        g.like([n, c]),
+        g.index(g.r.chance(0.9) ? [n] : [n + 1], g.r.chance(0.9) ? 0 : -5, c),
+        opts,
+      );
+    },
+  },
+  attentionProbs: {
+    call: (g) => {
+      const [b, h, s, d] = [g.r.int(1, 2), g.r.int(1, 2), g.r.int(0, 3), g.r.int(1, 4)];
+      const q = g.like([b, h, s, d]);
+      return T.attentionProbs(q, g.like([b, h, s, d]), g.r.chance(0.5) ? null : g.like([1, 1, s, s], "bool"));
+    },
+  },
+  scaledDotProductAttention: {
+    call: (g) => {
+      const [b, h, s, d] = [g.r.int(1, 2), g.r.int(1, 2), g.r.int(0, 3), g.r.int(1, 4)];
+      const q = g.like([b, h, s, d]);
+      const opts = {
+        mask: g.r.chance(0.5) ? undefined : g.like([1, 1, s, s], "bool"),
+        dropout: g.r.chance(0.7) ? undefined : g.num(() => 0.1),
+        key: g.r.chance(0.5) ? g.key() : undefined,
+        fused: g.r.chance(0.5),
+      };
+      return T.scaledDotProductAttention(q, g.like([b, h, s, d]), g.like([b, h, s, d]), opts);
+    },
+  },
+  // ---- nn layers (the namespace's apply functions; their errors carry the op they delegate to) ----
+  "nn.linear.apply": {
+    call: (g) => {
+      const [inF, outF] = [g.r.int(0, 3), g.r.int(0, 3)];
+      const layer = { weight: g.like([outF, inF]), bias: g.r.chance(0.5) ? g.like([outF]) : undefined };
+      return T.nn.linear.apply(layer, g.like([g.r.int(0, 3), inF]));
+    },
+    names: ["linear"],
+  },
+  "nn.layerNorm.apply": {
+    call: (g) => {
+      const x = g.tensor();
+      const last = x.shape[x.rank - 1] ?? 1;
+      return T.nn.layerNorm.apply(
+        { weight: g.like([last]), bias: g.like([last]) },
+        x,
+        g.r.chance(0.7) ? undefined : g.num(),
+      );
+    },
+    names: ["layerNorm"],
+  },
+  "nn.embedding.apply": {
+    call: (g) => {
+      const vocab = g.r.int(0, 4);
+      return T.nn.embedding.apply({ weight: g.like([vocab, 2]) }, g.index(g.validShape(2), -1, vocab));
+    },
+    names: ["embedding"],
+  },
+  "nn.dropout.apply": {
+    call: (g) => {
+      const x = g.tensor();
+      const y = T.nn.dropout.apply(x, g.num(() => g.r.pick([0, 0.1, 0.5])), g.r.chance(0.8) ? g.key() : null);
+      return y === x ? undefined : y; // rate 0 or no key: x itself, the fuzzer's to free
+    },
+    names: ["dropout"],
+  },
+  // ---- optim ----
+  adamStep: {
+    call: (g) => {
+      const p = g.tensor({ dtype: g.r.chance(0.8) ? "f32" : undefined });
+      const hyper = torch.adamHyper({ lr: g.r.chance(0.8) ? 1e-3 : g.num() });
+      return T.adamStep(p, g.like(p.shape), g.like(p.shape), g.like(p.shape), hyper, g.num(() => g.r.int(1, 5)));
+    },
+    // adamStep's errors carry its `op` parameter, "adam" by default (adamUpdate passes its own name).
+    names: ["adam"],
+  },
+  clipByGlobalNorm: {
+    call: (g) => {
+      const xs = Array.from({ length: g.r.int(0, 3) }, () => g.tensor());
+      return T.clipByGlobalNorm(xs, g.num(() => 1));
+    },
+  },
+  clipGradNorm: {
+    call: (g) => T.clipGradNorm({ a: g.tensor(), b: g.tensor() }, g.num(() => 1)),
+  },
+  // ---- creation ----
+  tensor: {
+    call: (g) => {
+      const shape = g.shape(3);
+      const n = shape.every((s) => Number.isSafeInteger(s) && s >= 0) ? shape.reduce((a, b) => a * b, 1) : 3;
+      const data = Array.from({ length: g.r.chance(0.85) ? n : n + 1 }, () => g.num());
+      return T.tensor(data, shape, options(g));
+    },
+  },
+  fromBytes: {
+    call: (g) => {
+      const shape = g.shape(3);
+      const dtype = g.dtype();
+      const n = shape.every((s) => Number.isSafeInteger(s) && s >= 0) ? shape.reduce((a, b) => a * b, 1) : 2;
+      const perElement = { f64: 8, i64: 8, f32: 4, i32: 4, f16: 2, bf16: 2, bool: 1 }[dtype as string] ?? 4;
+      // Bytes for the shape most of the time, one short or one over otherwise; random contents (NaN patterns too).
+      const length = n * perElement + (g.r.chance(0.8) ? 0 : g.r.pick([-1, 1]));
+      const bytes = Uint8Array.from({ length: Math.max(length, 0) }, () => g.r.int(0, 255));
+      return T.fromBytes(bytes, dtype, shape, g.r.chance(0.5) ? undefined : { castTo: g.dtype() });
+    },
+  },
+  full: { call: (g) => T.full(g.shape(), g.num(), options(g)) },
+  zeros: { call: (g) => T.zeros(g.shape(), options(g)) },
+  ones: { call: (g) => T.ones(g.shape(), options(g)) },
+  fullLike: { call: (g) => T.fullLike(g.tensor(), g.num(), options(g)) },
+  zerosLike: { call: (g) => T.zerosLike(g.tensor(), options(g)) },
+  onesLike: { call: (g) => T.onesLike(g.tensor(), options(g)) },
+  arange: {
+    // Sizes like 2³² + 1 are left out: arange(0, 2³² + 1) is a valid 16 GiB request (see gen.ts).
+    call: (g) => {
+      const n = (sane: () => number) => g.num(sane, EDGE_NUMBERS_NOT_ALLOCATABLE);
+      return T.arange(n(() => g.r.int(-3, 3)), n(() => g.r.int(-3, 8)), n(() => g.r.pick([1, 2, -1])), options(g));
+    },
+  },
+  eye: { call: (g) => T.eye(g.num(() => g.r.int(0, 4)), options(g)) },
+  randn: { call: (g) => T.randn(g.shape(), g.key(), options(g)) },
+  rand: { call: (g) => T.rand(g.shape(), g.key(), options(g)) },
+  randint: {
+    call: (g) => T.randint(g.num(() => g.r.int(-3, 3)), g.num(() => g.r.int(-3, 8)), g.shape(), g.key(), options(g)),
+  },
+  bernoulli: { call: (g) => T.bernoulli(g.tensor(), g.num(() => 0.5), g.key()) },
+  // ---- transfer ----
+  data: unary("data"),
+  bytes: unary("bytes"),
+  values: unary("values"),
+  toArray: unary("toArray"),
+  item: unary("item"),
+  isContiguous: unary("isContiguous"),
+  cast: { call: (g) => T.cast(g.tensor(), g.r.chance(0.9) ? g.dtype() : "f8") },
+  toDevice: { call: (g) => T.toDevice(g.tensor(), g.r.pick(["cpu", "cpu", "cuda:9", "gpu"])) },
+  clone: unary("clone"),
+  detach: unary("detach"),
+};
+
+/** Exported functions that are not tensor ops, with the reason each is left to its own tests. */
+export const skipped: Record<string, string> = {
+  DTypeError: "error class",
+  DeviceError: "error class",
+  FreedTensorError: "error class",
+  LibraryError: "error class",
+  SafetensorsError: "error class",
+  ShapeError: "error class",
+  StateMismatchError: "error class",
+  TorchError: "error class",
+  Tensor: "class; made only by the library's ops",
+  Key: "PRNG key class (rng.ts tests)",
+  rng: "PRNG keys, no tensors",
+  split: "PRNG keys, no tensors",
+  fold: "PRNG keys, no tensors",
+  keyFromJSON: "PRNG keys, no tensors",
+  namedKeys: "PRNG keys, no tensors",
+  assume: "type-level shape assertion",
+  formatShape: "string formatting of a shape",
+  canonicalDevice: "device-name parsing, no tensors",
+  sameDevice: "device-name comparison, no tensors",
+  cudaAvailable: "runtime query",
+  cudaDeviceCount: "runtime query",
+  torchVersion: "runtime query",
+  threads: "runtime query",
+  setThreads: "changes process-wide state",
+  synchronize: "runtime barrier",
+  envVar: "environment lookup",
+  cacheRoot: "environment lookup",
+  memory: "the fuzzer's own leak counter",
+  scope: "memory management (scope/memory tests)",
+  keep: "memory management (scope/memory tests)",
+  free: "memory management (scope/memory tests)",
+  forEachTensor: "tree walk (tree tests)",
+  flatten: "tree walk (tree tests)",
+  flattenWith: "tree walk (tree tests)",
+  unflatten: "tree walk (tree tests)",
+  treeLeaves: "tree walk (tree tests)",
+  mapTree: "tree walk (tree tests)",
+  replaceLeaves: "tree walk (tree tests)",
+  zipTree: "tree walk (tree tests)",
+  countParams: "tree walk (tree tests)",
+  matchState: "checkpoint-state comparison (tree tests)",
+  valueAndGrad: "higher-order: takes a function (grad tests)",
+  valueAndGradBy: "higher-order: takes a function (grad tests)",
+  grad: "higher-order: takes a function (grad tests)",
+  noGrad: "higher-order: takes a function (grad tests)",
+  adamHyper: "config defaults, used by the adamStep entry",
+  adamInit: "optimizer state over a tree (optim tests)",
+  adamUpdate: "optimizer update over a tree (optim/robustness tests)",
+  constant: "learning-rate schedule, numbers only",
+  warmupInverseSqrt: "learning-rate schedule, numbers only",
+  parseSafetensors: "file format (safetensors tests)",
+  parseSafetensorsHeader: "file format (safetensors tests)",
+  serializeSafetensors: "file format (safetensors tests)",
+  readSafetensors: "file I/O (safetensors tests)",
+  writeSafetensors: "file I/O (safetensors tests)",
+  allReduceMean: "needs a process group (dist tests)",
+  allReduceSum: "needs a process group (dist tests)",
+  backendFor: "needs a process group (dist tests)",
+  barrier: "needs a process group (dist tests)",
+  broadcast: "needs a process group (dist tests)",
+  destroyDistributed: "needs a process group (dist tests)",
+  distributedBackend: "needs a process group (dist tests)",
+  distributedConfigFromEnv: "environment lookup (dist tests)",
+  freePort: "opens a socket (dist tests)",
+  initDistributed: "needs a process group (dist tests)",
+  rank: "needs a process group (dist tests)",
+  rankDevice: "needs a process group (dist tests)",
+  valueAndGradAllReduced: "needs a process group (dist tests)",
+  worldSize: "needs a process group (dist tests)",
+};
