@@ -16,6 +16,7 @@ import { tokenize13a } from "./tokenize13a.ts";
 import { tokenizeIntl } from "./tokenize_intl.ts";
 import { pyLower } from "./lowercase.ts";
 import { pyRstrip, pySplit } from "./whitespace.ts";
+import { ngramCountsUpTo } from "./ngrams.ts";
 
 const DEFAULT_MAX_ORDER = 4;
 // sacreBLEU's my_log(0): a floor rather than -Infinity, so a zero precision gives a score of exactly 0.
@@ -146,19 +147,9 @@ function tokens(line: string, tokenize: (line: string) => string, lowercase: boo
   return pySplit(tokenize(pyRstrip(lowercase ? pyLower(line) : line)));
 }
 
-/** Counts of each n-gram, one map per order n = 1..maxOrder (index n − 1). */
+/** Counts of each n-gram, one map per order n = 1..maxOrder (index n − 1); tokens never hold a space. */
 function ngrams(toks: readonly string[], maxOrder: number): Map<string, number>[] {
-  const out: Map<string, number>[] = [];
-  for (let n = 1; n <= maxOrder; n++) {
-    const counts = new Map<string, number>();
-    // Tokens never hold a space, so joining with one is an unambiguous key.
-    for (let i = 0; i + n <= toks.length; i++) {
-      const key = toks.slice(i, i + n).join(" ");
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    out.push(counts);
-  }
-  return out;
+  return ngramCountsUpTo(toks, maxOrder, " ");
 }
 
 /** sacreBLEU's _get_closest_ref_len: the first strictly closer length wins, equal distance goes to the shorter. */

@@ -10,10 +10,11 @@
  * the corpus, and one F-score comes from the sums. With several references, each sentence adds the
  * counts of the one reference that gives it the best sentence-level chrF (the first one on a tie).
  */
-import { chrfWords, wordNgrams } from "./chrf_words.ts";
+import { chrfWords } from "./chrf_words.ts";
 import { pyLower } from "./lowercase.ts";
 import { checkSentences } from "./references.ts";
 import { pySplit } from "./whitespace.ts";
+import { ngramCountsUpTo } from "./ngrams.ts";
 
 const CHAR_ORDER = 6;
 const BETA = 2;
@@ -96,27 +97,14 @@ function settingsOf(options: ChrfOptions): ChrfSettings {
 function charNgrams(line: string, charOrder: number, whitespace: boolean): Map<string, number>[] {
   // Code points, not UTF-16 units: Python indexes strings by code point, so an emoji is one character.
   // No Unicode normalization, as in sacreBLEU: a decomposed "è" is two characters and matches no composed "è".
-  const chars = Array.from(whitespace ? line : pySplit(line).join(""));
-  const out: Map<string, number>[] = [];
-  for (let n = 1; n <= charOrder; n++) {
-    const counts = new Map<string, number>();
-    for (let i = 0; i + n <= chars.length; i++) {
-      const key = chars.slice(i, i + n).join("");
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    out.push(counts);
-  }
-  return out;
+  return ngramCountsUpTo(Array.from(whitespace ? line : pySplit(line).join("")), charOrder, "");
 }
 
 /** Character n-grams of orders 1..charOrder, then word n-grams of orders 1..wordOrder (sacreBLEU's list order). */
 function allNgrams(line: string, { charOrder, wordOrder, whitespace }: ChrfSettings): Map<string, number>[] {
-  const out = charNgrams(line, charOrder, whitespace);
-  if (wordOrder > 0) {
-    const words = chrfWords(line);
-    for (let n = 1; n <= wordOrder; n++) out.push(wordNgrams(words, n));
-  }
-  return out;
+  // Words never hold whitespace, so joining them with a space keys them as sacreBLEU does.
+  const words = wordOrder > 0 ? ngramCountsUpTo(chrfWords(line), wordOrder, " ") : [];
+  return [...charNgrams(line, charOrder, whitespace), ...words];
 }
 
 /** sacreBLEU's _get_match_statistics: [hyp, ref, match] for each order, flattened. */

@@ -1,6 +1,6 @@
 /**
- * The word side of chrF++ (sacreBLEU's `CHRF(word_order=2)`): its "primitive tokenization" and word
- * n-gram counts. The tokenization is deliberately not 13a's; it is the one in Popović's chrF++.py
+ * The word side of chrF++ (sacreBLEU's `CHRF(word_order=2)`): its "primitive tokenization" (the
+ * n-grams are counted in ngrams.ts). The tokenization is deliberately not 13a's; it is the one in Popović's chrF++.py
  * that sacreBLEU's `_remove_punctuation` replicates, quirks included, so word n-grams match its counts.
  */
 import { pySplit } from "./whitespace.ts";
@@ -24,15 +24,4 @@ export function chrfWords(line: string): string[] {
     else out.push(word);
   }
   return out;
-}
-
-/** Counts of each word n-gram of order n, keyed by the words joined with a space (as sacreBLEU's). */
-export function wordNgrams(words: readonly string[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  // Unambiguous: every key of one order has n words, and no word holds whitespace (sacreBLEU keys the same way).
-  for (let i = 0; i + n <= words.length; i++) {
-    const key = words.slice(i, i + n).join(" ");
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return counts;
 }
