@@ -17,7 +17,16 @@ export type { DType, FloatDType } from "./lib/dtype.ts";
 export { canonicalDevice, type Device } from "./lib/device.ts";
 export * from "./lib/create.ts";
 export * from "./lib/transfer.ts";
-export { forEachTensor, free, keep, memory, type MemoryReport, type Scope, scope } from "./lib/scope.ts";
+export {
+  forEachTensor,
+  free,
+  keep,
+  memory,
+  type MemoryReport,
+  releaseCachedMemory,
+  type Scope,
+  scope,
+} from "./lib/scope.ts";
 export * from "./lib/rng.ts";
 export * from "./lib/ops/elementwise.ts";
 export * from "./lib/ops/shape.ts";

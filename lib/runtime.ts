@@ -58,6 +58,18 @@ function initialThreads(): number {
 }
 setThreads(initialThreads());
 
-// Reuse freed memory rather than returning it to the OS (see dt_keep_freed_memory);
-// DENO_TORCH_MALLOC=system keeps the C library's defaults.
-if (envVar("DENO_TORCH_MALLOC") !== "system") sym.dt_keep_freed_memory();
+// Large buffers come from a bounded cache of mapped blocks, so that each training step reuses the
+// last one's resident pages (native/allocator.cpp); DENO_TORCH_MALLOC=system leaves them to malloc.
+const mallocMode = envVar("DENO_TORCH_MALLOC");
+if (mallocMode === "kept") sym.dt_keep_freed_memory();
+else if (mallocMode !== "system") sym.dt_use_caching_allocator(cacheSlack());
+
+/** DENO_TORCH_CACHE_SLACK: how far the allocator's mapped bytes may exceed the most ever live (default 1.25). */
+function cacheSlack(): number {
+  const text = envVar("DENO_TORCH_CACHE_SLACK");
+  const slack = text === undefined ? 1.25 : Number(text);
+  if (!(slack >= 1 && slack <= 16)) {
+    throw new RangeError(`DENO_TORCH_CACHE_SLACK must be a number within [1, 16], got "${text}"`);
+  }
+  return slack;
+}

@@ -122,6 +122,13 @@ export interface MemoryReport {
   tensors: number;
   /** Bytes those handles address (views of one storage count each time). */
   bytes: number;
+  /**
+   * Bytes of freed large CPU buffers (1 MiB and up) kept mapped for the next ones, so that they do
+   * not fault their pages in again (0 under `DENO_TORCH_MALLOC=system`). Bounded: these and the live
+   * large buffers together never pass 1.25× the most bytes ever live in large buffers at once
+   * (`DENO_TORCH_CACHE_SLACK` sets the factor; see `native/allocator.cpp`).
+   */
+  cachedBytes: number;
 }
 
 /**
@@ -139,5 +146,24 @@ export interface MemoryReport {
  * ```
  */
 export function memory(): MemoryReport {
-  return { tensors: sym.dt_live_tensors(), bytes: sym.dt_live_bytes() };
+  sym.dt_allocator_stats(allocatorStats);
+  return { tensors: sym.dt_live_tensors(), bytes: sym.dt_live_bytes(), cachedBytes: allocatorStats[1] };
+}
+
+const allocatorStats = new Float64Array(5);
+
+/**
+ * Returns the CPU allocator's cached free buffers (`memory().cachedBytes`) to the operating system,
+ * e.g. when a program moves from training to serving. Live tensors are untouched; the next large
+ * buffers are mapped afresh.
+ *
+ * @example
+ * ```ts
+ * import { memory, releaseCachedMemory } from "@deno-torch/torch";
+ * releaseCachedMemory();
+ * console.log(memory().cachedBytes); // 0
+ * ```
+ */
+export function releaseCachedMemory(): void {
+  sym.dt_allocator_release_cache();
 }

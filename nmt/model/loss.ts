@@ -2,6 +2,7 @@
 import { crossEntropy } from "../../lib/ops/nn.ts";
 import { div } from "../../lib/ops/elementwise.ts";
 import { reshape } from "../../lib/ops/shape.ts";
+import { scope } from "../../lib/scope.ts";
 import type { Tensor } from "../../lib/tensor.ts";
 import { decode, encode, type Mode, project, type Transformer } from "./transformer.ts";
 
@@ -33,20 +34,26 @@ export interface LossOptions {
   normalizer?: number;
 }
 
-/** Mean label-smoothed cross entropy over the non-padding labels of the batch. */
+/**
+ * Mean label-smoothed cross entropy over the non-padding labels of the batch. It runs in its own scope,
+ * so that only the loss outlives it: the logits (the step's largest tensor) are freed as soon as the
+ * cross entropy has its log-probabilities, as in PyTorch, where nothing else refers to them.
+ */
 export function translationLoss(
   model: Transformer,
   batch: TranslationBatch,
   mode: Mode,
   opts: LossOptions,
 ): Tensor<[]> {
-  const memory = encode(model, batch.src, batch.srcMask, mode);
-  const out = decode(model, memory, batch.srcMask, batch.tgt, batch.tgtMask, mode);
-  const logits = project(model.params, out); // [batch, tgt, tgt_vocab]
-  const vocab = model.config.tgtVocabSize;
-  const flatLogits = reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]);
-  const flatLabels = reshape<["tokens"]>(batch.label, [-1]);
-  const ce = { ignoreIndex: opts.pad, labelSmoothing: opts.labelSmoothing ?? 0.1 };
-  if (opts.normalizer === undefined) return crossEntropy(flatLogits, flatLabels, ce);
-  return div(crossEntropy(flatLogits, flatLabels, { ...ce, reduction: "sum" }), opts.normalizer);
+  return scope(() => {
+    const memory = encode(model, batch.src, batch.srcMask, mode);
+    const out = decode(model, memory, batch.srcMask, batch.tgt, batch.tgtMask, mode);
+    const logits = project(model.params, out); // [batch, tgt, tgt_vocab]
+    const vocab = model.config.tgtVocabSize;
+    const flatLogits = reshape<["tokens", "tgt_vocab"]>(logits, [-1, vocab]);
+    const flatLabels = reshape<["tokens"]>(batch.label, [-1]);
+    const ce = { ignoreIndex: opts.pad, labelSmoothing: opts.labelSmoothing ?? 0.1 };
+    if (opts.normalizer === undefined) return crossEntropy(flatLogits, flatLabels, ce);
+    return div(crossEntropy(flatLogits, flatLabels, { ...ce, reduction: "sum" }), opts.normalizer);
+  });
 }

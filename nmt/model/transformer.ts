@@ -24,6 +24,7 @@ import { cat, reshape, slice, tril, unsqueeze } from "../../lib/ops/shape.ts";
 import { fold, type Key, namedKeys } from "../../lib/rng.ts";
 import type { Dim } from "../../lib/shape.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
+import { scope } from "../../lib/scope.ts";
 
 // ---- configuration and parameters ----
 
@@ -325,13 +326,15 @@ export function encode(
   const { params, buffers, config } = model;
   const keys = stackKeys(modeKeys(mode).encoder, params.encoder.layers.length);
   let x = positionalEncoding(buffers.src_pos.pe, embed(params.src_embed, src, config), 0, config, keys.positional);
-  params.encoder.layers.forEach((layer, i) => x = encoderLayer(layer, x, srcMask, config, keys.layers[i]));
+  params.encoder.layers.forEach((layer, i) => x = scope(() => encoderLayer(layer, x, srcMask, config, keys.layers[i])));
   return layerNormalization(params.encoder.norm, x);
 }
 
 /**
  * The decoder over target ids [batch, S] at positions `offset` …, layer i attending over
- * `sources(i)`: what full decoding and a cached step share.
+ * `sources(i)`: what full decoding and a cached step share. Each layer runs in its own scope (its
+ * temporaries freed as soon as it returns; autograd keeps what backward needs) unless its sources or
+ * `observeCross` hand tensors out of it (a cached step's new keys and values, the observed probabilities).
  */
 function decoderStack<S extends Dim>(
   model: Transformer,
@@ -339,14 +342,16 @@ function decoderStack<S extends Dim>(
   offset: number,
   key: Key | null,
   sources: (layer: number) => DecoderSources,
-  observeCross?: (layer: number, probs: Tensor) => void,
+  options: { observeCross?: (layer: number, probs: Tensor) => void; sourcesHandOut?: boolean } = {},
 ): Tensor<["batch", S, "d_model"]> {
+  const { observeCross, sourcesHandOut = false } = options;
   const { params, buffers, config } = model;
   const keys = stackKeys(key, params.decoder.layers.length);
   let x = positionalEncoding(buffers.tgt_pos.pe, embed(params.tgt_embed, tgt, config), offset, config, keys.positional);
   params.decoder.layers.forEach((layer, i) => {
     const observe = observeCross && ((probs: Tensor) => observeCross(i, probs));
-    x = decoderLayer(layer, x, sources(i), config, keys.layers[i], observe);
+    const run = () => decoderLayer(layer, x, sources(i), config, keys.layers[i], observe);
+    x = observe || sourcesHandOut ? run() : scope(run);
   });
   return layerNormalization(params.decoder.norm, x);
 }
@@ -363,7 +368,7 @@ export function decode(
   observeCross?: (layer: number, probs: Tensor) => void,
 ): Tensor<["batch", "tgt", "d_model"]> {
   const sources: DecoderSources = { self: (y) => y, selfMask: tgtMask, cross: memory, crossMask: srcMask };
-  return decoderStack(model, tgt, 0, modeKeys(mode).decoder, () => sources, observeCross);
+  return decoderStack(model, tgt, 0, modeKeys(mode).decoder, () => sources, { observeCross });
 }
 
 /** Logits over the target vocabulary. */
@@ -440,7 +445,7 @@ export function decodeStep(
     cross: () => ctx.cross[i],
     crossMask: ctx.srcMask,
   });
-  const out = decoderStack(model, tokens, position, null, sources); // [batch, 1, d_model]
+  const out = decoderStack(model, tokens, position, null, sources, { sourcesHandOut: true }); // [batch, 1, d_model]
   const logits = project(model.params, reshape(out, [out.shape[0], out.shape[2]]));
   return { logits: logits as Tensor<["batch", "tgt_vocab"]>, cache: next };
 }

@@ -10,6 +10,10 @@ export type MetricsEvent =
     gradNorm: number;
     tokensPerSecond: number;
     elapsed: number;
+    /** The process's resident memory after the step, and the parts of it the tensor library accounts for. */
+    rssBytes?: number;
+    cachedBytes?: number;
+    liveTensors?: number;
   }
   | {
     kind: "valid";

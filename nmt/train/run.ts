@@ -6,7 +6,7 @@
  * of an uninterrupted one step for step.
  */
 import type { Device } from "../../lib/device.ts";
-import { free, keep, scope } from "../../lib/scope.ts";
+import { free, keep, memory, scope } from "../../lib/scope.ts";
 import { epochPlan, labelTokens, makeBatch, paddingReport } from "../data/batches.ts";
 import type { Transformer } from "../model/transformer.ts";
 import { type ModelFolder, saveModelFolder } from "../io/folder.ts";
@@ -190,6 +190,12 @@ function step(run: Run, s: RunState, plan: number[][]): RunState {
   };
 }
 
+/** What a long run's memory does, step by step: resident set, the allocator's cache, live tensors. */
+function memoryFigures() {
+  const { tensors, cachedBytes } = memory();
+  return { rssBytes: Deno.memoryUsage().rss, cachedBytes, liveTensors: tensors };
+}
+
 /** The report phase: the step's line in metrics.jsonl, and the progress bar. */
 function report(run: Run, s: RunState, plan: number[][]): void {
   const o = run.options;
@@ -203,6 +209,7 @@ function report(run: Run, s: RunState, plan: number[][]): void {
     gradNorm: last.gradNorm,
     tokensPerSecond: last.tokens / last.seconds,
     elapsed: run.elapsed(),
+    ...memoryFigures(),
   });
   run.progress?.update({
     epoch: s.epoch,

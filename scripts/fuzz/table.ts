@@ -445,6 +445,7 @@ export const skipped: Record<string, string> = {
   envVar: "environment lookup",
   cacheRoot: "environment lookup",
   memory: "the fuzzer's own leak counter",
+  releaseCachedMemory: "takes no arguments (allocator tests)",
   scope: "memory management (scope/memory tests)",
   keep: "memory management (scope/memory tests)",
   free: "memory management (scope/memory tests)",
