@@ -6,19 +6,19 @@
  */
 import assert from "node:assert";
 import {
+  adamHyper,
+  adamStep,
   cast,
-  type free,
+  expand,
+  fromBytes,
   full,
   maximum,
   memory,
   minimum,
-  type ones,
-  type randn,
-  type rng,
   scaledDotProductAttention,
   scope,
   tensor,
-  type tril,
+  zeros,
 } from "../mod.ts";
 import { compareAll, drawCases, fuzzTorch, runOurs, torchAvailable } from "../scripts/fuzz/diff.ts";
 import { compareTensor, type Outcome, toBase64, type WireTensor } from "../scripts/fuzz/diff_case.ts";
@@ -130,5 +130,39 @@ Deno.test("scaledDotProductAttention in f64: a fully masked row averages the val
         rtol: 1e-12,
       });
     }
+  });
+});
+
+Deno.test("fromBytes: bool bytes cast to another dtype are 0/1, not the bytes' values (fuzz-torch seed 1)", () => {
+  scope(() => {
+    // Seed 1, call 60: once 248 where torch (and the doc: "any non-zero byte is true") gives 1.
+    const bytes = new Uint8Array([0, 2, 255, 1]);
+    for (const castTo of ["f32", "i64", "bf16", "bool"] as const) {
+      const t = fromBytes(bytes, "bool", [4], { castTo });
+      assert.strictEqual(t.dtype, castTo);
+      assert.deepStrictEqual(values(t), [0, 1, 1, 1], castTo);
+    }
+  });
+});
+
+Deno.test("adamStep with donate: a parameter or moment that cannot be written in place gets a fresh result (fuzz-torch seed 1)", () => {
+  scope(() => {
+    // Seed 1, call 1045: once "TorchError: adam: unsupported operation: more than one element of the
+    // written-to tensor refers to a single memory location" for a donated stride-0 (expanded) tensor.
+    const hyper = adamHyper({ lr: 0.1 });
+    const grad = [0.5, -2, 4];
+    const g = tensor(grad, [3]);
+    // Step 1 from zero moments, by Adam's formulas: m = (1-β1)g, v = (1-β2)g², p - lr·m̂/(√v̂ + ε).
+    const adam1 = (p: number, gi: number) => {
+      const m = 0.1 * gi, v = 0.001 * gi * gi;
+      return p - 0.1 * (m / 0.1) / (Math.sqrt(v / 0.001) + 1e-8);
+    };
+    const expected = grad.map((gi) => adam1(1, gi));
+    const param = expand(tensor([1], [1]), [3]);
+    const zeroM = expand(tensor([0], [1]), [3]);
+    const [p1, m1, v1] = adamStep(param, g, zeroM, zeros([3]), hyper, 1, true);
+    assertClose(p1, expected, "donated expanded param", { atol: 1e-6, rtol: 1e-6 });
+    assertClose(m1, grad.map((gi) => 0.1 * gi), "donated expanded m", { atol: 1e-6, rtol: 1e-6 });
+    assertClose(v1, grad.map((gi) => 0.001 * gi * gi), "v", { atol: 1e-6, rtol: 1e-6 });
   });
 });
