@@ -9,13 +9,16 @@ import type { DType, Tensor } from "../../mod.ts";
 
 /**
  * How an input is laid out: the base itself, its first and last dimensions swapped (`transpose`),
- * every second element of its first dimension from `start` (`slice`, a stride-2 view), or a size-1
- * first dimension broadcast to `size` (`expand`, a stride-0 view). Each is applied the same way on both sides.
+ * every second element of its first dimension from `start` (`slice`, a stride-2 view), the same
+ * along its last dimension (`sliceLast`: the innermost stride is 2, which vectorized kernels must
+ * handle apart), or a size-1 first dimension broadcast to `size` (`expand`, a stride-0 view). Each
+ * is applied the same way on both sides.
  */
 export type View =
   | { kind: "plain" }
   | { kind: "transpose" }
   | { kind: "slice"; start: number }
+  | { kind: "sliceLast"; start: number }
   | { kind: "expand"; size: number };
 
 /** One input tensor: the base's dtype, shape and bytes (base64), and the view taken of it. */
@@ -75,6 +78,7 @@ export function baseShape(shape: readonly number[], view: View): number[] {
   const n = base.length;
   if (view.kind === "transpose") [base[0], base[n - 1]] = [base[n - 1], base[0]];
   if (view.kind === "slice") base[0] = shape[0] * 2 + view.start;
+  if (view.kind === "sliceLast") base[n - 1] = shape[n - 1] * 2 + view.start;
   if (view.kind === "expand") base[0] = 1;
   return base;
 }
@@ -88,6 +92,8 @@ export function buildInput(r: TensorRecipe): { input: Tensor; made: Tensor[] } {
     ? torch.transpose(base, 0, n - 1)
     : v.kind === "slice"
     ? torch.slice(base, 0, v.start, r.base[0], 2)
+    : v.kind === "sliceLast"
+    ? torch.slice(base, n - 1, v.start, r.base[n - 1], 2)
     : v.kind === "expand"
     ? torch.expand(base, [v.size, ...r.base.slice(1)])
     : base;

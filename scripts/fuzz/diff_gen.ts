@@ -2,7 +2,7 @@
  * Random VALID inputs for the differential fuzzer: shapes (0-dim, size-1 and size-0 dims), shapes
  * that broadcast with a given one, dtypes from an op's supported list, values (normals, small
  * integers, booleans, and now and then 0, -0, large, NaN and ±Infinity), and layouts (plain,
- * transposed, sliced with step 2, expanded). Every input is recorded as a recipe (scripts/fuzz/diff_case.ts)
+ * transposed, sliced with step 2 along the first or the last dim, expanded). Every input is recorded as a recipe (scripts/fuzz/diff_case.ts)
  * so that torch gets the same bytes in the same layout.
  */
 import * as torch from "../../mod.ts";
@@ -19,7 +19,7 @@ export const NUMERIC: readonly DType[] = ["f32", "f64", "i64", "i32", "f16", "bf
 export const INTS: readonly DType[] = ["i64", "i32"];
 
 /** Values that arithmetic gets wrong when it is careless: signed zeros, large, not a number, infinite. */
-const SPECIAL = [0, -0, 1e4, -1e4, NaN, Infinity, -Infinity, 1e-30];
+const SPECIAL = [0, -0, 1e4, -1e4, 3e38, NaN, Infinity, -Infinity, 1e-30];
 
 /** Options for one input's values. */
 export interface ValueOptions {
@@ -102,9 +102,9 @@ export class DiffGen {
   }
 
   view(shape: readonly number[]): View {
-    const kind = this.r.pick(["plain", "plain", "plain", "transpose", "slice", "expand"]);
+    const kind = this.r.pick(["plain", "plain", "plain", "plain", "transpose", "slice", "sliceLast", "expand"]);
     if (kind === "transpose" && shape.length >= 2) return { kind };
-    if (kind === "slice" && shape.length >= 1) return { kind, start: this.r.int(0, 1) };
+    if ((kind === "slice" || kind === "sliceLast") && shape.length >= 1) return { kind, start: this.r.int(0, 1) };
     if (kind === "expand" && shape.length >= 1) return { kind, size: shape[0] };
     return { kind: "plain" };
   }

@@ -25,7 +25,7 @@
  */
 import * as torch from "../../mod.ts";
 import type { DType, Tensor } from "../../mod.ts";
-import type { Tolerance } from "./diff_case.ts";
+import { fromBase64, toBase64, type Tolerance } from "./diff_case.ts";
 import { ALL, type DiffGen, FLOATS, FLOATS_F16, INTS, NUMERIC } from "./diff_gen.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -599,6 +599,88 @@ export const diffOps: Record<string, DiffSpec> = {
   },
   clone: unary("clone", ALL, "exact"),
   detach: unary("detach", ALL, "exact"),
+  fromBytes: {
+    make: (g) => {
+      const shape = g.shape(0, 3);
+      const dtype = g.dtype(ALL);
+      const n = shape.reduce((p, q) => p * q, 1) * { f64: 8, i64: 8, f32: 4, i32: 4, f16: 2, bf16: 2, bool: 1 }[dtype];
+      // Any bytes: NaN payloads, subnormals, bool bytes other than 0 and 1.
+      const bytes = Uint8Array.from({ length: n }, () => g.r.int(0, 255));
+      return { bytes: toBase64(bytes), dtype, shape, castTo: g.r.chance(0.5) ? g.dtype(ALL) : undefined };
+    },
+    ours: (_, a) =>
+      torch.fromBytes(fromBase64(a.bytes), a.dtype, a.shape, a.castTo === undefined ? undefined : { castTo: a.castTo }),
+    tolerance: "exact",
+  },
+  // ---- optimizer steps (against torch.optim.Adam/AdamW and torch.nn.utils.clip_grad_norm_) ----
+  adamStep: {
+    make: (g) => {
+      const shape = g.shape(0, 3);
+      const dtype = g.dtype(["f32", "f64"]);
+      g.tensor(shape, dtype, { special: 0 });
+      g.tensor(shape, dtype, { special: 0 });
+      g.tensor(shape, dtype, { special: 0 });
+      g.tensor(shape, dtype, { positive: true }); // the second moment is never negative
+      const hyper = torch.adamHyper({
+        lr: g.r.pick([1e-3, 0.1, 0.5]),
+        beta1: g.r.pick([0.9, 0.5, undefined]),
+        beta2: g.r.pick([0.999, 0.98, undefined]),
+        eps: g.r.pick([1e-8, 1e-6, undefined]),
+        weightDecay: g.r.pick([0, 0.01, 0.1]),
+        decoupled: g.r.chance(0.5),
+      });
+      return { hyper, step: g.r.int(1, 20), donate: g.r.chance(0.3) };
+    },
+    ours: (x, a) => torch.adamStep(x[0], x[1], x[2], x[3], a.hyper, a.step, a.donate),
+    tolerance: "float",
+  },
+  clipByGlobalNorm: {
+    make: (g) => {
+      const count = g.r.int(1, 3);
+      const dtype = g.dtype(["f32", "f64"]);
+      const scale = g.r.pick([0.1, 1, 10]);
+      for (let i = 0; i < count; i++) g.tensor(g.shape(0, 3), dtype, { special: 0 });
+      return { maxNorm: g.r.pick([0.5, 1, 5, 100]) * scale, donate: g.r.chance(0.3) };
+    },
+    ours: (x, a) => {
+      const { scaled, norm } = torch.clipByGlobalNorm(x, a.maxNorm, a.donate);
+      return [...scaled, norm];
+    },
+    tolerance: "float",
+  },
+  // ---- the layers' apply functions (nn namespace) ----
+  "nn.linear.apply": {
+    make: (g) => diffOps.linear.make(g),
+    ours: (x, a) => torch.nn.linear.apply({ weight: x[1], bias: a.bias ? x[2] : undefined } as never, x[0]),
+    tolerance: "float",
+  },
+  "nn.layerNorm.apply": {
+    make: (g) => {
+      const shape = g.shape(1);
+      const dtype = g.dtype(FLOATS);
+      g.tensor(shape, dtype);
+      g.tensor([shape[shape.length - 1]], dtype);
+      g.tensor([shape[shape.length - 1]], dtype);
+      return { eps: g.r.pick([1e-5, 1e-3, undefined]) };
+    },
+    ours: (x, a) => torch.nn.layerNorm.apply({ weight: x[1], bias: x[2] } as never, x[0], a.eps),
+    tolerance: "float",
+  },
+  "nn.embedding.apply": {
+    make: (g) => diffOps.embedding.make(g),
+    ours: (x) => torch.nn.embedding.apply({ weight: x[0] } as never, x[1]),
+    tolerance: "exact",
+  },
+  "nn.dropout.apply": {
+    make: (g) => {
+      g.tensor(g.shape(), g.dtype(FLOATS_F16));
+      return { rate: g.r.pick([0, 0.5]), seed: g.r.chance(0.5) ? g.r.int(0, 1000) : null };
+    },
+    // Rate 0 or no key (evaluation) gives x itself; other draws stay the library's own (see the header).
+    ours: (x, a) =>
+      torch.nn.dropout.apply(x[0], a.seed === null ? a.rate : 0, a.seed === null ? null : torch.rng(a.seed)),
+    tolerance: "exact",
+  },
   // ---- creation (deterministic) ----
   full: {
     make: (g) => {

@@ -4,7 +4,7 @@ runs each with torch on the same inputs, writes the outcomes to OUT.
     /usr/bin/python3 scripts/fuzz/diff_torch.py IN OUT
 
 A case is {id, op, inputs, args}: each input is a recipe {dtype, base, data, view} (raw little-endian
-bytes of a contiguous base, base64, and the view taken of it: plain, transpose, slice, expand), built
+bytes of a contiguous base, base64, and the view taken of it: plain, transpose, slice, sliceLast, expand), built
 here exactly as diff_case.ts builds it with the library. An outcome is {id, ok, outputs} with each
 output {dtype, shape, data} (row-major bytes, base64), or {id, ok: false, error}. Each function below
 is the torch reading of the library op of the same name in scripts/fuzz/diff_table.ts.
@@ -46,6 +46,8 @@ def build(r):
         return base.transpose(0, base.dim() - 1)
     if view["kind"] == "slice":
         return base[view["start"] :: 2]
+    if view["kind"] == "sliceLast":
+        return base[..., view["start"] :: 2]
     if view["kind"] == "expand":
         return base.expand([view["size"], *r["base"][1:]])
     return base
@@ -177,6 +179,36 @@ def full(x, a):
     return torch.full(a["shape"], a["value"], dtype=dtype)
 
 
+def adam_step(x, a):
+    """One step of torch.optim.Adam (AdamW when decoupled) from the given moments at step a["step"]."""
+    h = a["hyper"]
+    p, m, v = x[0].clone(), x[2].clone(), x[3].clone()
+    p.grad = x[1].clone()
+    kind = torch.optim.AdamW if h["decoupled"] else torch.optim.Adam
+    opt = kind([p], lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weightDecay"])
+    opt.state[p] = {"step": torch.tensor(float(a["step"] - 1)), "exp_avg": m, "exp_avg_sq": v}
+    opt.step()
+    return [p, m, v]
+
+
+def clip_by_global_norm(x, a):
+    params = [torch.nn.Parameter(torch.empty_like(g)) for g in x]
+    for p, g in zip(params, x):
+        p.grad = g.clone()
+    norm = torch.nn.utils.clip_grad_norm_(params, a["maxNorm"])
+    return [p.grad for p in params] + [norm]
+
+
+def from_bytes(x, a):
+    dtype = DTYPES[a["dtype"]]
+    raw = bytearray(base64.b64decode(a["bytes"]))
+    t = torch.frombuffer(raw, dtype=torch.uint8 if dtype == torch.bool else dtype) if raw else torch.empty(0)
+    t = t.reshape(a["shape"]) if raw else torch.empty(a["shape"], dtype=dtype)
+    # The library reads bool bytes as "non-zero is true".
+    t = t != 0 if dtype == torch.bool else t
+    return t.to(DTYPES[a["castTo"]]) if "castTo" in a else t
+
+
 OPS = {
     "add": lambda x, a: torch.add(x[0], other(x, a)),
     "sub": lambda x, a: torch.sub(x[0], other(x, a)),
@@ -266,6 +298,13 @@ OPS = {
     "arange": arange,
     "eye": lambda x, a: torch.eye(a["n"], **options(a)),
     "tensor": tensor_,
+    "fromBytes": from_bytes,
+    "adamStep": adam_step,
+    "clipByGlobalNorm": clip_by_global_norm,
+    "nn.linear.apply": lambda x, a: F.linear(x[0], x[1], x[2] if a["bias"] else None),
+    "nn.layerNorm.apply": lambda x, a: F.layer_norm(x[0], (x[0].shape[-1],), x[1], x[2], a.get("eps", 1e-5)),
+    "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
+    "nn.dropout.apply": lambda x, a: x[0],
 }
 
 
