@@ -13,6 +13,8 @@
  * Differences kept on purpose (the generator does not draw them):
  * - A 0-dim tensor has no dimensions: `dim` 0 or -1 on it is a `ShapeError`, where torch reads it as
  *   a dimension of size 1 (`torch.sum(torch.tensor(1.), 0)`); the shape types have no dim there either.
+ * - `cat` needs tensors of one rank: torch's legacy exception, a 1-D empty tensor (shape [0]) beside
+ *   tensors of any rank (`torch.cat([zeros(2, 3), zeros(0)])`), is a `ShapeError`.
  * - `gather` takes i64 indices only, `indexSelect` and `embedding` i32 too (as torch 1.13).
  * - `softmax`, `logSoftmax` need a float tensor (torch computes ints in the default float dtype via a
  *   `dtype=` argument that the library does not have).
@@ -22,6 +24,8 @@
  *   absorbs scores within ±32 only: a fully masked row with larger scores is not the values' average
  *   that the reference (and `fused: false`) gives. The drawn scores stay small (normals, d ≤ 4).
  * - creation ops that draw random numbers (randn, rand, randint, bernoulli) are not compared, for the same reason.
+ * - Of the readers, `item`, `values` and `isContiguous` are compared (as f64/bool tensors); `bytes` reads
+ *   every result here; `data` and `toArray` are `values` in other containers.
  */
 import * as torch from "../../mod.ts";
 import type { DType, Tensor } from "../../mod.ts";
@@ -169,7 +173,8 @@ function joined(g: DiffGen, exceptDim: boolean): Args {
   for (let i = 0; i < count; i++) {
     const s = [...shape];
     if (exceptDim) s[axis] = g.size();
-    g.tensor(s, dtype);
+    // Now and then another dtype: torch promotes, as it does for add.
+    g.tensor(s, g.r.chance(0.8) ? dtype : g.dtype(ALL));
   }
   return { dim, count };
 }
@@ -305,6 +310,7 @@ export const diffOps: Record<string, DiffSpec> = {
   logsumexp: along("logsumexp", FLOATS, "float", false),
   std: spread("std"),
   var_: spread("var_"),
+  variance_: { ...spread("var_"), ours: (x, a) => torch.variance_(x[0], a.dim, a.opts) },
   softmax: {
     make: (g) => {
       const shape = g.shape(1);
@@ -326,10 +332,10 @@ export const diffOps: Record<string, DiffSpec> = {
   topk: {
     make: (g) => {
       const shape = g.shape(1);
-      g.tensor(shape, g.dtype([...FLOATS, ...INTS]), { special: 0 });
+      g.tensor(shape, g.dtype([...FLOATS, ...INTS]));
       const dim = g.dim(shape.length);
       const size = shape[(dim + shape.length) % shape.length];
-      return { k: g.r.int(0, size), dim, largest: g.r.chance(0.5), sorted: true };
+      return { k: g.r.int(0, size), dim, largest: g.r.chance(0.5), sorted: g.r.chance(0.8) };
     },
     ours: (x, a) => {
       const r = torch.topk(x[0], a.k, a.dim, { largest: a.largest, sorted: a.sorted });
@@ -598,6 +604,32 @@ export const diffOps: Record<string, DiffSpec> = {
     tolerance: "exact",
   },
   clone: unary("clone", ALL, "exact"),
+  toDevice: { ...unary("clone", ALL, "exact"), ours: (x) => torch.toDevice(x[0], "cpu") },
+  // ---- reading values out (as f64 or bool tensors, so that they compare like any result) ----
+  item: {
+    make: (g) => {
+      g.tensor(g.r.pick([[], [1], [1, 1]]), g.dtype(ALL));
+      return {};
+    },
+    ours: (x) => torch.full([], torch.item(x[0]), { dtype: "f64" }),
+    tolerance: "exact",
+  },
+  values: {
+    make: (g) => {
+      g.tensor(g.shape(0, 3), g.dtype(ALL));
+      return {};
+    },
+    ours: (x) => torch.tensor(torch.values(x[0]), [x[0].size], { dtype: "f64" }),
+    tolerance: "exact",
+  },
+  isContiguous: {
+    make: (g) => {
+      g.tensor(g.shape(), g.dtype(ALL));
+      return {};
+    },
+    ours: (x) => torch.full([], torch.isContiguous(x[0]) ? 1 : 0, { dtype: "bool" }),
+    tolerance: "exact",
+  },
   detach: unary("detach", ALL, "exact"),
   fromBytes: {
     make: (g) => {
@@ -645,6 +677,15 @@ export const diffOps: Record<string, DiffSpec> = {
     ours: (x, a) => {
       const { scaled, norm } = torch.clipByGlobalNorm(x, a.maxNorm, a.donate);
       return [...scaled, norm];
+    },
+    tolerance: "float",
+  },
+  clipGradNorm: {
+    make: (g) => diffOps.clipByGlobalNorm.make(g),
+    // The tree form: the leaves of { a, b: [...] } in order, as clipByGlobalNorm takes them.
+    ours: (x, a) => {
+      const { grads, norm } = torch.clipGradNorm({ a: x[0], b: x.slice(1) }, a.maxNorm, { donate: a.donate });
+      return [grads.a, ...grads.b, norm];
     },
     tolerance: "float",
   },
