@@ -15,6 +15,11 @@
  *   a dimension of size 1 (`torch.sum(torch.tensor(1.), 0)`); the shape types have no dim there either.
  * - `cat` needs tensors of one rank: torch's legacy exception, a 1-D empty tensor (shape [0]) beside
  *   tensors of any rank (`torch.cat([zeros(2, 3), zeros(0)])`), is a `ShapeError`.
+ * - Stricter than torch, so that a likely mistake is a named error rather than a silent result:
+ *   `clamp` with min > max (torch gives max everywhere), `squeeze` of a dim whose size is not 1 (a
+ *   no-op in torch), `indexSelect` with a 0-dim index, `maskedFill` with a mask that would broadcast x
+ *   to a larger shape (torch returns the larger shape), and `tensor` with fractions as i32/i64 data
+ *   (torch truncates them).
  * - `gather` takes i64 indices only, `indexSelect` and `embedding` i32 too (as torch 1.13).
  * - `softmax`, `logSoftmax` need a float tensor (torch computes ints in the default float dtype via a
  *   `dtype=` argument that the library does not have).
@@ -294,7 +299,9 @@ export const diffOps: Record<string, DiffSpec> = {
       const dtype = g.dtype(ALL);
       g.tensor(shape, dtype);
       g.tensor(g.broadcastsTo(shape), "bool");
-      const value = dtype === "bool" ? g.r.int(0, 1) : g.num({ integral: isInt(dtype), special: !isInt(dtype) });
+      const value = dtype === "bool"
+        ? g.r.int(0, 1)
+        : g.num({ integral: isInt(dtype) && g.r.chance(0.7), special: !isInt(dtype) });
       return { value };
     },
     ours: (x, a) => torch.maskedFill(x[0], x[1], a.value),
@@ -726,7 +733,10 @@ export const diffOps: Record<string, DiffSpec> = {
   full: {
     make: (g) => {
       const dtype = g.r.chance(0.3) ? undefined : g.dtype(ALL);
-      const value = dtype === "bool" ? g.r.int(0, 1) : g.num({ integral: dtype !== undefined && isInt(dtype) });
+      // Fractions with integer dtypes too: both sides truncate them.
+      const value = dtype === "bool"
+        ? g.r.int(0, 1)
+        : g.num({ integral: dtype !== undefined && isInt(dtype) && g.r.chance(0.7) });
       return { shape: g.shape(), value, dtype };
     },
     ours: (_, a) => torch.full(a.shape, a.value, a.dtype ? { dtype: a.dtype } : undefined),
@@ -746,7 +756,7 @@ export const diffOps: Record<string, DiffSpec> = {
     make: (g) => {
       const dtype = g.dtype(ALL);
       g.tensor(g.shape(), dtype);
-      return { value: dtype === "bool" ? g.r.int(0, 1) : g.num({ integral: isInt(dtype) }) };
+      return { value: dtype === "bool" ? g.r.int(0, 1) : g.num({ integral: isInt(dtype) && g.r.chance(0.7) }) };
     },
     ours: (x, a) => torch.fullLike(x[0], a.value),
     tolerance: "exact",
