@@ -79,7 +79,7 @@ export function runOurs(c: WireCase): Outcome {
     });
     const result = diffOps[c.op].ours(inputs, c.args);
     const outputs = Array.isArray(result) ? result : [result];
-    // An op may return an input itself (dropout at p = 0 returns a new handle; others might not).
+    // An op may return an input itself (nn.dropout.apply at rate 0 or without a key): free it once.
     for (const t of outputs) if (!made.includes(t)) made.push(t);
     return { ok: true, outputs: outputs.map(wireTensor) };
   } catch (e) {
@@ -112,6 +112,11 @@ export async function runTorch(cases: WireCase[]): Promise<Outcome[]> {
       throw new Error(`fuzz-torch: ${PYTHON} ${TORCH_SIDE} failed:\n${new TextDecoder().decode(out.stderr)}`);
     }
     const outcomes: (Outcome & { id: number })[] = JSON.parse(await Deno.readTextFile(dst));
+    if (outcomes.length !== cases.length || outcomes.some((o, i) => o.id !== cases[i].id)) {
+      throw new Error(
+        `fuzz-torch: ${TORCH_SIDE} answered ${outcomes.length} cases out of order or not all ${cases.length}`,
+      );
+    }
     return outcomes;
   } finally {
     await Deno.remove(dir, { recursive: true });
