@@ -10,13 +10,18 @@ import {
   adamStep,
   cast,
   expand,
+  free,
   fromBytes,
   full,
   maximum,
   memory,
   minimum,
+  nn,
+  randn,
+  rng,
   scaledDotProductAttention,
   scope,
+  type Tensor,
   tensor,
   zeros,
 } from "../mod.ts";
@@ -165,4 +170,33 @@ Deno.test("adamStep with donate: a parameter or moment that cannot be written in
     assertClose(m1, grad.map((gi) => 0.1 * gi), "donated expanded m", { atol: 1e-6, rtol: 1e-6 });
     assertClose(v1, grad.map((gi) => 0.001 * gi * gi), "v", { atol: 1e-6, rtol: 1e-6 });
   });
+});
+
+Deno.test("nn.attention.apply outside any scope leaves only its result alive (fuzz-torch: 13 intermediates a call)", () => {
+  const layer = nn.attention.init(rng(0), 8, { bias: true });
+  const x = randn([2, 3, 8], rng(1)), memorySeq = randn([2, 5, 8], rng(2));
+  const mask = tensor([true, false, true, true, true], [1, 5], { dtype: "bool" });
+  const live = () => memory().tensors;
+  const check = (what: string, run: () => Tensor, alsoAlive = 0) => {
+    const before = live();
+    const out = run();
+    assert.deepStrictEqual(out.shape, [2, 3, 8], what);
+    assert.strictEqual(live(), before + 1 + alsoAlive, `${what}: only the result may stay alive`);
+    out.free();
+  };
+  check("self-attention", () => nn.attention.apply(layer, x, x, 2));
+  check("cross-attention with a mask", () => nn.attention.apply(layer, x, memorySeq, 4, { mask }));
+  // Keys and values from a function are the caller's (a cache keeps them); here they stay alive, and are freed after.
+  let kv: nn.attention.KeyValues | null = null;
+  check(
+    "keys and values from a function",
+    () => nn.attention.apply(layer, x, (project) => (kv = project(memorySeq)), 2),
+    2,
+  );
+  free(kv);
+  // Observed probabilities are the observer's: they stay alive for it (attention maps read them after the call).
+  const seen: Tensor[] = [];
+  check("observed", () => nn.attention.apply(layer, x, memorySeq, 2, { observe: (p) => seen.push(p) }), 1);
+  assert.deepStrictEqual(seen[0].shape, [2, 2, 3, 5]);
+  free([seen, layer, x, memorySeq, mask]);
 });
