@@ -37,7 +37,9 @@ export interface DiffSummary {
   rejections: { call: number; line: string }[];
   mismatches: Mismatch[];
   perOp: Record<string, number>;
+  /** Tensors left alive by the library's calls, in all and per op. */
   leaked: number;
+  leaks: Record<string, number>;
 }
 
 /** Whether /usr/bin/python3 can import torch (the fuzzer and its test need it). */
@@ -133,6 +135,7 @@ export function compareAll(cases: WireCase[], ours: Outcome[], theirs: Outcome[]
     mismatches: [],
     perOp: {},
     leaked: 0,
+    leaks: {},
   };
   cases.forEach((c, i) => {
     s.perOp[c.op] = (s.perOp[c.op] ?? 0) + 1;
@@ -150,11 +153,17 @@ export function compareAll(cases: WireCase[], ours: Outcome[], theirs: Outcome[]
 /** Draws, runs on both sides and compares `calls` calls. */
 export async function fuzzTorch(seed: number, calls: number, only: string | null = null): Promise<DiffSummary> {
   const cases = drawCases(seed, calls, only);
-  const before = memory().tensors;
-  const ours = cases.map(runOurs);
-  const leaked = memory().tensors - before;
+  const leaks: Record<string, number> = {};
+  const ours = cases.map((c) => {
+    const before = memory().tensors;
+    const outcome = runOurs(c);
+    const leaked = memory().tensors - before;
+    if (leaked !== 0) leaks[c.op] = (leaks[c.op] ?? 0) + leaked;
+    return outcome;
+  });
   const theirs = await runTorch(cases);
-  return { ...compareAll(cases, ours, theirs), leaked };
+  const leaked = Object.values(leaks).reduce((a, b) => a + b, 0);
+  return { ...compareAll(cases, ours, theirs), leaked, leaks };
 }
 
 /** A case as a line a reader can replay: op, inputs (dtype, shape, layout) and arguments. */
@@ -174,7 +183,8 @@ function report(s: DiffSummary, seed: number, verbose: boolean): void {
     console.log(`    #${m.call} ${describeCase(m.case)}: ${m.why}`);
   }
   if (verbose) { for (const r of s.rejections) console.log(`    rejected by both: #${r.call} ${r.line}`); }
-  console.log(`  leaked tensors: ${s.leaked}`);
+  const leaks = Object.entries(s.leaks).map(([op, n]) => `${op} ${n}`).join(", ");
+  console.log(`  leaked tensors: ${s.leaked}${leaks ? ` (${leaks})` : ""}`);
 }
 
 function parseArgs(args: string[]): { seed: number; calls: number; only: string | null; verbose: boolean } {

@@ -161,9 +161,9 @@ export function decode(t: WireTensor): (number | bigint)[] {
 const EPS: Partial<Record<DType, number>> = { f64: 2 ** -52, f32: 2 ** -23, bf16: 2 ** -7, f16: 2 ** -10 };
 export const ULPS = 8;
 
-/** The relative (= absolute) tolerance a float result of `dtype` gets under `"float"`. */
-export function floatTolerance(dtype: DType): number {
-  return ULPS * (EPS[dtype] ?? 0);
+/** The relative (= absolute) tolerance a float result of `dtype` gets under `tolerance`. */
+export function floatTolerance(dtype: DType, tolerance: Tolerance = "float"): number {
+  return tolerance === "exact" ? 0 : ULPS * (EPS[dtype] ?? 0);
 }
 
 function agree(a: number | bigint, b: number | bigint, tol: number): boolean {
@@ -182,7 +182,7 @@ export function compareTensor(ours: WireTensor, theirs: WireTensor, tolerance: T
   if (ours.shape.join() !== theirs.shape.join()) return `shape [${ours.shape}], torch [${theirs.shape}]`;
   const a = decode(ours), b = decode(theirs);
   if (a.length !== b.length) return `${a.length} elements, torch ${b.length}`;
-  const tol = tolerance === "exact" ? 0 : floatTolerance(ours.dtype);
+  const tol = floatTolerance(ours.dtype, tolerance);
   for (let i = 0; i < a.length; i++) {
     if (!agree(a[i], b[i], tol)) {
       const bad = a.filter((x, j) => !agree(x, b[j], tol)).length;

@@ -114,8 +114,7 @@ def with_scalar_tensor(fn):
 def spread(fn):
     def run(x, a):
         o = a["opts"]
-        dims = [a["dim"]] if "dim" in a else list(range(x[0].dim()))
-        return fn(x[0], dims, unbiased=o["unbiased"], keepdim=o["keepDim"])
+        return fn(x[0], a.get("dim"), unbiased=o["unbiased"], keepdim=o["keepDim"])
 
     return run
 
@@ -183,7 +182,8 @@ def adam_step(x, a):
     """One step of torch.optim.Adam (AdamW when decoupled) from the given moments at step a["step"]."""
     h = a["hyper"]
     p, m, v = x[0].clone(), x[2].clone(), x[3].clone()
-    p.grad = x[1].clone()
+    # The gradient as it is (its layout decides the kernels' paths, and with them the last bit).
+    p.grad = x[1]
     kind = torch.optim.AdamW if h["decoupled"] else torch.optim.Adam
     opt = kind([p], lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weightDecay"])
     opt.state[p] = {"step": torch.tensor(float(a["step"] - 1)), "exp_avg": m, "exp_avg_sq": v}
@@ -207,6 +207,27 @@ def from_bytes(x, a):
     # The library reads bool bytes as "non-zero is true".
     t = t != 0 if dtype == torch.bool else t
     return t.to(DTYPES[a["castTo"]]) if "castTo" in a else t
+
+
+def mha(x, a):
+    """nn.attention.apply as its module documents it: project q, k, v, split into heads, softmax(q kᵀ / √d) v
+    per head (the reference's -1e9 where the mask is false), merge the heads, project back."""
+    query = x[0]
+    source = x[1] if a["cross"] else x[0]
+    rest = x[2:] if a["cross"] else x[1:]
+    per = 2 if a["bias"] else 1
+    weights = [rest[i * per] for i in range(4)]
+    biases = [rest[i * per + 1] for i in range(4)] if a["bias"] else [None] * 4
+    mask = rest[4 * per] if a["mask"] else None
+    heads = a["heads"]
+
+    def split(t):
+        b, s, f = t.shape
+        return t.reshape(b, s, heads, f // heads).transpose(1, 2)
+
+    q, k, v = (split(F.linear(t, w, b)) for t, w, b in zip([query, source, source], weights, biases))
+    merged = (attention_probs(q, k, mask) @ v).transpose(1, 2)
+    return F.linear(merged.reshape(query.shape), weights[3], biases[3])
 
 
 OPS = {
@@ -309,6 +330,7 @@ OPS = {
     "clipByGlobalNorm": clip_by_global_norm,
     "nn.linear.apply": lambda x, a: F.linear(x[0], x[1], x[2] if a["bias"] else None),
     "nn.layerNorm.apply": lambda x, a: F.layer_norm(x[0], (x[0].shape[-1],), x[1], x[2], a.get("eps", 1e-5)),
+    "nn.attention.apply": mha,
     "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
     "nn.dropout.apply": lambda x, a: x[0],
 }
