@@ -1,6 +1,6 @@
 /** Creating tensors: from JS data, constants, ranges and random draws (with an explicit `Key`). */
 import { DTypeError, ShapeError } from "./errors.ts";
-import { sym } from "../ffi/lib.ts";
+import { fail, sym } from "../ffi/lib.ts";
 import { type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
@@ -98,9 +98,20 @@ export function fromBytes<const S extends Shape = number[]>(
   }
   const target = dtypeCode(opts?.castTo ?? dtype, op);
   const [dev, idx] = device(opts, op);
-  // bool goes over as u8, which the native cast turns into 0/1 (a raw byte 2 would be an invalid bool).
+  // bool goes over as u8, which the native cast turns into 0/1 (a raw byte 2 would be an invalid bool);
+  // cast to another dtype, it goes through bool first, or a byte 2 would come out as 2, not as true's 1.
   const src = dtype === "bool" ? U8_CODE : code;
-  return wrap(sym.dt_from_data(bytes as BufferSource, src, sizes, dims.length, target, dev, idx), op);
+  const bool = dtypeCode("bool");
+  if (dtype !== "bool" || target === bool) {
+    return wrap(sym.dt_from_data(bytes as BufferSource, src, sizes, dims.length, target, dev, idx), op);
+  }
+  const flags = sym.dt_from_data(bytes as BufferSource, src, sizes, dims.length, bool, dev, idx);
+  if (flags === null) fail(op);
+  try {
+    return wrap(sym.dt_to_dtype(flags, target), op);
+  } finally {
+    sym.dt_free(flags);
+  }
 }
 
 function inferShape(data: NestedArray): number[] {

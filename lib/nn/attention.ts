@@ -11,6 +11,7 @@ import type { Device } from "../device.ts";
 import { matmul } from "../ops/linalg.ts";
 import { attentionProbs } from "../ops/nn.ts";
 import { reshape, transpose } from "../ops/shape.ts";
+import { scope } from "../scope.ts";
 import { type Key, namedKeys } from "../rng.ts";
 import type { Shape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
@@ -90,7 +91,7 @@ export interface AttendOptions {
  */
 export function splitHeads(x: Tensor, heads: number): Tensor {
   const [batch, seq, features] = x.shape;
-  return transpose(reshape(x, [batch, seq, heads, features / heads]), 1, 2);
+  return scope(() => transpose(reshape(x, [batch, seq, heads, features / heads]), 1, 2));
 }
 
 /**
@@ -104,7 +105,7 @@ export function splitHeads(x: Tensor, heads: number): Tensor {
  */
 export function mergeHeads(x: Tensor): Tensor {
   const [batch, heads, seq, headFeatures] = x.shape;
-  return reshape(transpose(x, 1, 2), [batch, seq, heads * headFeatures]);
+  return scope(() => reshape(transpose(x, 1, 2), [batch, seq, heads * headFeatures]));
 }
 
 /**
@@ -119,10 +120,10 @@ export function mergeHeads(x: Tensor): Tensor {
  * ```
  */
 export function keyValues(layer: Attention, source: Tensor, heads: number): KeyValues {
-  return {
+  return scope(() => ({
     k: splitHeads(linear.apply(layer.keyProj, source), heads),
     v: splitHeads(linear.apply(layer.valueProj, source), heads),
-  };
+  }));
 }
 
 /**
@@ -142,7 +143,10 @@ export function attend(q: Tensor, { k, v }: KeyValues, options: AttendOptions = 
   const { mask = null, dropout: rate = 0, key = null, observe } = options;
   const probs = attentionProbs(q, k, mask); // [batch, heads, q, k]
   observe?.(probs);
-  return matmul(dropout.apply(probs, rate, key), v);
+  const out = scope(() => matmul(dropout.apply(probs, rate, key), v));
+  // Observed probabilities are the observer's (attention maps read them later); else they go now.
+  if (!observe) probs.free();
+  return out;
 }
 
 /**
@@ -171,8 +175,20 @@ export function apply<S extends Shape>(
   options: AttendOptions = {},
 ): Tensor<S> {
   const keys = namedKeys(options.key ?? null, ["dropout"]);
-  const q = splitHeads(linear.apply(layer.queryProj, x as Tensor), heads);
   const project = (s: Tensor) => keyValues(layer, s, heads);
-  const kv = source instanceof Tensor ? project(source) : source(project);
-  return linear.apply(layer.outputProj, mergeHeads(attend(q, kv, { ...options, key: keys.dropout }))) as Tensor<S>;
+  // Keys and values from a function are the caller's (a cache holds on to them), so they are made
+  // outside the scope that frees this call's intermediates; so are observed probabilities, which
+  // leave that scope with the result.
+  const given = source instanceof Tensor ? null : source(project);
+  const observed: Tensor[] = [];
+  const observe = options.observe && ((probs: Tensor) => {
+    observed.push(probs);
+    options.observe!(probs);
+  });
+  return scope(() => {
+    const q = splitHeads(linear.apply(layer.queryProj, x as Tensor), heads);
+    const kv = given ?? project(source as Tensor);
+    const merged = mergeHeads(attend(q, kv, { ...options, key: keys.dropout, observe }));
+    return { out: linear.apply(layer.outputProj, merged), observed };
+  }).out as Tensor<S>;
 }

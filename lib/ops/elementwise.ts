@@ -10,6 +10,7 @@ import { sym } from "../../ffi/lib.ts";
 import { type Broadcast, type BroadcastCheck, formatShape, type Shape } from "../shape.ts";
 import { type Handle, handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
+import { type DType, dtypeCode, isFloat, isInteger } from "../dtype.ts";
 
 /** A tensor that broadcasts with `A`, or a number. */
 export type Operand<A extends Shape, B extends Shape> = number | (Tensor<B> & BroadcastCheck<A, B>);
@@ -93,8 +94,31 @@ export const div: BinaryOp = binary("div", sym.dt_div, sym.dt_div_scalar);
  * ```
  */
 export const pow: BinaryOp = binary("pow", sym.dt_pow, sym.dt_pow_scalar);
+/**
+ * maximum/minimum: with a number s, libtorch's op against s as a 0-dim tensor (see `numberDType`),
+ * so the result is torch.maximum's: in f16 too, and NaN where s is NaN. (They were clamp once,
+ * which has no f16 kernel on CPU in libtorch 1.13 and ignores a NaN bound.)
+ */
+function extremum(op: string, fn: Native2): BinaryOp {
+  const withTensor = binary(op, fn, () => null);
+  return (<A extends Shape, B extends Shape>(a: Tensor<A>, b: number | Tensor<B>) => {
+    if (typeof b !== "number") return withTensor(a, b as Operand<A, B>);
+    return wrap(withScalarTensor(fn, numberDType(a.dtype, b))(handleOf(a, op), b), op);
+  }) as BinaryOp;
+}
+
+/**
+ * The dtype of the 0-dim tensor that stands for the number s beside x: the dtype x op s has with
+ * dt::scalar (x's for floats and, when s is integral, for i32/i64; f32 otherwise), since beside a
+ * 0-dim x a 0-dim operand of another dtype would promote the result.
+ */
+function numberDType(x: DType, s: number): DType {
+  if (isFloat(x)) return x;
+  return isInteger(x) && Number.isInteger(s) && Math.abs(s) < 9.2e18 ? x : "f32";
+}
+
 /** Elementwise maximum; with a number, max(x, s) (a {@linkcode BinaryOp}). */
-export const maximum: BinaryOp = binary("maximum", sym.dt_maximum, (x, s) => sym.dt_clamp(x, 1, s, 0, 0));
+export const maximum: BinaryOp = extremum("maximum", sym.dt_maximum);
 /**
  * Elementwise minimum of `a` and `b`; with a number, min(x, s) (a {@linkcode BinaryOp}).
  *
@@ -103,7 +127,7 @@ export const maximum: BinaryOp = binary("maximum", sym.dt_maximum, (x, s) => sym
  * const capped = minimum(x, 1); // every element at most 1
  * ```
  */
-export const minimum: BinaryOp = binary("minimum", sym.dt_minimum, (x, s) => sym.dt_clamp(x, 0, 0, 1, s));
+export const minimum: BinaryOp = extremum("minimum", sym.dt_minimum);
 // Comparisons give bool tensors.
 /**
  * Elementwise a == b as a bool tensor (a {@linkcode BinaryOp}).
@@ -178,11 +202,13 @@ export const logicalAnd: BinaryOp = binary("logicalAnd", sym.dt_logical_and, wit
  */
 export const logicalOr: BinaryOp = binary("logicalOr", sym.dt_logical_or, withScalarTensor(sym.dt_logical_or));
 
-/** For ops libtorch only has in a tensor form: the number becomes a temporary 0-dim tensor. */
-function withScalarTensor(fn: Native2): NativeScalar {
-  const empty = new Float64Array(0);
+/**
+ * For ops libtorch only has in a tensor form: the number becomes a temporary 0-dim tensor, f64 (the
+ * number whole) unless `dtype` says otherwise.
+ */
+function withScalarTensor(fn: Native2, dtype: DType = "f64"): NativeScalar {
   return (x, s) => {
-    const t = sym.dt_full(empty, 0, s, 1, 0, 0);
+    const t = scalarTensor(s, dtype);
     if (t === null) return null;
     try {
       return fn(x, t);
@@ -190,6 +216,23 @@ function withScalarTensor(fn: Native2): NativeScalar {
       sym.dt_free(t);
     }
   };
+}
+
+const NO_SIZES = new Float64Array(0);
+
+/**
+ * s as a 0-dim tensor of `dtype`: filled as f64 (i64 for an integer dtype) and then cast, so that a
+ * number past a narrower dtype's range becomes ±Infinity, as a cast makes it, instead of a refused fill.
+ */
+function scalarTensor(s: number, dtype: DType): Handle | null {
+  const wide: DType = isInteger(dtype) ? "i64" : "f64";
+  const t = sym.dt_full(NO_SIZES, 0, s, dtypeCode(wide), 0, 0);
+  if (t === null || dtype === wide) return t;
+  try {
+    return sym.dt_to_dtype(t, dtypeCode(dtype));
+  } finally {
+    sym.dt_free(t);
+  }
 }
 
 /** s - x */

@@ -178,8 +178,8 @@ function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor | null, mask
 
 /**
  * softmax(q kᵀ / √d + mask) v over [..., seq, d] tensors. Without dropout it runs libtorch's fused
- * kernel (except f16 with a mask: there -65504 added to the scores would not leave a fully masked
- * row equal scores, so the shim runs the plain composition); with dropout it runs the plain
+ * kernel (except f16 and f64 with a mask: there the mask added to the scores would not leave a
+ * fully masked row equal scores, so the plain composition runs); with dropout it runs the plain
  * composition so that the dropout draws come from `key`.
  */
 export function scaledDotProductAttention<S extends Shape, V extends Shape>(
@@ -193,7 +193,10 @@ export function scaledDotProductAttention<S extends Shape, V extends Shape>(
   checkAttention(op, q, k, v as Tensor, mask);
   if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropout must be in [0, 1), got ${p}`);
   if (p > 0 && !key) throw new TypeError(`${op}: dropout ${p} needs a key`);
-  if (p === 0 && fused) {
+  // f64 with a mask takes the plain composition: the fused kernel adds -1e9 to the masked scores,
+  // which in f64 keeps ~23 bits of each score beside it, so a fully masked row would come out as the
+  // softmax of its scores instead of the values' average (in f32, -1e9 absorbs scores below ±32).
+  if (p === 0 && fused && !(mask && q.dtype === "f64")) {
     return wrap(
       sym.dt_sdpa(handleOf(q, op), handleOf(k, op), handleOf(v, op), mask ? handleOf(mask, op) : null, 0),
       op,

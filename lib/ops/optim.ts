@@ -52,8 +52,9 @@ const adamOut = new BigUint64Array(3);
 /**
  * One Adam (or AdamW, with `decoupled`) step of one parameter, PyTorch's single-tensor arithmetic in
  * one native call: returns `[param, m, v]` updated. `step` is the 1-based step number (for the bias
- * corrections). With `donate`, `param`, `m` and `v` are given up and updated in place (see the
- * module doc). `param`, `grad`, `m` and `v` must have one shape (a `TorchError` otherwise).
+ * corrections). With `donate`, `param`, `m` and `v` are given up and updated in place when all three
+ * are contiguous (see the module doc). `param`, `grad`, `m` and `v` must have one shape (a
+ * `TorchError` otherwise).
  *
  * @param op the name errors carry (`adamUpdate` names the parameter's path in it)
  *
@@ -79,6 +80,9 @@ export function adamStep<S extends Shape>(
   op = "adam",
 ): [param: Tensor<S>, m: Tensor<S>, v: Tensor<S>] {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = hyper;
+  // Only contiguous tensors are written in place: a view whose elements share memory (an expanded,
+  // stride-0 one) cannot be, and libtorch refuses it. The others get fresh results, the same bits.
+  const inPlace = donate && [param, m, v].every((t) => sym.dt_is_contiguous(handleOf(t, op)) === 1);
   const status = sym.dt_adam(
     handleOf(param, op),
     handleOf(grad, op),
@@ -91,7 +95,7 @@ export function adamStep<S extends Shape>(
     weightDecay,
     decoupled ? 1 : 0,
     step,
-    donate ? 1 : 0,
+    inPlace ? 1 : 0,
     adamOut,
   );
   if (status !== 0) fail(op);

@@ -1,0 +1,363 @@
+"""The torch side of the differential fuzzer (scripts/fuzz/diff.ts): reads a batch of cases from IN,
+runs each with torch on the same inputs, writes the outcomes to OUT.
+
+    /usr/bin/python3 scripts/fuzz/diff_torch.py IN OUT
+
+A case is {id, op, inputs, args}: each input is a recipe {dtype, base, data, view} (raw little-endian
+bytes of a contiguous base, base64, and the view taken of it: plain, transpose, slice, sliceLast, expand), built
+here exactly as diff_case.ts builds it with the library. An outcome is {id, ok, outputs} with each
+output {dtype, shape, data} (row-major bytes, base64), or {id, ok: false, error}. Each function below
+is the torch reading of the library op of the same name in scripts/fuzz/diff_table.ts.
+"""
+import base64
+import json
+import math
+import sys
+
+import torch
+import torch.nn.functional as F
+
+DTYPES = {
+    "f32": torch.float32,
+    "f64": torch.float64,
+    "bf16": torch.bfloat16,
+    "f16": torch.float16,
+    "i64": torch.int64,
+    "i32": torch.int32,
+    "bool": torch.bool,
+}
+NAMES = {v: k for k, v in DTYPES.items()}
+INTS = (torch.int64, torch.int32)
+
+
+def number(o):
+    """JSON object hook: {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"} back to a float."""
+    if set(o) == {"$num"}:
+        return float(o["$num"].replace("Infinity", "inf"))
+    return o
+
+
+def build(r):
+    dtype = DTYPES[r["dtype"]]
+    raw = bytearray(base64.b64decode(r["data"]))
+    base = torch.frombuffer(raw, dtype=dtype).reshape(r["base"]) if raw else torch.empty(r["base"], dtype=dtype)
+    view = r["view"]
+    if view["kind"] == "transpose":
+        return base.transpose(0, base.dim() - 1)
+    if view["kind"] == "slice":
+        return base[view["start"] :: 2]
+    if view["kind"] == "sliceLast":
+        return base[..., view["start"] :: 2]
+    if view["kind"] == "expand":
+        return base.expand([view["size"], *r["base"][1:]])
+    return base
+
+
+def wire(t):
+    t = t.detach().contiguous()
+    # numpy has no bfloat16, so the bytes come from a same-width integer view.
+    if t.dtype == torch.bfloat16:
+        data = t.view(torch.int16).numpy().tobytes()
+    else:
+        data = t.numpy().tobytes()
+    return {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data": base64.b64encode(data).decode()}
+
+
+def scalar(x, s):
+    """A JS number as the library passes it: an int with an i32/i64 tensor when integral, else a float."""
+    if x.dtype in INTS and float(s).is_integer() and abs(s) < 9.2e18:
+        return int(s)
+    return float(s)
+
+
+def other(x, a):
+    return scalar(x[0], a["scalar"]) if "scalar" in a else x[1]
+
+
+def along(fn):
+    return lambda x, a: fn(x[0], a["dim"], keepdim=a["keepDim"]) if "dim" in a else fn(x[0])
+
+
+def maxmin(tensor_fn, reduce_fn):
+    def run(x, a):
+        if "dim" in a:
+            return reduce_fn(x[0], a["dim"], keepdim=a["keepDim"])
+        return tensor_fn(x[0])
+
+    return run
+
+
+def truth_of_scalar(fn):
+    """logical_and/logical_or with a number: non-zero is true, so the number is kept whole (f64)."""
+
+    def run(x, a):
+        if "scalar" not in a:
+            return fn(x[0], x[1])
+        return fn(x[0], torch.tensor(float(a["scalar"]), dtype=torch.float64))
+
+    return run
+
+
+def with_scalar_tensor(fn):
+    """maximum/minimum with a number s: torch's ops take no numbers, so s becomes
+    a 0-dim tensor of the dtype that x op s would have (torch.result_type), holding s as that dtype does."""
+
+    def run(x, a):
+        if "scalar" not in a:
+            return fn(x[0], x[1])
+        s = scalar(x[0], a["scalar"])
+        return fn(x[0], torch.tensor(s, dtype=torch.result_type(x[0], s)))
+
+    return run
+
+
+def spread(fn):
+    def run(x, a):
+        o = a["opts"]
+        return fn(x[0], a.get("dim"), unbiased=o["unbiased"], keepdim=o["keepDim"])
+
+    return run
+
+
+def slice_(x, a):
+    index = [slice(None)] * x[0].dim()
+    index[a["dim"]] = slice(a["start"], a.get("end"), a.get("step", 1))
+    return x[0][tuple(index)]
+
+
+def topk(x, a):
+    r = torch.topk(x[0], a["k"], a["dim"], largest=a["largest"], sorted=a["sorted"])
+    return [r.values, r.indices]
+
+
+def layer_norm(x, a):
+    weight = x[1] if a["weight"] else None
+    bias = x[2 if a["weight"] else 1] if a["bias"] else None
+    return F.layer_norm(x[0], (x[0].shape[-1],), weight, bias, a.get("eps", 1e-5))
+
+
+def cross_entropy(x, a):
+    o = a["opts"]
+    return F.cross_entropy(
+        x[0],
+        x[1],
+        ignore_index=o.get("ignoreIndex", -100),
+        label_smoothing=o.get("labelSmoothing", 0.0),
+        reduction=o.get("reduction", "mean"),
+    )
+
+
+def attention_probs(q, k, mask):
+    """The reference's attention: scores where the mask is false become -1e9 before the softmax."""
+    scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -1e9)
+    return torch.softmax(scores, -1)
+
+
+def options(a):
+    return {"dtype": DTYPES[a["dtype"]]} if "dtype" in a else {}
+
+
+def arange(x, a):
+    nums = [a.get("start", 0), a["end"], a.get("step", 1)]
+    # All-integral bounds give i64 (Python ints), as the library's arange documents.
+    if all(float(v).is_integer() for v in nums):
+        nums = [int(v) for v in nums]
+    return torch.arange(*nums, **options(a))
+
+
+def tensor_(x, a):
+    dtype = DTYPES[a["dtype"]] if "dtype" in a else torch.float32
+    data = [bool(v) for v in a["data"]] if dtype == torch.bool else a["data"]
+    return torch.tensor(data, dtype=dtype).reshape(a["shape"])
+
+
+def full(x, a):
+    dtype = DTYPES[a["dtype"]] if "dtype" in a else torch.float32
+    return torch.full(a["shape"], a["value"], dtype=dtype)
+
+
+def adam_step(x, a):
+    """One step of torch.optim.Adam (AdamW when decoupled) from the given moments at step a["step"]."""
+    h = a["hyper"]
+    p, m, v = x[0].clone(), x[2].clone(), x[3].clone()
+    # The gradient as it is (its layout decides the kernels' paths, and with them the last bit).
+    p.grad = x[1]
+    kind = torch.optim.AdamW if h["decoupled"] else torch.optim.Adam
+    opt = kind([p], lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weightDecay"])
+    opt.state[p] = {"step": torch.tensor(float(a["step"] - 1)), "exp_avg": m, "exp_avg_sq": v}
+    opt.step()
+    return [p, m, v]
+
+
+def clip_by_global_norm(x, a):
+    params = [torch.nn.Parameter(torch.empty_like(g)) for g in x]
+    for p, g in zip(params, x):
+        p.grad = g.clone()
+    norm = torch.nn.utils.clip_grad_norm_(params, a["maxNorm"])
+    return [p.grad for p in params] + [norm]
+
+
+def from_bytes(x, a):
+    dtype = DTYPES[a["dtype"]]
+    raw = bytearray(base64.b64decode(a["bytes"]))
+    t = torch.frombuffer(raw, dtype=torch.uint8 if dtype == torch.bool else dtype) if raw else torch.empty(0)
+    t = t.reshape(a["shape"]) if raw else torch.empty(a["shape"], dtype=dtype)
+    # The library reads bool bytes as "non-zero is true".
+    t = t != 0 if dtype == torch.bool else t
+    return t.to(DTYPES[a["castTo"]]) if "castTo" in a else t
+
+
+def mha(x, a):
+    """nn.attention.apply as its module documents it: project q, k, v, split into heads, softmax(q kᵀ / √d) v
+    per head (the reference's -1e9 where the mask is false), merge the heads, project back."""
+    query = x[0]
+    source = x[1] if a["cross"] else x[0]
+    rest = x[2:] if a["cross"] else x[1:]
+    per = 2 if a["bias"] else 1
+    weights = [rest[i * per] for i in range(4)]
+    biases = [rest[i * per + 1] for i in range(4)] if a["bias"] else [None] * 4
+    mask = rest[4 * per] if a["mask"] else None
+    heads = a["heads"]
+
+    def split(t):
+        b, s, f = t.shape
+        return t.reshape(b, s, heads, f // heads).transpose(1, 2)
+
+    q, k, v = (split(F.linear(t, w, b)) for t, w, b in zip([query, source, source], weights, biases))
+    merged = (attention_probs(q, k, mask) @ v).transpose(1, 2)
+    return F.linear(merged.reshape(query.shape), weights[3], biases[3])
+
+
+OPS = {
+    "add": lambda x, a: torch.add(x[0], other(x, a)),
+    "sub": lambda x, a: torch.sub(x[0], other(x, a)),
+    "mul": lambda x, a: torch.mul(x[0], other(x, a)),
+    "div": lambda x, a: torch.div(x[0], other(x, a)),
+    "pow": lambda x, a: torch.pow(x[0], other(x, a)),
+    "maximum": with_scalar_tensor(torch.maximum),
+    "minimum": with_scalar_tensor(torch.minimum),
+    "eq": lambda x, a: torch.eq(x[0], other(x, a)),
+    "ne": lambda x, a: torch.ne(x[0], other(x, a)),
+    "lt": lambda x, a: torch.lt(x[0], other(x, a)),
+    "le": lambda x, a: torch.le(x[0], other(x, a)),
+    "gt": lambda x, a: torch.gt(x[0], other(x, a)),
+    "ge": lambda x, a: torch.ge(x[0], other(x, a)),
+    "logicalAnd": truth_of_scalar(torch.logical_and),
+    "logicalOr": truth_of_scalar(torch.logical_or),
+    "rsub": lambda x, a: scalar(x[0], a["scalar"]) - x[0],
+    "rdiv": lambda x, a: scalar(x[0], a["scalar"]) / x[0],
+    "abs": lambda x, a: torch.abs(x[0]),
+    "neg": lambda x, a: torch.neg(x[0]),
+    "exp": lambda x, a: torch.exp(x[0]),
+    "log": lambda x, a: torch.log(x[0]),
+    "sqrt": lambda x, a: torch.sqrt(x[0]),
+    "rsqrt": lambda x, a: torch.rsqrt(x[0]),
+    "tanh": lambda x, a: torch.tanh(x[0]),
+    "sigmoid": lambda x, a: torch.sigmoid(x[0]),
+    "relu": lambda x, a: torch.relu(x[0]),
+    "sin": lambda x, a: torch.sin(x[0]),
+    "cos": lambda x, a: torch.cos(x[0]),
+    "reciprocal": lambda x, a: torch.reciprocal(x[0]),
+    "logicalNot": lambda x, a: torch.logical_not(x[0]),
+    "isNaN": lambda x, a: torch.isnan(x[0]),
+    "isFinite": lambda x, a: torch.isfinite(x[0]),
+    "gelu": lambda x, a: F.gelu(x[0], approximate=a["approximate"]),
+    "clamp": lambda x, a: torch.clamp(
+        x[0],
+        min=scalar(x[0], a["min"]) if "min" in a else None,
+        max=scalar(x[0], a["max"]) if "max" in a else None,
+    ),
+    "where": lambda x, a: torch.where(x[0], x[1], x[2]),
+    "maskedFill": lambda x, a: x[0].masked_fill(x[1], a["value"]),
+    "sum": along(torch.sum),
+    "mean": along(torch.mean),
+    "max": maxmin(torch.max, torch.amax),
+    "min": maxmin(torch.min, torch.amin),
+    "argmax": lambda x, a: torch.argmax(x[0], a["dim"], keepdim=a["keepDim"]),
+    "argmin": lambda x, a: torch.argmin(x[0], a["dim"], keepdim=a["keepDim"]),
+    "logsumexp": lambda x, a: torch.logsumexp(x[0], a["dim"], keepdim=a["keepDim"]),
+    "std": spread(torch.std),
+    "var_": spread(torch.var),
+    "softmax": lambda x, a: torch.softmax(x[0], a["dim"]),
+    "logSoftmax": lambda x, a: torch.log_softmax(x[0], a["dim"]),
+    "topk": topk,
+    "reshape": lambda x, a: x[0].reshape(a["shape"]),
+    "view": lambda x, a: x[0].view(a["shape"]),
+    "expand": lambda x, a: x[0].expand(a["shape"]),
+    "transpose": lambda x, a: x[0].transpose(a["i"], a["j"]),
+    "permute": lambda x, a: x[0].permute(a["order"]),
+    "contiguous": lambda x, a: x[0].contiguous(),
+    "squeeze": lambda x, a: x[0].squeeze(a["dim"]),
+    "unsqueeze": lambda x, a: x[0].unsqueeze(a["dim"]),
+    "slice": slice_,
+    "cat": lambda x, a: torch.cat(x, a["dim"]),
+    "stack": lambda x, a: torch.stack(x, a["dim"]),
+    "gather": lambda x, a: torch.gather(x[0], a["dim"], x[1]),
+    "indexSelect": lambda x, a: torch.index_select(x[0], a["dim"], x[1]),
+    "tril": lambda x, a: torch.tril(x[0], a["k"]),
+    "triu": lambda x, a: torch.triu(x[0], a["k"]),
+    "matmul": lambda x, a: torch.matmul(x[0], x[1]),
+    "bmm": lambda x, a: torch.bmm(x[0], x[1]),
+    "linear": lambda x, a: F.linear(x[0], x[1], x[2] if a["bias"] else None),
+    "embedding": lambda x, a: F.embedding(x[1], x[0]),
+    "dropout": lambda x, a: F.dropout(x[0], 0.0, training=True),
+    "layerNorm": layer_norm,
+    "crossEntropy": cross_entropy,
+    "attentionProbs": lambda x, a: attention_probs(x[0], x[1], x[2] if a["mask"] else None),
+    "scaledDotProductAttention": lambda x, a: attention_probs(x[0], x[1], x[3] if a["mask"] else None) @ x[2],
+    "cast": lambda x, a: x[0].to(DTYPES[a["dtype"]]),
+    "clone": lambda x, a: x[0].clone(),
+    "detach": lambda x, a: x[0].detach(),
+    "full": full,
+    "zeros": lambda x, a: torch.zeros(a["shape"], **options(a)),
+    "ones": lambda x, a: torch.ones(a["shape"], **options(a)),
+    "fullLike": lambda x, a: torch.full_like(x[0], a["value"]),
+    "zerosLike": lambda x, a: torch.zeros_like(x[0]),
+    "onesLike": lambda x, a: torch.ones_like(x[0]),
+    "arange": arange,
+    "eye": lambda x, a: torch.eye(a["n"], **options(a)),
+    "tensor": tensor_,
+    "fromBytes": from_bytes,
+    "variance_": spread(torch.var),
+    "clipGradNorm": clip_by_global_norm,
+    "toDevice": lambda x, a: x[0].to("cpu"),
+    "item": lambda x, a: torch.tensor(float(x[0].item()), dtype=torch.float64),
+    "values": lambda x, a: x[0].reshape(-1).to(torch.float64),
+    "isContiguous": lambda x, a: torch.tensor(x[0].is_contiguous()),
+    "adamStep": adam_step,
+    "clipByGlobalNorm": clip_by_global_norm,
+    "nn.linear.apply": lambda x, a: F.linear(x[0], x[1], x[2] if a["bias"] else None),
+    "nn.layerNorm.apply": lambda x, a: F.layer_norm(x[0], (x[0].shape[-1],), x[1], x[2], a.get("eps", 1e-5)),
+    "nn.attention.apply": mha,
+    "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
+    "nn.dropout.apply": lambda x, a: x[0],
+}
+
+
+def run(case):
+    try:
+        x = [build(r) for r in case["inputs"]]
+        result = OPS[case["op"]](x, case["args"])
+        outputs = result if isinstance(result, list) else [result]
+        return {"id": case["id"], "ok": True, "outputs": [wire(t) for t in outputs]}
+    except Exception as e:  # a rejection is an outcome to compare, not a crash of the batch
+        return {"id": case["id"], "ok": False, "error": f"{type(e).__name__}: {e}".splitlines()[0][:300]}
+
+
+def main():
+    src, dst = sys.argv[1], sys.argv[2]
+    torch.set_num_threads(1)
+    with open(src) as f:
+        cases = json.load(f, object_hook=number)
+    outcomes = [run(c) for c in cases]
+    with open(dst, "w") as f:
+        json.dump(outcomes, f)
+
+
+if __name__ == "__main__":
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    main()
