@@ -65,7 +65,20 @@ function dataAs(op: string, t: Tensor): Float32Array | Float64Array | BigInt64Ar
  * one byte per element, 0 or 1. The inverse of `fromBytes`.
  */
 export function bytes(t: Tensor): Uint8Array {
-  const out = new Uint8Array(t.size * bytesPer(t.dtype));
+  return bytesInto(t, new Uint8Array(t.size * bytesPer(t.dtype)));
+}
+
+/**
+ * `bytes(t)` written into the front of `scratch` (which must hold them), returned as that view: for
+ * writers that stream many tensors through one buffer instead of leaving a copy of each to the GC.
+ */
+export function bytesInto(t: Tensor, scratch: Uint8Array): Uint8Array {
+  const out = scratch.subarray(0, t.size * bytesPer(t.dtype));
+  if (out.byteLength !== t.size * bytesPer(t.dtype)) {
+    throw new RangeError(
+      `bytesInto: the scratch buffer holds ${scratch.byteLength} bytes, the tensor ${t.size * bytesPer(t.dtype)}`,
+    );
+  }
   if (sym.dt_copy_to(handleOf(t, "bytes"), out, out.byteLength) !== 0) fail("bytes");
   return out;
 }

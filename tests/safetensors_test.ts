@@ -7,6 +7,7 @@
 import assert from "node:assert";
 import {
   bytes,
+  bytesInto,
   cast,
   data,
   type DType,
@@ -815,5 +816,19 @@ Deno.test("matchState: every missing key, unexpected key and shape mismatch name
       assert.match(e.message, /p24, \.\.\. \(15 more\)$/);
       return true;
     });
+  });
+});
+
+Deno.test("bytesInto: a tensor's bytes into the front of a scratch buffer; a short buffer is a RangeError naming both sizes", () => {
+  scope(() => {
+    const t = tensor([1, 2, 3]);
+    const scratch = new Uint8Array(16).fill(7);
+    const view = bytesInto(t, scratch);
+    assert.deepEqual(Array.from(new Float32Array(view.buffer, 0, 3)), [1, 2, 3]);
+    assert.equal(scratch[12], 7); // past the tensor's 12 bytes: untouched
+    assert.throws(
+      () => bytesInto(t, new Uint8Array(8)),
+      (e: Error) => e instanceof RangeError && /8 bytes.*12/.test(e.message),
+    );
   });
 });

@@ -29,7 +29,7 @@ import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";
 import { formatShape } from "../shape.ts";
 import { free } from "../scope.ts";
 import { handleOf, type Tensor } from "../tensor.ts";
-import { bytes } from "../transfer.ts";
+import { bytes, bytesInto } from "../transfer.ts";
 
 /** A malformed or unsupported safetensors file (or a write that cannot be done), naming the file and tensor. */
 export class SafetensorsError extends Error {
@@ -437,7 +437,10 @@ export function writeSafetensors(
   try {
     file = Deno.openSync(tmp, { write: true, createNew: true });
     writeAll(file, header);
-    for (const t of list) writeAll(file, bytes(t));
+    // One buffer for every tensor's bytes: a checkpoint leaves one tensor's worth for the GC, not the
+    // whole model's (which kept a long run's resident set ~175 MB up for minutes after each save).
+    const scratch = new Uint8Array(Math.max(0, ...list.map((t) => t.size * bytesPer(t.dtype))));
+    for (const t of list) writeAll(file, bytesInto(t, scratch));
     file.syncSync();
     file.close();
     file = undefined;
