@@ -34,7 +34,6 @@ export const symbols = {
   dt_set_threads: { parameters: [I], result: I },
   dt_get_threads: { parameters: [], result: I },
   dt_use_caching_allocator: { parameters: [F], result: I },
-  dt_keep_freed_memory: { parameters: [], result: I },
   dt_allocator_stats: { parameters: [B], result: I },
   dt_allocator_release_cache: { parameters: [], result: I },
   dt_cuda_available: { parameters: [], result: I },

@@ -60,9 +60,7 @@ setThreads(initialThreads());
 
 // Large buffers come from a bounded cache of mapped blocks, so that each training step reuses the
 // last one's resident pages (native/allocator.cpp); DENO_TORCH_MALLOC=system leaves them to malloc.
-const mallocMode = envVar("DENO_TORCH_MALLOC");
-if (mallocMode === "kept") sym.dt_keep_freed_memory();
-else if (mallocMode !== "system") sym.dt_use_caching_allocator(cacheSlack());
+if (envVar("DENO_TORCH_MALLOC") !== "system") sym.dt_use_caching_allocator(cacheSlack());
 
 /** DENO_TORCH_CACHE_SLACK: how far the allocator's mapped bytes may exceed the most ever live (default 1.25). */
 function cacheSlack(): number {

@@ -10,9 +10,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 namespace {
 thread_local std::string g_error;
@@ -157,13 +154,6 @@ DT_API int32_t dt_get_threads() { return at::get_num_threads(); }
 // re-allocates the same large buffers every step; glibc serves those with mmap/munmap by default,
 // and re-touching fresh pages cost millions of page faults per minute (measured: 13 M faults in 40
 // steps of cpu-small, ~20% of the step time). Returns 1 when applied, 0 where not supported.
-DT_API int32_t dt_keep_freed_memory() {
-#if defined(__GLIBC__)
-  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, 0x7fffffff) == 1 ? 1 : 0;
-#else
-  return 0;
-#endif
-}
 DT_API int32_t dt_cuda_available() { DT_TRY(0, return at::hasCUDA() ? 1 : 0;) }
 DT_API int32_t dt_cuda_device_count() {
   DT_TRY(0, return at::hasCUDA() ? static_cast<int32_t>(at::detail::getCUDAHooks().getNumGPUs()) : 0;)
