@@ -169,7 +169,17 @@ void delete_buffer(void* data) {
 }
 
 struct CachingCpuAllocator final : c10::Allocator {
-  c10::DataPtr allocate(size_t n) const override {
+  // libtorch 2.3 dropped the const of allocate: one of these two overrides it, whichever version.
+  c10::DataPtr allocate(size_t n) const { return allocate_buffer(n); }
+  c10::DataPtr allocate(size_t n) { return allocate_buffer(n); }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &delete_buffer; }
+
+  // libtorch 2.3 made this pure virtual; before, it is just a method.
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+ private:
+  static c10::DataPtr allocate_buffer(size_t n) {
     const c10::Device cpu(c10::DeviceType::CPU);
     if (n == 0) return {nullptr, nullptr, &delete_buffer, cpu};
     TORCH_CHECK(n <= (size_t{1} << 48), "out of memory: a tensor of ", n, " bytes");
@@ -188,11 +198,6 @@ struct CachingCpuAllocator final : c10::Allocator {
     char* data = base + kHeader;
     return {data, data, &delete_buffer, cpu};
   }
-
-  c10::DeleterFnPtr raw_deleter() const override { return &delete_buffer; }
-
-  // libtorch 2.3 made this pure virtual; before, it is just a method.
-  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 };
 
 }  // namespace
