@@ -5,6 +5,7 @@
  * every tensor it made is freed again. Prints a summary; exits 1 on any finding or leak.
  * Reproducible: the same seed and call count give the same calls.
  */
+import { parseFuzzArgs } from "./fuzz/args.ts";
 import * as torch from "../mod.ts";
 import {
   DeviceError,
@@ -36,27 +37,6 @@ interface Summary {
   rejections: Record<string, number>;
   findings: Finding[];
   leaks: Record<string, number>;
-}
-
-function parseArgs(
-  args: string[],
-): { seed: number; calls: number; only: string | null; verbose: boolean; trace: boolean } {
-  const value = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const seed = Number(value("--seed") ?? 1);
-  const calls = Number(value("--calls") ?? 2000);
-  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(calls) || calls < 0) {
-    throw new RangeError(`fuzz: --seed and --calls must be integers, got ${value("--seed")} and ${value("--calls")}`);
-  }
-  return {
-    seed,
-    calls,
-    only: value("--op") ?? null,
-    verbose: args.includes("--verbose"),
-    trace: args.includes("--trace"),
-  };
 }
 
 /** Every exported function must be fuzzed or listed as skipped, so the table cannot fall behind mod.ts. */
@@ -154,7 +134,7 @@ function report(s: Summary, seed: number, liveBefore: number, liveAfter: number)
 }
 
 if (import.meta.main) {
-  const { seed, calls, only, verbose, trace } = parseArgs(Deno.args);
+  const { seed, calls, only, verbose, trace } = parseFuzzArgs("fuzz", Deno.args);
   const missing = unclassifiedExports();
   if (missing.length > 0) {
     console.error(

@@ -11,6 +11,7 @@
  * 1 on any mismatch or leaked tensor. Reproducible: the same seed and call count give the same calls.
  * The differences kept on purpose are listed at the top of diff_table.ts.
  */
+import { parseFuzzArgs } from "./args.ts";
 import { memory, type Tensor } from "../../mod.ts";
 import { Rand } from "./gen.ts";
 import { DiffGen } from "./diff_gen.ts";
@@ -187,23 +188,8 @@ function report(s: DiffSummary, seed: number, verbose: boolean): void {
   console.log(`  leaked tensors: ${s.leaked}${leaks ? ` (${leaks})` : ""}`);
 }
 
-function parseArgs(args: string[]): { seed: number; calls: number; only: string | null; verbose: boolean } {
-  const value = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const seed = Number(value("--seed") ?? 1);
-  const calls = Number(value("--calls") ?? 2000);
-  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(calls) || calls < 0) {
-    throw new RangeError(
-      `fuzz-torch: --seed and --calls must be integers, got ${value("--seed")} and ${value("--calls")}`,
-    );
-  }
-  return { seed, calls, only: value("--op") ?? null, verbose: args.includes("--verbose") };
-}
-
 if (import.meta.main) {
-  const { seed, calls, only, verbose } = parseArgs(Deno.args);
+  const { seed, calls, only, verbose } = parseFuzzArgs("fuzz-torch", Deno.args);
   if (only !== null && !(only in diffOps)) {
     console.error(`fuzz-torch: --op ${only} is not in scripts/fuzz/diff_table.ts`);
     Deno.exit(2);
