@@ -12,11 +12,13 @@
 // kSlack times the most bytes ever live in these ranges at once. A request that no free range holds,
 // and that would pass that budget, first unmaps the ranges freed longest ago.
 //
-// Small buffers go to malloc. Every buffer starts with a 64-byte header (c10's alignment) holding its
-// range's size (0 for malloc's), so the deleter needs no lookup and a buffer's context is itself.
+// Small buffers go to malloc, with its thresholds fixed (see use_fixed_malloc_thresholds). Every
+// buffer starts with a 64-byte header (c10's alignment) holding its range's size (0 for malloc's), so
+// the deleter needs no lookup and a buffer's context is itself.
 #include "shim.h"
 
 #include <c10/core/CPUAllocator.h>
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -200,6 +202,21 @@ struct CachingCpuAllocator final : c10::Allocator {
   }
 };
 
+// glibc's malloc adapts its thresholds as a process runs: freeing an mmapped block of up to 32 MiB
+// (a file read, a JS buffer) raises the size from which it maps blocks to that block's size, and the
+// free heap top it keeps to twice that, for good. Part way through a run, then, buffers of up to
+// 32 MiB that were mapped and unmapped start to come from the heaps, and up to 64 MiB per arena
+// stays unreturned: what a long run's resident set does would depend on when the first such free
+// happened. Fixed thresholds make it the same from the first step to the last: blocks from 1 MiB up
+// (few, since tensors that size come from the range cache) are mapped, and a heap keeps at most
+// 16 MiB of free top.
+void use_fixed_malloc_thresholds() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(kLarge));
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
+
 }  // namespace
 
 // Installs the allocator for every CPU tensor made from now on; `slack` ≥ 1 bounds its mapped bytes
@@ -208,6 +225,7 @@ DT_API int32_t dt_use_caching_allocator(double slack) {
   DT_TRY(-1, {
     TORCH_CHECK(slack >= 1 && slack <= 16, "the allocator's slack must be within [1, 16], got ", slack);
     g_slack = slack;
+    use_fixed_malloc_thresholds();
     static CachingCpuAllocator* allocator = new CachingCpuAllocator();
     c10::SetCPUAllocator(allocator, /*priority=*/1);
     return 0;

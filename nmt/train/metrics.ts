@@ -10,8 +10,13 @@ export type MetricsEvent =
     gradNorm: number;
     tokensPerSecond: number;
     elapsed: number;
-    /** The process's resident memory after the step, and the parts of it the tensor library accounts for. */
+    /**
+     * The process's resident memory after the step and at its peak during it (Linux), the JS heap,
+     * and the parts the tensor library accounts for.
+     */
     rssBytes?: number;
+    peakRssBytes?: number;
+    heapBytes?: number;
     cachedBytes?: number;
     liveTensors?: number;
   }

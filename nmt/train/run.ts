@@ -32,6 +32,7 @@ import { values } from "../../lib/transfer.ts";
 
 import { prepare } from "./prepare.ts";
 import { stepConfig } from "./recipe.ts";
+import { peakResidentBytes, resetPeakResident } from "./resident.ts";
 import type { Run, RunRequest, RunState, RunSummary } from "./state.ts";
 
 export type { RunRequest, RunSummary } from "./state.ts";
@@ -84,6 +85,7 @@ async function runRank(req: RunRequest, device: Device, world: number, rank: num
       // Each step takes `world` batches, one per rank; an epoch's last few (fewer than `world`) are left out.
       while (s.position + world <= plan.length) {
         // ---- stop? at a step or time limit, or on a signal: every rank alike ----
+        await signalsDelivered();
         s = { ...s, stopped: stopReason(run, s, stop.signal.aborted) };
         if (s.stopped) break training;
         // ---- step: this rank's batch, one optimizer step; a non-finite loss stops the run ----
@@ -122,6 +124,19 @@ function logEpoch(run: Run, s: RunState, plan: number[][]): void {
 }
 
 /**
+ * Lets signal listeners run. Steps are synchronous, and between checkpoints nothing else would give
+ * the event loop a turn, so without this a SIGINT or SIGTERM would wait for the next checkpoint
+ * (minutes) or the end of the epoch. A timer turn costs about a millisecond: taken at most every
+ * 100 ms, it is lost in the steps.
+ */
+let lastTurn = 0;
+async function signalsDelivered(): Promise<void> {
+  if (performance.now() - lastTurn < 100) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  lastTurn = performance.now();
+}
+
+/**
  * With several ranks, whether any rank raised each flag (one small collective, on the device the
  * group works on); else the flags.
  */
@@ -153,6 +168,7 @@ function stopReason(run: Run, s: RunState, signalled: boolean): RunSummary["stop
 function step(run: Run, s: RunState, plan: number[][]): RunState {
   const { data, device } = run;
   const indices = plan[s.position + run.rank];
+  resetPeakResident();
   const t0 = performance.now();
   const lr = run.lrAt(s.step + 1);
   const result = scope(() =>
@@ -190,10 +206,14 @@ function step(run: Run, s: RunState, plan: number[][]): RunState {
   };
 }
 
-/** What a long run's memory does, step by step: resident set, the allocator's cache, live tensors. */
+/**
+ * What a long run's memory does, step by step: the resident set after the step and at its peak
+ * during it, the JS heap, the allocator's cache, live tensors.
+ */
 function memoryFigures() {
   const { tensors, cachedBytes } = memory();
-  return { rssBytes: Deno.memoryUsage().rss, cachedBytes, liveTensors: tensors };
+  const { rss, heapTotal } = Deno.memoryUsage();
+  return { rssBytes: rss, peakRssBytes: peakResidentBytes(), heapBytes: heapTotal, cachedBytes, liveTensors: tensors };
 }
 
 /** The report phase: the step's line in metrics.jsonl, and the progress bar. */
