@@ -24,7 +24,7 @@ import {
   randn,
   rng,
   scope,
-  split,
+  splitKey,
   tanh,
   type Tensor,
   tensor,
@@ -35,7 +35,7 @@ const HIDDEN = 16;
 
 /** The model: a tree of tensors, named like torch.nn.Linear's state dict. */
 function init(key = rng(0)) {
-  const [k1, k2] = split(key, 2);
+  const [k1, k2] = splitKey(key, 2);
   return {
     hidden: { weight: randn([HIDDEN, 2], k1), bias: tensor(Array(HIDDEN).fill(0)) },
     out: { weight: randn([2, HIDDEN], k2), bias: tensor([0, 0]) },

@@ -14,8 +14,8 @@
  *
  * @example
  * ```ts
- * import { rand, rng, scope, split } from "@deno-torch/torch";
- * const [k1, k2] = split(rng(42));
+ * import { rand, rng, scope, splitKey } from "@deno-torch/torch";
+ * const [k1, k2] = splitKey(rng(42));
  * scope(() => {
  *   const a = rand([3], k1);
  *   const b = rand([3], k2); // independent of a; rand([3], k1) again would equal a
@@ -74,7 +74,7 @@ export function keyFromJSON(value: unknown): Key {
 }
 
 /** `n` new keys, independent of each other and of `key`. */
-export function split(key: Key, n = 2): Key[] {
+export function splitKey(key: Key, n = 2): Key[] {
   const out: Key[] = [];
   for (let i = 0; i < n; i++) out.push(mix(key.hi, key.lo, i + 1));
   return out;

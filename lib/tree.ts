@@ -20,12 +20,12 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 }
 
 /** [path, tensor] pairs in a stable order (object keys as written, arrays by index). */
-export function flatten(tree: unknown, prefix = ""): [string, Tensor][] {
-  return flattenWith(tree, isTensor, prefix);
+export function flattenTree(tree: unknown, prefix = ""): [string, Tensor][] {
+  return flattenTreeWith(tree, isTensor, prefix);
 }
 
 /** Like `flatten`, for trees whose leaves are whatever `isLeaf` accepts (shapes, names, ...). */
-export function flattenWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, prefix = ""): [string, L][] {
+export function flattenTreeWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, prefix = ""): [string, L][] {
   const out: [string, L][] = [];
   // The same order as mapTree's walk (which builds a tree, where this only collects), so that a flat
   // list goes back into its tree by position (replaceLeaves).
@@ -41,7 +41,7 @@ export function flattenWith<L>(tree: unknown, isLeaf: (x: unknown) => x is L, pr
 
 /** The tensors of a tree, in `flatten` order (without their paths). */
 export function treeLeaves(tree: unknown): Tensor[] {
-  return flatten(tree).map(([, t]) => t);
+  return flattenTree(tree).map(([, t]) => t);
 }
 
 const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
@@ -53,7 +53,7 @@ const childPath = (path: string, key: string | number) => path ? `${path}.${key}
  * Rebuilds a tree from dotted paths. Levels whose keys are exactly 0..n-1 become arrays, so
  * `layers.0.w` and `layers.1.w` give `{ layers: [{ w }, { w }] }`.
  */
-export function unflatten(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
+export function unflattenTree(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [path, leaf] of entries) {
     const keys = path.split(".");
@@ -123,7 +123,7 @@ export function replaceLeaves<T, L>(tree: T, leaves: readonly L[]): MapLeaves<T,
 /** Combines trees of the same structure leaf by leaf; throws naming the first path that differs. */
 export function zipTree<T, L>(trees: readonly T[], fn: (leaves: Tensor[], path: string) => L): MapLeaves<T, L> {
   if (trees.length === 0) throw new TypeError("zipTree: needs at least one tree");
-  const flats = trees.map((t) => flatten(t));
+  const flats = trees.map((t) => flattenTree(t));
   const paths = flats[0].map(([p]) => p);
   flats.forEach((f, i) => {
     const bad = f.length !== paths.length
@@ -136,5 +136,5 @@ export function zipTree<T, L>(trees: readonly T[], fn: (leaves: Tensor[], path: 
 
 /** Total number of elements in a tree's tensors. */
 export function countParams(tree: unknown): number {
-  return flatten(tree).reduce((n, [, t]) => n + t.size, 0);
+  return flattenTree(tree).reduce((n, [, t]) => n + t.size, 0);
 }

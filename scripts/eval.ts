@@ -85,7 +85,7 @@ interface ScoreOptions {
   json: boolean;
 }
 
-/** Scores and prints; `extra` (model, data, split, timing) heads the JSON output. */
+/** Scores and prints; `extra` (model, data, splitKey, timing) heads the JSON output. */
 function report(
   hyps: readonly string[],
   refs: readonly (readonly string[])[],

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { denoTask } from "./helpers/deno.ts";
 import { loadModelFolder, saveModelFolder } from "../nmt/io/folder.ts";
 import { averageModels } from "../nmt/train/average.ts";
-import { flatten, mapTree } from "../lib/tree.ts";
+import { flattenTree, mapTree } from "../lib/tree.ts";
 import { add } from "../lib/ops/elementwise.ts";
 import { data } from "../lib/transfer.ts";
 
@@ -27,7 +27,7 @@ Deno.test("average: every weight is the mean of the checkpoints' (library, CLI, 
       const b = loadModelFolder(`${dir}/b`);
       const expect = (x: number, y: number) => Math.fround(Math.fround(x + y) / 2);
       const check = (avg: ReturnType<typeof averageModels>) => {
-        const [fa, fb, fm] = [a, b, avg].map((f) => flatten(f.model.params));
+        const [fa, fb, fm] = [a, b, avg].map((f) => flattenTree(f.model.params));
         assert.equal(fm.length, fa.length);
         fm.forEach(([path, t], i) => {
           assert.equal(path, fa[i][0]);

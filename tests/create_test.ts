@@ -32,7 +32,7 @@ import {
   sameDevice,
   scope,
   ShapeError,
-  split,
+  splitKey,
   tensor,
   toArray,
   toDevice,
@@ -240,11 +240,11 @@ Deno.test("randn / rand: same key → same values, other keys → other values",
     assert.deepStrictEqual(values(randn([64], k)), a, "a key is not consumed by use");
     const differs = (x: number[], y: number[]) => x.some((v, i) => v !== y[i]);
     assert.ok(differs(values(randn([64], rng(1))), a), "seed 1 differs from seed 0");
-    const [k1, k2] = split(k);
+    const [k1, k2] = splitKey(k);
     const d1 = values(randn([64], k1));
     const d2 = values(randn([64], k2));
     assert.ok(differs(d1, a) && differs(d2, a) && differs(d1, d2), "split keys give distinct streams");
-    assert.deepStrictEqual(values(randn([64], split(rng(0))[0])), d1, "split is deterministic");
+    assert.deepStrictEqual(values(randn([64], splitKey(rng(0))[0])), d1, "split is deterministic");
     assert.ok(differs(values(randn([64], fold(k, 1))), values(randn([64], fold(k, 2)))), "fold by step differs");
     const u = values(rand([64], k));
     assert.deepStrictEqual(values(rand([64], rng(0))), u);
@@ -401,7 +401,7 @@ Deno.test("toDevice(cpu), clone, detach", () =>
 
 Deno.test("keys survive JSON: keyFromJSON(key.toJSON()) replays the same draws", () =>
   scope(() => {
-    const k = split(rng(123), 3)[2];
+    const k = splitKey(rng(123), 3)[2];
     const json = JSON.parse(JSON.stringify(k));
     const back = keyFromJSON(json);
     assert.deepStrictEqual(values(randn([16], back)), values(randn([16], k)));

@@ -16,7 +16,7 @@ import {
   worldSize,
 } from "../lib/dist.ts";
 import type { Device } from "../lib/device.ts";
-import { adamInit, add, flatten, free, keep, mul, rng, scope, sum, tensor, values } from "../mod.ts";
+import { adamInit, add, flattenTree, free, keep, mul, rng, scope, sum, tensor, values } from "../mod.ts";
 import { initTransformer, padBatch, trainStep } from "../nmt/mod.ts";
 import { decoderMask, paddingMask } from "../nmt/model/transformer.ts";
 
@@ -76,7 +76,7 @@ function train(union: boolean) {
     model = { ...model, params: keep(next.params) };
     opt = keep(next.optState);
     if (step === 2) {
-      const flat = flatten(model.params).flatMap(([, t]) => values(t));
+      const flat = flattenTree(model.params).flatMap(([, t]) => values(t));
       // Data-parallel steps report all ranks' targets; the union's are counted here: each row plus [EOS].
       const tokens = next.tokens ?? tgtRows.reduce((n, row) => n + row.length + 1, 0);
       console.log(JSON.stringify({ loss: next.loss, tokens, params: flat }));

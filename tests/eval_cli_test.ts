@@ -129,7 +129,7 @@ Deno.test("eval CLI: bad flags and bad input exit 2 with a clear message", async
   }
 });
 
-Deno.test("eval CLI: --model translates the split (beam or greedy) and scores against all its references", async () => {
+Deno.test("eval CLI: --model translates the splitKey (beam or greedy) and scores against all its references", async () => {
   const { loadModelFolder } = await import("../nmt/io/folder.ts");
   const { translate } = await import("../nmt/decode/translate.ts");
   const { loadPairs } = await import("../nmt/data/corpus.ts");

@@ -1,7 +1,7 @@
 /** Model folders: round trips, the model. prefix, and clear errors for every kind of broken folder. */
 import assert from "node:assert/strict";
 import {
-  flatten,
+  flattenTree,
   free,
   memory,
   rng,
@@ -72,7 +72,7 @@ Deno.test("folder: a saved folder loads back with identical tensors, config and 
 
 Deno.test("folder: the model. prefix and the pe buffers are optional", async () => {
   const prefixed = loadModelFolder(`${FIXTURES}/parity/prefixed`);
-  assert.ok(flatten(prefixed.model.params).length > 0);
+  assert.ok(flattenTree(prefixed.model.params).length > 0);
   free([prefixed.model.params, prefixed.model.buffers]);
 
   const dir = await copyFixture();

@@ -20,7 +20,7 @@ import {
   reshape,
   rng,
   scope,
-  split,
+  splitKey,
   sub,
   type Tensor,
   tensor,
@@ -106,7 +106,7 @@ function loss(p: Params, ids: Tensor, target: Tensor): Tensor {
 }
 
 Deno.test("memory: 1,000 forward+backward steps in scopes leave memory() where it started", () => {
-  const [k1, k2, k3, k4] = split(rng(7), 4);
+  const [k1, k2, k3, k4] = splitKey(rng(7), 4);
   let params: Params = keep({
     emb: { weight: randn([11, 8], k1) },
     norm: { alpha: ones([8]), bias: zeros([8]) },

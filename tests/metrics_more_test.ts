@@ -26,7 +26,7 @@ import { Prng } from "../nmt/data/prng.ts";
 
 // ---- BLEU: tokenizers, lowercase, sentence BLEU -------------------------------------------------
 
-Deno.test("tokenizeIntl: Unicode punctuation and symbols split, numbers keep theirs, mteval-v14 quirks", () => {
+Deno.test("tokenizeIntl: Unicode punctuation and symbols splitKey, numbers keep theirs, mteval-v14 quirks", () => {
   const cases: [string, string][] = [
     // «», —, … are Unicode punctuation (13a leaves them glued); € is a symbol and always splits.
     ["Il «gatto» costa 5€ — davvero…", "Il « gatto » costa 5 € — davvero …"],
@@ -133,7 +133,7 @@ Deno.test("sentenceBleu: effective order, exp smoothing, brevity penalty", () =>
 
 // ---- chrF++ ---------------------------------------------------------------------------------------
 
-Deno.test("chrfWords: chrF++.py's punctuation split, one character per word, ASCII only", () => {
+Deno.test("chrfWords: chrF++.py's punctuation splitKey, one character per word, ASCII only", () => {
   assert.deepEqual(
     chrfWords('Ciao, (sì) «no» ciao!! . !? l\'uomo "citato" 😀! a'),
     ["Ciao", ",", "(sì", ")", "«no»", "ciao!", "!", ".", "!", "?", "l'uomo", '"citato', '"', "😀", "!", "a"],

@@ -25,7 +25,7 @@ Deno.test("tokenize13a: punctuation, numbers, entities, hyphens, skipped, Italia
     ["well-known e-mail 1990-2000 -5 a-1", "well-known e-mail 1990 - 2000 -5 a-1"],
     // "<skipped>" goes, "-\n" joins a hyphenated line break, other newlines become spaces.
     ["infor-\nmazione <skipped>fine\nqui", "informazione fine qui"],
-    // Apostrophes (ASCII and typographic) do not split, accents are ordinary letters.
+    // Apostrophes (ASCII and typographic) do not splitKey, accents are ordinary letters.
     ["l'uomo beve dell'acqua. È l’ora?", "l'uomo beve dell'acqua . È l’ora ?"],
     ["perché è così (sì) [no] {forse}", "perché è così ( sì ) [ no ] { forse }"],
     [

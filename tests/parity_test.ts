@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import {
   assume,
-  flatten,
+  flattenTree,
   free,
   noGrad,
   rng,
@@ -136,7 +136,7 @@ function checkGrads(folder: ModelFolder, dir: string, expected: Expected, agreem
     else assert.ok(Math.abs(loss - g.loss) <= 1e-5 * Math.abs(g.loss), `loss ${loss} vs reference ${g.loss}`);
 
     const want = readSafetensors(`${dir}/${g.grads_file}`).tensors;
-    const ours = new Map(flatten(grads));
+    const ours = new Map(flattenTree(grads));
     assert.deepEqual([...ours.keys()].sort(), [...want.keys()].sort(), "a gradient for every parameter");
     for (const [name, ref] of want) {
       const r = values(ref);

@@ -41,7 +41,7 @@ Deno.test("train: a resumed run repeats the uninterrupted run's losses exactly, 
     const full = await runTraining({ options: small(), out: `${dir}/full`, handleSignals: false });
     assert.equal(memory().tensors, before, "a finished run leaves no tensor alive");
     assert.equal(full.stopped, "finished");
-    assert.ok(full.steps > 10, `enough steps to split (${full.steps})`);
+    assert.ok(full.steps > 10, `enough steps to splitKey (${full.steps})`);
 
     const cut = 7; // mid-epoch
     const first = await runTraining({ options: small({ maxSteps: cut }), out: `${dir}/parts`, handleSignals: false });
@@ -186,7 +186,7 @@ Deno.test("train: the tiny preset learns the generated corpus (≥ 95% exact mat
     const options = { ...PRESETS.tiny, saveMinutes: 0, samples: 0 };
     const summary = await runTraining({ options, out: dir, handleSignals: false });
     assert.equal(summary.stopped, "finished");
-    // Score the test split, which training and validation never saw.
+    // Score the test splitKey, which training and validation never saw.
     const folder = loadModelFolder(dir);
     const { test } = splitBySource(syntheticCorpus(options.syntheticSize, options.seed), {
       valid: options.validSize,

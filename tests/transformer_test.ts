@@ -1,6 +1,6 @@
 /** The model's structure, initialization and train/eval behaviour (parity itself is in parity_test.ts). */
 import assert from "node:assert/strict";
-import { flatten, free, noGrad, rng, scope, type Tensor, tensor, values } from "../mod.ts";
+import { flattenTree, free, noGrad, rng, scope, type Tensor, tensor, values } from "../mod.ts";
 import { initTransformer, positionalTable } from "../nmt/model/init.ts";
 import { parseConfig, stateShapes } from "../nmt/io/folder.ts";
 import { readSafetensorsHeaderNames } from "./helpers/names.ts";
@@ -45,7 +45,7 @@ Deno.test("transformer: parameter names and shapes are the reference's state dic
     [...reference].map(([n, s]) => `${n} ${s}`).sort(),
   );
   withModel(0, (m) => {
-    const ours = new Map(flatten(m.params).map(([n, t]) => [n, t.shape]));
+    const ours = new Map(flattenTree(m.params).map(([n, t]) => [n, t.shape]));
     for (const [name, shape] of stateShapes(config)) {
       if (name.endsWith("_pos.pe")) continue;
       assert.deepEqual(ours.get(name), shape, name);
@@ -55,7 +55,7 @@ Deno.test("transformer: parameter names and shapes are the reference's state dic
 
 Deno.test("transformer: initialization follows the seed (xavier for matrices, default biases, unit norms)", () => {
   withModel(3, (m) => {
-    for (const [name, t] of flatten(m.params)) {
+    for (const [name, t] of flattenTree(m.params)) {
       const v = values(t);
       const max = Math.max(...v.map(Math.abs));
       if (t.rank === 2) {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import {
   countParams,
-  flatten,
+  flattenTree,
   fold,
   keyFromJSON,
   mapTree,
@@ -12,10 +12,10 @@ import {
   rng,
   scope,
   ShapeError,
-  split,
+  splitKey,
   type Tensor,
   treeLeaves,
-  unflatten,
+  unflattenTree,
   values,
   zeros,
   zipTree,
@@ -34,7 +34,7 @@ Deno.test("tree: flatten gives state-dict style dotted paths in a stable order",
       },
       projection_layer: { proj: { weight: zeros([7, 4]), bias: zeros([7]) } },
     };
-    assert.deepEqual(flatten(params).map(([p]) => p), [
+    assert.deepEqual(flattenTree(params).map(([p]) => p), [
       "encoder.layers.0.self_attention_block.w_q.weight",
       "encoder.layers.1.self_attention_block.w_q.weight",
       "encoder.norm.alpha",
@@ -49,16 +49,16 @@ Deno.test("tree: flatten gives state-dict style dotted paths in a stable order",
 Deno.test("tree: unflatten rebuilds arrays from numeric keys and round-trips", () => {
   scope(() => {
     const a = zeros([1]), b = ones([2]), c = zeros([3]);
-    const tree = unflatten([["layers.0.w", a], ["layers.1.w", b], ["norm.alpha", c]]);
+    const tree = unflattenTree([["layers.0.w", a], ["layers.1.w", b], ["norm.alpha", c]]);
     assert.ok(Array.isArray(tree.layers));
     assert.equal((tree.layers as { w: Tensor }[])[1].w, b);
-    assert.deepEqual(flatten(tree), [["layers.0.w", a], ["layers.1.w", b], ["norm.alpha", c]]);
+    assert.deepEqual(flattenTree(tree), [["layers.0.w", a], ["layers.1.w", b], ["norm.alpha", c]]);
     // a level whose keys are not exactly 0..n-1 stays an object
-    const sparse = unflatten([["x.0", a], ["x.2", b]]);
+    const sparse = unflattenTree([["x.0", a], ["x.2", b]]);
     assert.ok(!Array.isArray(sparse.x));
-    assert.throws(() => unflatten([["a.b", a], ["a.b", b]]), ShapeError);
-    assert.throws(() => unflatten([["a", a], ["a.b", b]]), /passes through a leaf/);
-    assert.throws(() => unflatten([["a..b", a]]), /empty key/);
+    assert.throws(() => unflattenTree([["a.b", a], ["a.b", b]]), ShapeError);
+    assert.throws(() => unflattenTree([["a", a], ["a.b", b]]), /passes through a leaf/);
+    assert.throws(() => unflattenTree([["a..b", a]]), /empty key/);
   });
 });
 
@@ -78,7 +78,7 @@ Deno.test("tree: treeLeaves and replaceLeaves go to a flat list and back, in fla
     const a = ones([2]), b = zeros([1]), c = ones([3]);
     const p = { w: [a, { b }], c };
     assert.deepEqual(treeLeaves(p), [a, b, c]);
-    assert.deepEqual(treeLeaves(p), flatten(p).map(([, t]) => t));
+    assert.deepEqual(treeLeaves(p), flattenTree(p).map(([, t]) => t));
     assert.deepEqual(replaceLeaves(p, ["first", "second", "third"]), { w: ["first", { b: "second" }], c: "third" });
     const withCount = { ...p, n: 3 };
     assert.deepEqual(replaceLeaves(withCount, [1, 2, 3]), { w: [1, { b: 2 }], c: 3, n: 3 }, "other leaves are kept");
@@ -94,7 +94,7 @@ Deno.test("rng: keys are values; same key same draw, split keys differ", () => {
   scope(() => {
     const k = rng(42);
     assert.deepEqual(values(randn([5], k)), values(randn([5], rng(42))));
-    const [a, b] = split(k);
+    const [a, b] = splitKey(k);
     assert.notDeepEqual(values(randn([5], a)), values(randn([5], b)));
     assert.notDeepEqual(values(randn([5], a)), values(randn([5], k)));
     assert.notDeepEqual(values(randn([5], fold(k, 1))), values(randn([5], fold(k, 2))));

@@ -420,7 +420,7 @@ function writeAll(file: Deno.FsFile, data: Uint8Array): void {
 }
 
 /**
- * Writes `tensors` (keys in the given order, e.g. `flatten(params)` or a Map) to `path` as safetensors,
+ * Writes `tensors` (keys in the given order, e.g. `flattenTree(params)` or a Map) to `path` as safetensors,
  * atomically: into `<path>.tmp-<random>` in the same folder, one tensor's bytes at a time, fsynced, then
  * renamed over `path`. On any error the temporary file is removed and `path` is left as it was.
  * Names must be non-empty and distinct; `metadata` goes in `__metadata__`. Synchronous.

@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { nn, randn, rng, scope, split } from "@deno-torch/torch";
- * const [k1, k2] = split(rng(0));
+ * import { nn, randn, rng, scope, splitKey } from "@deno-torch/torch";
+ * const [k1, k2] = splitKey(rng(0));
  * const layer = { hidden: nn.linear.init(k1, 8, 32), out: nn.linear.init(k2, 32, 8) };
  * scope(() => nn.linear.apply(layer.out, nn.linear.apply(layer.hidden, randn([4, 8], rng(1))))); // [4, 8]
  * ```

@@ -10,7 +10,7 @@
  */
 import { zerosLike } from "../create.ts";
 import { type AdamConfig, adamHyper, adamStep } from "../ops/optim.ts";
-import { flatten, type MapLeaves, mapTree, replaceLeaves } from "../tree.ts";
+import { flattenTree, type MapLeaves, mapTree, replaceLeaves } from "../tree.ts";
 import type { Tensor } from "../tensor.ts";
 import { DeviceError, DTypeError, FreedTensorError, ShapeError } from "../errors.ts";
 import { canonicalDevice } from "../device.ts";
@@ -89,10 +89,10 @@ export function adamUpdate<P>(
     throw new RangeError(`adam: state.step must be a non-negative integer, got ${state.step}`);
   }
   const step = state.step + 1;
-  const g = new Map(flatten(grads));
-  const m = new Map(flatten(state.m));
-  const v = new Map(flatten(state.v));
-  const leaves = flatten(params);
+  const g = new Map(flattenTree(grads));
+  const m = new Map(flattenTree(state.m));
+  const v = new Map(flattenTree(state.v));
+  const leaves = flattenTree(params);
   // Everything is checked before the first update: with `donate` the updates write in place, and a
   // failure at the k-th parameter would leave the first k-1 stepped and the rest not.
   const inputs = leaves.map(([path, p]) => checkedInputs(path, p, g.get(path), m.get(path), v.get(path)));

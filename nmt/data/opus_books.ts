@@ -1,6 +1,6 @@
 /**
  * The seed's dataset: Hugging Face's `Helsinki-NLP/opus_books`, configuration `en-it` (one `train`
- * split, rows `{id, translation: {en, it}}`). The first use downloads the hub's parquet conversion
+ * splitKey, rows `{id, translation: {en, it}}`). The first use downloads the hub's parquet conversion
  * of it into a cache folder; later uses read the cached file and need no network.
  *
  * Cache: `$HF_HOME/deno-torch/`, else `$XDG_CACHE_HOME/deno-torch/`, else `~/.cache/deno-torch/`, then

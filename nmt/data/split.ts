@@ -1,6 +1,6 @@
 /**
  * Train/validation/test splits grouped by source sentence: every translation of one source sentence
- * lands in the same split, so no source sentence is seen in training and scored in evaluation.
+ * lands in the same splitKey, so no source sentence is seen in training and scored in evaluation.
  * The assignment is a seeded shuffle of the distinct sources, so a seed gives the same split on
  * every machine.
  */
@@ -13,7 +13,7 @@ export type SplitSize = number;
 export interface SplitOptions {
   /** Size of the validation split: a fraction of the distinct sources, or a count of them. */
   valid: SplitSize;
-  /** Size of the test split, in the same units. */
+  /** Size of the test splitKey, in the same units. */
   test: SplitSize;
   /** Seed of the shuffle that assigns sources to splits. */
   seed: number;
@@ -39,7 +39,7 @@ function groups(size: SplitSize, total: number, name: string): number {
 }
 
 /**
- * Splits pairs by their source sentence; within each split, pairs keep their corpus order.
+ * Splits pairs by their source sentence; within each splitKey, pairs keep their corpus order.
  *
  * @throws {RangeError} If a size is negative, a count is fractional, or the two sizes together exceed
  * the number of distinct sources.

@@ -5,7 +5,7 @@
  *   tokenizer_<lang>.json  one tokenizer.json per language
  * Folders written here load in the PyTorch reference, and the reference's load here.
  */
-import { flatten, flattenWith, unflatten } from "../../lib/tree.ts";
+import { flattenTree, flattenTreeWith, unflattenTree } from "../../lib/tree.ts";
 import { scope } from "../../lib/scope.ts";
 import { buffersFor, buildParams, type ParamInit, validateConfig } from "../model/init.ts";
 import type { Transformer, TransformerBuffers, TransformerConfig, TransformerParams } from "../model/transformer.ts";
@@ -137,7 +137,7 @@ export function seedConfig(config: TransformerConfig): Record<string, number> {
 /** The names and shapes of everything model.safetensors holds for `config`: parameters, then buffers. */
 export function stateShapes(config: TransformerConfig): [string, number[]][] {
   const isInit = (x: unknown): x is ParamInit => x !== null && typeof x === "object" && "kind" in x;
-  const params = flattenWith(buildParams(config, (init) => init), isInit).map(([name, init]) =>
+  const params = flattenTreeWith(buildParams(config, (init) => init), isInit).map(([name, init]) =>
     [name, init.shape] as [string, number[]]
   );
   return [
@@ -196,7 +196,7 @@ export function loadModelFolder(dir: string, opts: { device?: Device } = {}): Mo
       src_pos: { pe: (state.get("src_pos.pe") ?? computed.src_pos.pe) as TransformerBuffers["src_pos"]["pe"] },
       tgt_pos: { pe: (state.get("tgt_pos.pe") ?? computed.tgt_pos.pe) as TransformerBuffers["tgt_pos"]["pe"] },
     };
-    const params = unflatten(
+    const params = unflattenTree(
       [...state].filter(([name]) => !BUFFER_NAMES.includes(name as never)),
     ) as unknown as TransformerParams;
     return { config, params, buffers };
@@ -225,7 +225,7 @@ export function configJSON(config: TransformerConfig, srcLang: string, tgtLang: 
 
 /** Every tensor model.safetensors holds, under its state-dict name (no prefix). */
 export function stateEntries(model: Transformer): [string, Tensor][] {
-  return [...flatten(model.params), ...flatten(model.buffers)];
+  return [...flattenTree(model.params), ...flattenTree(model.buffers)];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The "13a" tokenizer: sacreBLEU's `Tokenizer13a`, itself the tokenization of WMT's mteval-v13a.pl,
- * and BLEU's default. Replicated step by step, because every difference (which characters split,
+ * and BLEU's default. Replicated step by step, because every difference (which characters splitKey,
  * when a period stays inside a number) changes n-gram counts and so the score.
  */
 import { pySplit } from "./whitespace.ts";

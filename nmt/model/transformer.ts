@@ -6,7 +6,7 @@
  * probabilities, final encoder/decoder norms and a biased output projection. The linear, embedding,
  * dropout and attention layers are the library's (`nn`); the seed's own layer norm is here.
  *
- * Field names are the seed's state-dict names, so `flatten(params)` is the list of safetensors keys.
+ * Field names are the seed's state-dict names, so `flattenTree(params)` is the list of safetensors keys.
  * Shapes read: batch × src (source tokens), batch × tgt (target tokens), d_model features.
  *
  * Dropout keys: each function that draws splits its key once into named parts (`namedKeys`): the
@@ -83,7 +83,7 @@ export type DecoderLayerParams = {
   residual_connections: ResidualParams[]; // [self-attention, cross-attention, feed-forward]
 };
 /**
- * All trainable weights of the model, nested like the seed's state dict so that `flatten(params)`
+ * All trainable weights of the model, nested like the seed's state dict so that `flattenTree(params)`
  * yields its safetensors keys.
  */
 export type TransformerParams = {

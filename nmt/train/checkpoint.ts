@@ -7,7 +7,7 @@
  */
 import { configJSON, loadModelFolder, type ModelFolder, replaceDir, stateEntries } from "../io/folder.ts";
 import { readSafetensors, writeSafetensors } from "../../lib/io/safetensors.ts";
-import { flatten, unflatten } from "../../lib/tree.ts";
+import { flattenTree, unflattenTree } from "../../lib/tree.ts";
 import { scope } from "../../lib/scope.ts";
 import type { AdamState } from "../../lib/optim/adam.ts";
 import type { TransformerParams } from "../model/transformer.ts";
@@ -95,8 +95,8 @@ export async function saveCheckpoint(runDir: string, ckpt: Checkpoint, keep: num
     await writeModelFiles(tmp, ckpt.folder);
     const { m, v, step } = ckpt.optState;
     writeSafetensors(`${tmp}/optimizer.safetensors`, [
-      ...flatten(m).map(([k, t]) => [`m.${k}`, t] as const),
-      ...flatten(v).map(([k, t]) => [`v.${k}`, t] as const),
+      ...flattenTree(m).map(([k, t]) => [`m.${k}`, t] as const),
+      ...flattenTree(v).map(([k, t]) => [`v.${k}`, t] as const),
     ], { step: String(step) });
     await writeTextAtomic(`${tmp}/state.json`, JSON.stringify(ckpt.state, null, 2) + "\n");
     await replaceDir(tmp, final);
@@ -168,7 +168,7 @@ export function loadCheckpoint(dir: string, device?: Device): Checkpoint {
     const state = readState(`${dir}/state.json`);
     const { tensors, metadata } = readSafetensors(`${dir}/optimizer.safetensors`, { device });
     const moments = (prefix: string) =>
-      unflatten(
+      unflattenTree(
         [...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]),
       ) as never;
     const optState: AdamState<TransformerParams> = { step: Number(metadata.step), m: moments("m."), v: moments("v.") };

@@ -64,7 +64,7 @@ export async function trainTokenizers(o: TrainOptions, pairs: SentencePair[]): P
   ];
 }
 
-/** Training data after the split, tokenized. */
+/** Training data after the splitKey, tokenized. */
 export interface PreparedData {
   description: string;
   fingerprint: string;
@@ -78,7 +78,7 @@ export interface PreparedData {
   summary: string;
 }
 
-/** For each kept pair, every translation of its source sentence in the split (multi-reference scoring). */
+/** For each kept pair, every translation of its source sentence in the splitKey (multi-reference scoring). */
 function referencesOf(pairs: readonly SentencePair[], kept: readonly number[]): string[][] {
   const bySource = new Map<string, string[]>();
   for (const p of pairs) bySource.set(p.src, [...(bySource.get(p.src) ?? []), p.tgt]);

@@ -1,4 +1,4 @@
-/** Validation during training: loss over a whole split, and greedy translations of some of it. */
+/** Validation during training: loss over a whole splitKey, and greedy translations of some of it. */
 import { noGrad } from "../../lib/autograd.ts";
 import { scope } from "../../lib/scope.ts";
 import { item } from "../../lib/transfer.ts";

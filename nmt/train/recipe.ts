@@ -3,7 +3,7 @@
  * step's settings and the random keys, all derived from the options alone. `deno task train` and the
  * training benchmark (scripts/bench/train_run.ts) share them, so the benchmark times the same recipe.
  */
-import { fold, type Key, rng, split } from "../../lib/rng.ts";
+import { fold, type Key, rng, splitKey } from "../../lib/rng.ts";
 import { constant, type Schedule, warmupInverseSqrt } from "../../lib/optim/schedule.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import type { StepConfig } from "./step.ts";
@@ -54,7 +54,7 @@ export interface RunKeys {
 
 /** The keys of a run seeded `seed`, for rank `rank` of `world`. */
 export function runKeys(seed: number, world: number, rank: number): RunKeys {
-  const [init, dropout] = split(rng(seed));
+  const [init, dropout] = splitKey(rng(seed));
   return {
     init,
     dropout: (step) => world > 1 ? fold(fold(dropout, step), rank) : fold(dropout, step),

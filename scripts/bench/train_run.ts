@@ -21,7 +21,7 @@
  * (Gloo on CPU, NCCL on CUDA); rank 0 alone prints the JSON, with `world_size`.
  */
 import { parseArgs } from "node:util";
-import { free, keep, matmul, memory, randint, randn, rng, scope, setThreads, split, threads } from "../../mod.ts";
+import { free, keep, matmul, memory, randint, randn, rng, scope, setThreads, splitKey, threads } from "../../mod.ts";
 import { epochPlan, tokenizePairs } from "../../nmt/mod.ts";
 import { initTransformer } from "../../nmt/model/init.ts";
 import { adamInit } from "../../lib/optim/adam.ts";
@@ -138,7 +138,7 @@ export function stepMatmulFlops(
 function sgemmGflops(device: Device): number {
   const n = 2048;
   return scope(() => {
-    const [ka, kb] = split(rng(1), 2);
+    const [ka, kb] = splitKey(rng(1), 2);
     const a = randn([n, n], ka, { device }), b = randn([n, n], kb, { device });
     let best = Infinity;
     for (let i = 0; i < 6; i++) {
@@ -175,7 +175,7 @@ interface Work {
 /** Random batches (one, reused each step); rank r of a data-parallel run draws its own. */
 function randomWork(f: TrainRunFlags, rank: number): Work {
   const o = f.options, vocab = { vocabSize: f.vocab };
-  const [k2, k3, k4] = split(rng(7 + 1000 * rank), 3);
+  const [k2, k3, k4] = splitKey(rng(7 + 1000 * rank), 3);
   const batch: TranslationBatch = keep(scope(() => {
     const shape = (len: number) => [f.batch, len];
     const on = { device: o.device as Device };
