@@ -24,6 +24,9 @@ export {
   memory,
   type MemoryReport,
   releaseCachedMemory,
+  resetPeakResident,
+  type ResidentMemory,
+  residentMemory,
   type Scope,
   scope,
 } from "./lib/scope.ts";

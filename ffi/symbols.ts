@@ -36,6 +36,8 @@ export const symbols = {
   dt_use_caching_allocator: { parameters: [F], result: I },
   dt_allocator_stats: { parameters: [B], result: I },
   dt_allocator_release_cache: { parameters: [], result: I },
+  dt_resident_memory: { parameters: [B], result: I },
+  dt_reset_peak_resident: { parameters: [], result: I },
   dt_cuda_available: { parameters: [], result: I },
   dt_cuda_device_count: { parameters: [], result: I },
   dt_torch_version: { parameters: [], result: F },

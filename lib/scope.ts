@@ -167,3 +167,38 @@ const allocatorStats = new Float64Array(5);
 export function releaseCachedMemory(): void {
   sym.dt_allocator_release_cache();
 }
+
+/** The process's resident memory, as Linux reports it; `undefined` where the system does not. */
+export interface ResidentMemory {
+  /** Resident bytes now (VmRSS). */
+  bytes: number;
+  /** The most bytes resident at once since the process started or `resetPeakResident` (VmHWM). */
+  peakBytes: number;
+}
+
+const residentFigures = new Float64Array(2);
+
+/**
+ * The process's resident set now and at its peak (Linux; `undefined` elsewhere). Read through the
+ * native library, since Deno grants /proc/self only with --allow-all.
+ *
+ * @example
+ * ```ts
+ * import { residentMemory, resetPeakResident } from "@deno-torch/torch";
+ * resetPeakResident();
+ * // ... one training step ...
+ * console.log(residentMemory()?.peakBytes); // the step's own peak
+ * ```
+ */
+export function residentMemory(): ResidentMemory | undefined {
+  if (sym.dt_resident_memory(residentFigures) !== 0) return undefined;
+  return { bytes: residentFigures[0], peakBytes: residentFigures[1] };
+}
+
+/**
+ * Starts a new peak at the current resident set, so that `residentMemory().peakBytes` tells the most
+ * held during what follows (Linux ≥ 4.0; elsewhere it does nothing and returns false).
+ */
+export function resetPeakResident(): boolean {
+  return sym.dt_reset_peak_resident() === 0;
+}

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -244,6 +245,38 @@ DT_API int32_t dt_allocator_stats(double* out) {
 DT_API int32_t dt_allocator_release_cache() {
   DT_TRY(-1, {
     cache().release_all();
+    return 0;
+  })
+}
+
+// ---- the process's resident memory (Linux's /proc/self; Deno's permissions keep JS from reading it) ----
+
+// [resident bytes now (VmRSS), the high-water mark (VmHWM)]; -1 and an error where /proc is missing.
+DT_API int32_t dt_resident_memory(double* out) {
+  DT_TRY(-1, {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    TORCH_CHECK(f != nullptr, "cannot read /proc/self/status (", std::strerror(errno), ")");
+    out[0] = out[1] = -1;
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      long long kib = 0;
+      if (std::sscanf(line, "VmRSS: %lld kB", &kib) == 1) out[0] = static_cast<double>(kib) * 1024;
+      if (std::sscanf(line, "VmHWM: %lld kB", &kib) == 1) out[1] = static_cast<double>(kib) * 1024;
+    }
+    std::fclose(f);
+    TORCH_CHECK(out[0] >= 0 && out[1] >= 0, "/proc/self/status has no VmRSS/VmHWM lines");
+    return 0;
+  })
+}
+
+// Resets the high-water mark to the current resident set (Linux ≥ 4.0: "5" into clear_refs).
+DT_API int32_t dt_reset_peak_resident() {
+  DT_TRY(-1, {
+    std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+    TORCH_CHECK(f != nullptr, "cannot open /proc/self/clear_refs (", std::strerror(errno), ")");
+    const bool written = std::fputs("5", f) >= 0;
+    TORCH_CHECK(std::fclose(f) == 0 && written, "cannot reset the resident high-water mark (", std::strerror(errno),
+                ")");
     return 0;
   })
 }

@@ -4,7 +4,19 @@
  * mapped total stays within its budget, freed pages are reused, and the opt-out and release work.
  */
 import assert from "node:assert/strict";
-import { free, full, item, max, memory, min, releaseCachedMemory, scope, type Tensor } from "../mod.ts";
+import {
+  free,
+  full,
+  item,
+  max,
+  memory,
+  min,
+  releaseCachedMemory,
+  resetPeakResident,
+  residentMemory,
+  scope,
+  type Tensor,
+} from "../mod.ts";
 import { Rand } from "../scripts/fuzz/gen.ts";
 import { sym } from "../ffi/lib.ts";
 
@@ -95,4 +107,22 @@ Deno.test("DENO_TORCH_CACHE_SLACK out of [1, 16] is refused at load with a messa
   }).output();
   assert.equal(r.success, false);
   assert.match(new TextDecoder().decode(r.stderr), /DENO_TORCH_CACHE_SLACK/);
+});
+
+Deno.test("residentMemory: a 256 MiB buffer shows in the peak after resetPeakResident, and leaves it when released", () => {
+  releaseCachedMemory();
+  assert.ok(resetPeakResident(), "Linux resets the high-water mark");
+  const before = residentMemory()!;
+  assert.ok(before.peakBytes >= before.bytes && before.peakBytes - before.bytes < 16 << 20, JSON.stringify(before));
+  const MiB = 1 << 20;
+  scope(() => item(max(full([64 * MiB], 1)))); // 256 MiB of f32, every page written
+  releaseCachedMemory(); // unmapped again
+  const after = residentMemory()!;
+  assert.ok(after.peakBytes - before.bytes >= 250 * MiB, `peak rose by ${(after.peakBytes - before.bytes) / MiB} MiB`);
+  assert.ok(
+    after.bytes - before.bytes < 32 * MiB,
+    `resident after release: +${(after.bytes - before.bytes) / MiB} MiB`,
+  );
+  assert.ok(resetPeakResident());
+  assert.ok(residentMemory()!.peakBytes - after.bytes < 16 * MiB, "the reset dropped the old peak");
 });

@@ -6,7 +6,7 @@
  * of an uninterrupted one step for step.
  */
 import type { Device } from "../../lib/device.ts";
-import { free, keep, memory, scope } from "../../lib/scope.ts";
+import { free, keep, memory, resetPeakResident, residentMemory, scope } from "../../lib/scope.ts";
 import { epochPlan, labelTokens, makeBatch, paddingReport } from "../data/batches.ts";
 import type { Transformer } from "../model/transformer.ts";
 import { type ModelFolder, saveModelFolder } from "../io/folder.ts";
@@ -32,7 +32,6 @@ import { values } from "../../lib/transfer.ts";
 
 import { prepare } from "./prepare.ts";
 import { stepConfig } from "./recipe.ts";
-import { peakResidentBytes, resetPeakResident } from "./resident.ts";
 import type { Run, RunRequest, RunState, RunSummary } from "./state.ts";
 
 export type { RunRequest, RunSummary } from "./state.ts";
@@ -213,7 +212,8 @@ function step(run: Run, s: RunState, plan: number[][]): RunState {
 function memoryFigures() {
   const { tensors, cachedBytes } = memory();
   const { rss, heapTotal } = Deno.memoryUsage();
-  return { rssBytes: rss, peakRssBytes: peakResidentBytes(), heapBytes: heapTotal, cachedBytes, liveTensors: tensors };
+  const peakRssBytes = residentMemory()?.peakBytes;
+  return { rssBytes: rss, peakRssBytes, heapBytes: heapTotal, cachedBytes, liveTensors: tensors };
 }
 
 /** The report phase: the step's line in metrics.jsonl, and the progress bar. */

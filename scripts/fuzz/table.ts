@@ -446,6 +446,8 @@ export const skipped: Record<string, string> = {
   cacheRoot: "environment lookup",
   memory: "the fuzzer's own leak counter",
   releaseCachedMemory: "takes no arguments (allocator tests)",
+  residentMemory: "takes no arguments (allocator tests)",
+  resetPeakResident: "takes no arguments (allocator tests)",
   bytesInto: "bytes into a caller's buffer (same native copy); a short buffer is a RangeError (safetensors tests)",
   scope: "memory management (scope/memory tests)",
   keep: "memory management (scope/memory tests)",
