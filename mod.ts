@@ -78,3 +78,21 @@ export {
   valueAndGradAllReduced,
   worldSize,
 } from "./lib/dist.ts";
+
+// ---- A: elementwise and reductions/scans (issue 17) ----
+// ---- A: end ----
+
+// ---- B: indexing and shape (issue 17) ----
+// ---- B: end ----
+
+// ---- C: linear algebra, creation and random (issue 17) ----
+// ---- C: end ----
+
+// ---- D: neural network (issue 17) ----
+// ---- D: end ----
+
+// ---- E: transforms (issue 17) ----
+// ---- E: end ----
+
+// ---- F: layers and optimizers (issue 17) ----
+// ---- F: end ----

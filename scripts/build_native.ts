@@ -40,9 +40,10 @@ async function fetchText(path: string): Promise<string> {
 /** The native sources: the files the Makefile's SOURCES, NCCL_SOURCES and HEADERS lists name. */
 function sourceList(makefile: string): string[] {
   return ["SOURCES", "NCCL_SOURCES", "HEADERS"].flatMap((list) => {
-    const line = new RegExp(`^${list}\\s*:=\\s*(.+)$`, "m").exec(makefile);
+    // A list may go on over lines that end in a backslash.
+    const line = new RegExp(`^${list}\\s*:=\\s*((?:.*\\\\\\n)*.*)$`, "m").exec(makefile);
     if (!line) throw new Error(`native/Makefile has no ${list} line`);
-    return line[1].trim().split(/\s+/);
+    return line[1].replaceAll("\\\n", " ").trim().split(/\s+/);
   });
 }
 

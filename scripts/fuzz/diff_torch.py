@@ -333,6 +333,23 @@ OPS = {
     "nn.attention.apply": mha,
     "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
     "nn.dropout.apply": lambda x, a: x[0],
+    # ---- A: elementwise and reductions/scans (issue 17) ----
+    # ---- A: end ----
+
+    # ---- B: indexing and shape (issue 17) ----
+    # ---- B: end ----
+
+    # ---- C: linear algebra, creation and random (issue 17) ----
+    # ---- C: end ----
+
+    # ---- D: neural network (issue 17) ----
+    # ---- D: end ----
+
+    # ---- E: transforms (issue 17) ----
+    # ---- E: end ----
+
+    # ---- F: layers and optimizers (issue 17) ----
+    # ---- F: end ----
 }
 
 

@@ -413,6 +413,23 @@ export const ops: Record<string, OpSpec> = {
   toDevice: { call: (g) => T.toDevice(g.tensor(), g.r.pick(["cpu", "cpu", "cuda:9", "gpu"])) },
   clone: unary("clone"),
   detach: unary("detach"),
+  // ---- A: elementwise and reductions/scans (issue 17) ----
+  // ---- A: end ----
+
+  // ---- B: indexing and shape (issue 17) ----
+  // ---- B: end ----
+
+  // ---- C: linear algebra, creation and random (issue 17) ----
+  // ---- C: end ----
+
+  // ---- D: neural network (issue 17) ----
+  // ---- D: end ----
+
+  // ---- E: transforms (issue 17) ----
+  // ---- E: end ----
+
+  // ---- F: layers and optimizers (issue 17) ----
+  // ---- F: end ----
 };
 
 /** Exported functions that are not tensor ops, with the reason each is left to its own tests. */
@@ -490,4 +507,21 @@ export const skipped: Record<string, string> = {
   rankDevice: "needs a process group (dist tests)",
   valueAndGradAllReduced: "needs a process group (dist tests)",
   worldSize: "needs a process group (dist tests)",
+  // ---- A: elementwise and reductions/scans (issue 17) ----
+  // ---- A: end ----
+
+  // ---- B: indexing and shape (issue 17) ----
+  // ---- B: end ----
+
+  // ---- C: linear algebra, creation and random (issue 17) ----
+  // ---- C: end ----
+
+  // ---- D: neural network (issue 17) ----
+  // ---- D: end ----
+
+  // ---- E: transforms (issue 17) ----
+  // ---- E: end ----
+
+  // ---- F: layers and optimizers (issue 17) ----
+  // ---- F: end ----
 };

@@ -1,0 +1,4 @@
+// loss ops (issue 17): one line each over ATen.
+#include "shim.h"
+
+using dt::T;

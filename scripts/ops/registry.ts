@@ -1,0 +1,210 @@
+/**
+ * The op registry: every tensor op of the library's entry point, with the PyTorch op it covers and
+ * what is promised about it. `deno task ops-doc` writes docs/ops.md from it; tests/ops_registry_test.ts
+ * holds each promise to account:
+ * - `name` is an export of mod.ts (`nn.x` for a layer);
+ * - `typed`: the result's shape is computed by the type checker (with a readable compile-time error
+ *   where it does not fit), not just `Tensor`;
+ * - `differentiable`: gradients flow through it as through PyTorch's, and it has a finite-difference
+ *   case in tests/grad_cases.ts (and an op with a case is marked differentiable);
+ * - cross-checked against PyTorch is not claimed here but read off the differential fuzzer's table
+ *   (scripts/fuzz/diff_table.ts), which CI runs against python3-torch.
+ *
+ * Each group's entries sit between its own markers, so that groups can grow side by side.
+ */
+
+/** The groups docs/ops.md is split into, in its order. */
+export const GROUPS = [
+  "elementwise",
+  "reductions and scans",
+  "indexing",
+  "shape",
+  "linear algebra",
+  "neural network",
+  "creation and random",
+  "conversion",
+  "layers",
+  "optimizers",
+] as const;
+export type Group = typeof GROUPS[number];
+
+export interface OpEntry {
+  /** The export of mod.ts (`nn.linear` for a layer). */
+  name: string;
+  /** The PyTorch op it stands for, as torch code names it. */
+  torch: string;
+  group: Group;
+  /** The result's shape is computed at compile time. */
+  typed: boolean;
+  /** Gradients flow through it (and tests/grad_cases.ts has a finite-difference case). */
+  differentiable: boolean;
+}
+
+const op = (
+  group: Group,
+  name: string,
+  torch: string,
+  typed: boolean,
+  differentiable: boolean,
+): OpEntry => ({ name, torch, group, typed, differentiable });
+
+const ew = (name: string, torch: string, differentiable = true) => op("elementwise", name, torch, true, differentiable);
+const red = (name: string, torch: string, differentiable = true, typed = true) =>
+  op("reductions and scans", name, torch, typed, differentiable);
+const idx = (name: string, torch: string, differentiable = true, typed = true) =>
+  op("indexing", name, torch, typed, differentiable);
+const shp = (name: string, torch: string, differentiable = true, typed = true) =>
+  op("shape", name, torch, typed, differentiable);
+const la = (name: string, torch: string, differentiable = true, typed = true) =>
+  op("linear algebra", name, torch, typed, differentiable);
+const nnOp = (name: string, torch: string, differentiable = true, typed = true) =>
+  op("neural network", name, torch, typed, differentiable);
+const mk = (name: string, torch: string, typed = true) => op("creation and random", name, torch, typed, false);
+
+export const OPS: readonly OpEntry[] = [
+  // ---- elementwise ----
+  ew("add", "torch.add"),
+  ew("sub", "torch.sub"),
+  ew("rsub", "torch.rsub"),
+  ew("mul", "torch.mul"),
+  ew("div", "torch.div"),
+  ew("rdiv", "scalar / tensor"),
+  ew("pow", "torch.pow"),
+  ew("maximum", "torch.maximum"),
+  ew("minimum", "torch.minimum"),
+  ew("eq", "torch.eq", false),
+  ew("ne", "torch.ne", false),
+  ew("lt", "torch.lt", false),
+  ew("le", "torch.le", false),
+  ew("gt", "torch.gt", false),
+  ew("ge", "torch.ge", false),
+  ew("logicalAnd", "torch.logical_and", false),
+  ew("logicalOr", "torch.logical_or", false),
+  ew("logicalNot", "torch.logical_not", false),
+  ew("isNaN", "torch.isnan", false),
+  ew("isFinite", "torch.isfinite", false),
+  ew("neg", "torch.neg"),
+  ew("abs", "torch.abs"),
+  ew("exp", "torch.exp"),
+  ew("log", "torch.log"),
+  ew("sqrt", "torch.sqrt"),
+  ew("rsqrt", "torch.rsqrt"),
+  ew("tanh", "torch.tanh"),
+  ew("sigmoid", "torch.sigmoid"),
+  ew("relu", "torch.relu"),
+  ew("gelu", "torch.nn.functional.gelu"),
+  ew("sin", "torch.sin"),
+  ew("cos", "torch.cos"),
+  ew("reciprocal", "torch.reciprocal"),
+  ew("clamp", "torch.clamp"),
+  ew("where", "torch.where"),
+  ew("maskedFill", "torch.Tensor.masked_fill"),
+  // ---- elementwise: end ----
+
+  // ---- reductions and scans ----
+  red("sum", "torch.sum"),
+  red("mean", "torch.mean"),
+  red("std", "torch.std"),
+  red("var_", "torch.var"),
+  red("max", "torch.amax / torch.max"),
+  red("min", "torch.amin / torch.min"),
+  red("argmax", "torch.argmax", false),
+  red("argmin", "torch.argmin", false),
+  red("logsumexp", "torch.logsumexp"),
+  red("softmax", "torch.softmax"),
+  red("logSoftmax", "torch.log_softmax"),
+  red("topk", "torch.topk"),
+  // ---- reductions and scans: end ----
+
+  // ---- indexing ----
+  idx("gather", "torch.gather"),
+  idx("indexSelect", "torch.index_select"),
+  idx("tril", "torch.tril"),
+  idx("triu", "torch.triu"),
+  // ---- indexing: end ----
+
+  // ---- shape ----
+  shp("reshape", "torch.reshape"),
+  shp("view", "torch.Tensor.view"),
+  shp("expand", "torch.Tensor.expand"),
+  shp("transpose", "torch.transpose"),
+  shp("permute", "torch.permute"),
+  shp("contiguous", "torch.Tensor.contiguous"),
+  shp("squeeze", "torch.squeeze"),
+  shp("unsqueeze", "torch.unsqueeze"),
+  shp("slice", "tensor[a:b:s] along a dim"),
+  shp("cat", "torch.cat"),
+  shp("stack", "torch.stack"),
+  // ---- shape: end ----
+
+  // ---- linear algebra ----
+  la("matmul", "torch.matmul"),
+  la("bmm", "torch.bmm"),
+  la("linear", "torch.nn.functional.linear"),
+  // ---- linear algebra: end ----
+
+  // ---- neural network ----
+  nnOp("embedding", "torch.nn.functional.embedding"),
+  nnOp("dropout", "torch.nn.functional.dropout"),
+  nnOp("layerNorm", "torch.nn.functional.layer_norm"),
+  nnOp("crossEntropy", "torch.nn.functional.cross_entropy"),
+  nnOp("attentionProbs", "softmax(q kᵀ / √d) with a mask", true, false),
+  nnOp("scaledDotProductAttention", "torch.nn.functional.scaled_dot_product_attention"),
+  // ---- neural network: end ----
+
+  // ---- creation and random ----
+  mk("tensor", "torch.tensor"),
+  mk("fromBytes", "torch.frombuffer"),
+  mk("full", "torch.full"),
+  mk("zeros", "torch.zeros"),
+  mk("ones", "torch.ones"),
+  mk("fullLike", "torch.full_like"),
+  mk("zerosLike", "torch.zeros_like"),
+  mk("onesLike", "torch.ones_like"),
+  mk("arange", "torch.arange", false),
+  mk("eye", "torch.eye"),
+  mk("randn", "torch.randn"),
+  mk("rand", "torch.rand"),
+  mk("randint", "torch.randint"),
+  mk("bernoulli", "torch.bernoulli"),
+  // ---- creation and random: end ----
+
+  // ---- conversion ----
+  op("conversion", "cast", "torch.Tensor.to(dtype)", true, true),
+  op("conversion", "toDevice", "torch.Tensor.to(device)", true, true),
+  op("conversion", "clone", "torch.clone", true, true),
+  op("conversion", "detach", "torch.Tensor.detach", true, false),
+  // ---- conversion: end ----
+
+  // ---- layers ----
+  op("layers", "nn.linear", "torch.nn.Linear", true, true),
+  op("layers", "nn.embedding", "torch.nn.Embedding", true, true),
+  op("layers", "nn.layerNorm", "torch.nn.LayerNorm", true, true),
+  op("layers", "nn.dropout", "torch.nn.Dropout", true, false),
+  op("layers", "nn.attention", "torch.nn.MultiheadAttention", true, true),
+  // ---- layers: end ----
+
+  // ---- optimizers ----
+  op("optimizers", "adamStep", "torch.optim.Adam / AdamW (one tensor)", true, false),
+  op("optimizers", "clipByGlobalNorm", "torch.nn.utils.clip_grad_norm_", false, false),
+  op("optimizers", "clipGradNorm", "torch.nn.utils.clip_grad_norm_ (over a tree)", false, false),
+  // ---- optimizers: end ----
+
+  // ---- A: elementwise and reductions/scans (issue 17) ----
+  // ---- A: end ----
+
+  // ---- B: indexing and shape (issue 17) ----
+  // ---- B: end ----
+
+  // ---- C: linear algebra, creation and random (issue 17) ----
+  // ---- C: end ----
+
+  // ---- D: neural network (issue 17) ----
+  // ---- D: end ----
+
+  // ---- E: transforms (issue 17) ----
+  // ---- E: end ----
+
+  // ---- F: layers and optimizers (issue 17) ----
+  // ---- F: end ----
+];
