@@ -18,6 +18,30 @@ Deno.test("examples/xor_mlp.ts: learns XOR from mod.ts alone, leaking nothing", 
   assert.equal(result.leakedTensors, 0);
 });
 
+Deno.test("examples/char_gpt.ts: a causal character model learns its grammar's text and samples from it", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/char_gpt.ts"],
+    cwd: ROOT,
+  }).output();
+  const text = new TextDecoder();
+  assert.equal(code, 0, text.decode(stderr));
+  const lines = text.decode(stdout).trim().split("\n");
+  const result = JSON.parse(lines[lines.length - 1]);
+  assert.ok(result.loss < 0.6, `final loss ${result.loss} nats per character (the stated bound is 0.6)`);
+  assert.equal(result.leakedTensors, 0);
+  // The samples read like the grammar: most of their whole words are its words.
+  const grammar = new Set(
+    "the a cat dog bird fish child teacher sees likes follows finds small red old happy".split(" "),
+  );
+  const words = (result.sample as string).split(/[ .]+/).slice(1, -1).filter(Boolean);
+  const known = words.filter((w) => grammar.has(w)).length;
+  assert.ok(
+    words.length >= 15 && known / words.length >= 0.8,
+    `${known} of ${words.length} sampled words: ${result.sample}`,
+  );
+  console.log(`char_gpt: loss ${result.loss.toFixed(3)} after 400 steps in ${result.seconds.toFixed(1)} s`);
+});
+
 Deno.test("examples/ import only mod.ts from the project", async () => {
   for await (const e of Deno.readDir(`${ROOT}examples`)) {
     if (!e.name.endsWith(".ts")) continue;
