@@ -107,4 +107,5 @@ export {
   rmspropUpdate,
 } from "./lib/optim/rmsprop.ts";
 export { type LionConfig, lionInit, type LionState, lionStep, lionUpdate } from "./lib/optim/lion.ts";
+export { oneCycle, type OneCycleOptions, stepDecay, warmupCosine, warmupLinear } from "./lib/optim/schedule.ts";
 // ---- F: end ----
