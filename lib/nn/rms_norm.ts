@@ -7,7 +7,7 @@
 import { ones } from "../create.ts";
 import type { Device } from "../device.ts";
 import type { FloatDType } from "../dtype.ts";
-import { DTypeError, ShapeError } from "../errors.ts";
+import { DTypeError, FreedTensorError, ShapeError } from "../errors.ts";
 import { isFloat } from "../dtype.ts";
 import { add, mul, rsqrt } from "../ops/elementwise.ts";
 import { mean } from "../ops/reduce.ts";
@@ -59,6 +59,7 @@ const MACHINE_EPS: Record<FloatDType, number> = { f32: 2 ** -23, f64: 2 ** -52, 
  */
 export function apply<S extends Shape>(layer: RmsNorm, x: Tensor<S>, eps?: number): Tensor<S> {
   const { weight } = layer;
+  if (x.freed || weight.freed) throw new FreedTensorError("rmsNorm");
   if (x.rank === 0 || weight.rank !== 1 || weight.shape[0] !== x.shape[x.rank - 1]) {
     throw new ShapeError(
       "rmsNorm",

@@ -991,5 +991,31 @@ export const diffOps: Record<string, DiffSpec> = {
     },
     tolerance: "float",
   },
+  "nn.sequential.apply": {
+    make: (g) => {
+      const dtype = g.dtype(["f32", "f64"]);
+      const [a, b, c] = [g.r.int(1, 4), g.r.int(1, 4), g.r.int(1, 4)];
+      g.tensor([...g.shape(0, 2), a], dtype, { special: 0 });
+      for (const [out, inF] of [[b, a], [c, b]]) {
+        g.tensor([out, inF], dtype, { special: 0 });
+        g.tensor([out], dtype, { special: 0 });
+      }
+      return {};
+    },
+    // Linear, GELU, Linear: torch.nn.Sequential's 0.weight, (1 has none), 2.weight.
+    ours: (x) =>
+      torch.nn.sequential.apply(
+        [{ weight: x[1], bias: x[2] } as never, null, { weight: x[3], bias: x[4] } as never],
+        [torch.nn.linear.apply, torch.nn.sequential.fn(torch.gelu), torch.nn.linear.apply],
+        x[0],
+      ),
+    tolerance: "float",
+  },
+  "nn.multiHeadAttention.apply": {
+    make: (g) => diffOps["nn.attention.apply"].make(g),
+    // The very same function (tests/nn_more_test.ts checks nn.multiHeadAttention.apply === nn.attention.apply).
+    ours: (x, a) => diffOps["nn.attention.apply"].ours(x, a),
+    tolerance: "float",
+  },
   // ---- F: end ----
 };

@@ -353,13 +353,13 @@ OPS = {
     # (a null state is torch's first step: None for SGD's buffer, zeros for RMSprop's averages).
     "sgdStep": lambda x, a: (
         lambda p, bufs: (
-            torch.optim.sgd.sgd([p], [x[1]], bufs, foreach=False, maximize=False, **a["kw"]),
+            sys.modules["torch.optim.sgd"].sgd([p], [x[1]], bufs, foreach=False, maximize=False, **a["kw"]),
             [p] + ([bufs[0]] if a["kw"]["momentum"] != 0 else []),
         )[-1]
     )(x[0].clone(), [x[2].clone() if a["hasBuf"] else None]),
     "adagradStep": lambda x, a: (
         lambda p, s: (
-            torch.optim.adagrad.adagrad(
+            sys.modules["torch.optim.adagrad"].adagrad(
                 [p], [x[1]], [s], [torch.tensor(float(a["step"] - 1))], foreach=False, maximize=False, **a["kw"]
             ),
             [p, s],
@@ -367,7 +367,7 @@ OPS = {
     )(x[0].clone(), x[2].clone()),
     "rmspropStep": lambda x, a: (
         lambda p, sq, ga, buf: (
-            torch.optim.rmsprop.rmsprop([p], [x[1]], [sq], [ga], [buf], foreach=False, **a["kw"]),
+            sys.modules["torch.optim.rmsprop"].rmsprop([p], [x[1]], [sq], [ga], [buf], foreach=False, **a["kw"]),
             [p, sq] + ([ga] if a["kw"]["centered"] else []) + ([buf] if a["kw"]["momentum"] > 0 else []),
         )[-1]
     )(
@@ -395,6 +395,8 @@ OPS = {
         [h := F.linear(h if i == 0 else F.gelu(h), x[1 + 2 * i], x[2 + 2 * i]) for i in range(a["layers"])],
         h,
     ][-1],
+    "nn.sequential.apply": lambda x, a: F.linear(F.gelu(F.linear(x[0], x[1], x[2])), x[3], x[4]),
+    "nn.multiHeadAttention.apply": mha,
     # ---- F: end ----
 }
 
