@@ -277,3 +277,16 @@ Deno.test("optimizer errors: named classes and messages, and a failing donated u
     assert.deepEqual(values(a), [1, 2]);
   });
 });
+
+Deno.test("optimizer steps: the gradient and states must have the parameter's shape at compile time too", () => {
+  scope(() => {
+    const w = tensor([1, 2], [2]);
+    const wrong = tensor([1, 2, 3], [3]);
+    // @ts-expect-error a [3] gradient for a [2] parameter
+    assert.throws(() => sgdStep(w, wrong, null, { lr: 0.1 }), ShapeError);
+    // @ts-expect-error a [3] moment for a [2] parameter
+    assert.throws(() => lionStep(w, w, wrong, { lr: 0.1 }), ShapeError);
+    const [p]: [Tensor<[2]>, Tensor<[2]>] = adagradStep(w, w, zerosLike(w), { lr: 0.1 }, 1);
+    assert.deepEqual(p.shape, [2]);
+  });
+});

@@ -14,6 +14,7 @@ import * as linear from "./linear.ts";
 
 /** The linear layers of an MLP from `In` to `Out` features, in order; the first reads `In`, the last writes `Out`. */
 export interface Mlp<Out extends Dim = Dim, In extends Dim = Dim> {
+  /** The layers in order: `layers.0` reads the input, the last writes the output. */
   layers: [linear.Linear<Out, In>] | [linear.Linear<Dim, In>, ...linear.Linear[], linear.Linear<Out, Dim>];
 }
 

@@ -50,7 +50,7 @@ const lionOut = new BigUint64Array(2);
  * import { lionStep, scope, tensor, zerosLike } from "@deno-torch/torch";
  * scope(() => {
  *   const w = tensor([1, 2], [2]);
- *   const [w1, m] = lionStep(w, tensor([0.5, -1], [2]), zerosLike(w), { lr: 0.1 }); // w1 = [0.9, 2.1]
+ *   const [w1, m] = lionStep(w, tensor([0.5, -1], [2]), zerosLike(w), { lr: 0.1 }); // w1 ≈ [0.9, 2.1]
  * });
  * ```
  */

@@ -43,8 +43,11 @@ const rmspropOut = new BigUint64Array(4);
 
 /** The states of one parameter: the square average, and the gradient average and buffer (null: not made yet). */
 export interface RmspropLeafState<S extends Shape> {
+  /** The running average of the squared gradient. */
   squareAvg: Tensor<S>;
+  /** The running average of the gradient (centered only); null before the first centered step. */
   gradAvg: Tensor<S> | null;
+  /** The momentum buffer (momentum > 0 only); null before the first such step. */
   momentumBuffer: Tensor<S> | null;
 }
 
