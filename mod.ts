@@ -95,4 +95,17 @@ export {
 // ---- E: end ----
 
 // ---- F: layers and optimizers (issue 17) ----
+// More optimizers (torch.optim's single-tensor arithmetic; Lion as lion-pytorch) and schedules.
+export { type SgdConfig, sgdInit, type SgdState, sgdStep, sgdUpdate } from "./lib/optim/sgd.ts";
+export { type AdagradConfig, adagradInit, type AdagradState, adagradStep, adagradUpdate } from "./lib/optim/adagrad.ts";
+export {
+  type RmspropConfig,
+  rmspropInit,
+  type RmspropLeafState,
+  type RmspropState,
+  rmspropStep,
+  rmspropUpdate,
+} from "./lib/optim/rmsprop.ts";
+export { type LionConfig, lionInit, type LionState, lionStep, lionUpdate } from "./lib/optim/lion.ts";
+export { oneCycle, type OneCycleOptions, stepDecay, warmupCosine, warmupLinear } from "./lib/optim/schedule.ts";
 // ---- F: end ----

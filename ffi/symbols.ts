@@ -190,6 +190,11 @@ export const symbols = {
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----
+  // optimizer steps (native/optim.cpp): params, hyperparameters, in_place, out slots
+  dt_sgd: { parameters: [P, P, P, F, F, F, F, I, I, B], result: I },
+  dt_adagrad: { parameters: [P, P, P, F, F, F, F, F, I, B], result: I },
+  dt_rmsprop: { parameters: [P, P, P, P, P, F, F, F, F, F, I, I, B], result: I },
+  dt_lion: { parameters: [P, P, P, F, F, F, F, I, B], result: I },
   // ---- F: end ----
 } as const satisfies Deno.ForeignLibraryInterface;
 

@@ -7,7 +7,7 @@
  *
  * Each group's cases sit between its own markers, so that groups can grow side by side.
  */
-import { attentionProbs, nn, type Tensor, tensor, toDevice } from "../mod.ts";
+import { attentionProbs, nn, tanh, type Tensor, tensor, toDevice } from "../mod.ts";
 import { type GradCheckOptions, randf64 } from "./helpers/finite_diff.ts";
 
 /** Inputs drawn from randn in f64, one seed each (a shape per input). */
@@ -112,5 +112,47 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----
+  "nn.mlp": [{
+    what: "two hidden layers, GELU between",
+    inputs: r([4, 3], [4], [5, 4], [5], [2, 5], [2], [3, 3]),
+    f: (w0, b0, w1, b1, w2, b2, x) =>
+      nn.mlp.apply({
+        layers: [
+          { weight: matrix(w0), bias: vector(b0) },
+          { weight: matrix(w1), bias: vector(b1) },
+          { weight: matrix(w2), bias: vector(b2) },
+        ],
+      }, x),
+  }],
+  "nn.sequential": [{
+    what: "linear, tanh, linear",
+    inputs: r([4, 3], [4], [2, 4], [2, 3]),
+    f: (w0, b0, w1, x) =>
+      nn.sequential.apply(
+        [{ weight: matrix(w0), bias: vector(b0) }, null, { weight: matrix(w1) }],
+        [nn.linear.apply, nn.sequential.fn(tanh), nn.linear.apply],
+        x,
+      ),
+  }],
+  "nn.rmsNorm": [
+    { inputs: r([4], [2, 3, 4]), f: (w, x) => nn.rmsNorm.apply({ weight: vector(w) }, x) },
+    { what: "eps 0.1", inputs: r([3], [5, 3]), f: (w, x) => nn.rmsNorm.apply({ weight: vector(w) }, x, 0.1) },
+  ],
+  "nn.multiHeadAttention": [{
+    what: "self-attention with biases, 2 heads",
+    inputs: r([4, 4], [4], [4, 4], [4], [4, 4], [4], [4, 4], [4], [2, 3, 4]),
+    f: (wq, bq, wk, bk, wv, bv, wo, bo, x) =>
+      nn.multiHeadAttention.apply(
+        {
+          queryProj: { weight: matrix(wq), bias: vector(bq) },
+          keyProj: { weight: matrix(wk), bias: vector(bk) },
+          valueProj: { weight: matrix(wv), bias: vector(bv) },
+          outputProj: { weight: matrix(wo), bias: vector(bo) },
+        },
+        x,
+        x,
+        2,
+      ),
+  }],
   // ---- F: end ----
 };

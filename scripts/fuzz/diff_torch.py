@@ -349,6 +349,54 @@ OPS = {
     # ---- E: end ----
 
     # ---- F: layers and optimizers (issue 17) ----
+    # The optimizer steps through torch.optim's functional single-tensor code on copies of the states
+    # (a null state is torch's first step: None for SGD's buffer, zeros for RMSprop's averages).
+    "sgdStep": lambda x, a: (
+        lambda p, bufs: (
+            sys.modules["torch.optim.sgd"].sgd([p], [x[1]], bufs, foreach=False, maximize=False, **a["kw"]),
+            [p] + ([bufs[0]] if a["kw"]["momentum"] != 0 else []),
+        )[-1]
+    )(x[0].clone(), [x[2].clone() if a["hasBuf"] else None]),
+    "adagradStep": lambda x, a: (
+        lambda p, s: (
+            sys.modules["torch.optim.adagrad"].adagrad(
+                [p], [x[1]], [s], [torch.tensor(float(a["step"] - 1))], foreach=False, maximize=False, **a["kw"]
+            ),
+            [p, s],
+        )[-1]
+    )(x[0].clone(), x[2].clone()),
+    "rmspropStep": lambda x, a: (
+        lambda p, sq, ga, buf: (
+            sys.modules["torch.optim.rmsprop"].rmsprop([p], [x[1]], [sq], [ga], [buf], foreach=False, **a["kw"]),
+            [p, sq] + ([ga] if a["kw"]["centered"] else []) + ([buf] if a["kw"]["momentum"] > 0 else []),
+        )[-1]
+    )(
+        x[0].clone(),
+        x[2].clone(),
+        x[3].clone() if a["hasGradAvg"] else torch.zeros_like(x[0]),
+        x[3 + a["hasGradAvg"]].clone() if a["hasBuf"] else torch.zeros_like(x[0]),
+    ),
+    # Lion as lion-pytorch's update_fn writes it, op for op.
+    "lionStep": lambda x, a: (
+        lambda p, m, k: (
+            p.mul_(1 - k["lr"] * k["weightDecay"]),
+            p.add_(m.clone().mul_(k["beta1"]).add(x[1], alpha=1 - k["beta1"]).sign_(), alpha=-k["lr"]),
+            m.mul_(k["beta2"]).add_(x[1], alpha=1 - k["beta2"]),
+            [p, m],
+        )[-1]
+    )(x[0].clone(), x[2].clone(), a["kw"]),
+    # x · rsqrt(mean(x², -1) + eps) · weight (torch.nn.RMSNorm of torch 2.4, whose eps None is finfo's eps)
+    "nn.rmsNorm.apply": lambda x, a: x[0]
+    * torch.rsqrt((x[0] * x[0]).mean(-1, keepdim=True) + a.get("eps", torch.finfo(x[0].dtype).eps))
+    * x[1],
+    # linear layers with exact GELU between them, none after the last
+    "nn.mlp.apply": lambda x, a: [
+        h := x[0],
+        [h := F.linear(h if i == 0 else F.gelu(h), x[1 + 2 * i], x[2 + 2 * i]) for i in range(a["layers"])],
+        h,
+    ][-1],
+    "nn.sequential.apply": lambda x, a: F.linear(F.gelu(F.linear(x[0], x[1], x[2])), x[3], x[4]),
+    "nn.multiHeadAttention.apply": mha,
     # ---- F: end ----
 }
 

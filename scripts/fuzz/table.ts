@@ -429,6 +429,93 @@ export const ops: Record<string, OpSpec> = {
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----
+  // Optimizer steps: mostly sane hyperparameters, sometimes any number (NaN, huge, negative).
+  sgdStep: {
+    call: (g) => {
+      const p = g.tensor({ dtype: g.r.chance(0.8) ? "f32" : undefined });
+      const config = {
+        lr: g.r.chance(0.8) ? 0.1 : g.num(),
+        momentum: g.r.chance(0.5) ? undefined : g.num(() => g.r.pick([0, 0.9])),
+        dampening: g.r.chance(0.7) ? undefined : g.num(),
+        weightDecay: g.r.chance(0.7) ? undefined : g.num(),
+        nesterov: g.r.chance(0.2),
+      };
+      return T.sgdStep(p, g.like(p.shape), g.r.chance(0.5) ? null : g.like(p.shape), config, g.r.chance(0.3));
+    },
+    names: ["sgd"],
+  },
+  adagradStep: {
+    call: (g) => {
+      const p = g.tensor({ dtype: g.r.chance(0.8) ? "f32" : undefined });
+      const config = {
+        lr: g.r.chance(0.8) ? 0.01 : g.num(),
+        lrDecay: g.r.chance(0.7) ? undefined : g.num(),
+        eps: g.r.chance(0.7) ? undefined : g.num(),
+      };
+      return T.adagradStep(p, g.like(p.shape), g.like(p.shape), config, g.num(() => g.r.int(1, 5)), g.r.chance(0.3));
+    },
+    names: ["adagrad"],
+  },
+  rmspropStep: {
+    call: (g) => {
+      const p = g.tensor({ dtype: g.r.chance(0.8) ? "f32" : undefined });
+      const state = {
+        squareAvg: g.like(p.shape),
+        gradAvg: g.r.chance(0.5) ? null : g.like(p.shape),
+        momentumBuffer: g.r.chance(0.5) ? null : g.like(p.shape),
+      };
+      const config = {
+        lr: g.r.chance(0.8) ? 0.01 : g.num(),
+        alpha: g.r.chance(0.7) ? undefined : g.num(),
+        momentum: g.r.chance(0.5) ? undefined : g.num(() => 0.9),
+        centered: g.r.chance(0.5),
+      };
+      return T.rmspropStep(p, g.like(p.shape), state, config, g.r.chance(0.3));
+    },
+    names: ["rmsprop"],
+  },
+  lionStep: {
+    call: (g) => {
+      const p = g.tensor({ dtype: g.r.chance(0.8) ? "f32" : undefined });
+      const config = {
+        lr: g.r.chance(0.8) ? 1e-4 : g.num(),
+        beta1: g.r.chance(0.7) ? undefined : g.num(),
+        weightDecay: g.r.chance(0.7) ? undefined : g.num(),
+      };
+      return T.lionStep(p, g.like(p.shape), g.like(p.shape), config, g.r.chance(0.3));
+    },
+    names: ["lion"],
+  },
+  "nn.rmsNorm.apply": {
+    call: (g) => {
+      const x = g.tensor();
+      const last = x.shape[x.rank - 1] ?? 1;
+      return T.nn.rmsNorm.apply({ weight: g.like([last]) }, x, g.r.chance(0.7) ? undefined : g.num());
+    },
+    // Composed of mean, mul, add and rsqrt: what libtorch lacks for a dtype (rsqrt of f16 on the CPU) names them.
+    names: ["rmsNorm", "rsqrt", "mean", "mul", "add"],
+  },
+  "nn.mlp.apply": {
+    call: (g) => {
+      const sizes = Array.from({ length: g.r.int(2, 4) }, () => g.r.int(0, 3));
+      const layers = sizes.slice(1).map((out, i) => ({
+        weight: g.like([out, sizes[i]]),
+        bias: g.r.chance(0.5) ? g.like([out]) : undefined,
+      }));
+      return T.nn.mlp.apply({ layers }, g.like([g.r.int(0, 3), sizes[0]]));
+    },
+    // Each layer is nn.linear and each activation gelu: their errors name them.
+    names: ["linear", "gelu"],
+  },
+  "nn.sequential.apply": {
+    call: (g) => {
+      const [inF, outF] = [g.r.int(0, 3), g.r.int(0, 3)];
+      const layers = [{ weight: g.like([outF, inF]) }, null];
+      const steps = [torch.nn.linear.apply, torch.nn.sequential.fn(torch.relu)];
+      return T.nn.sequential.apply(layers, g.r.chance(0.9) ? steps : steps.slice(1), g.like([g.r.int(0, 3), inF]));
+    },
+    names: ["sequential", "linear", "relu"],
+  },
   // ---- F: end ----
 };
 
@@ -523,5 +610,17 @@ export const skipped: Record<string, string> = {
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----
+  sgdInit: "optimizer state over a tree, no tensors made (optim_more tests)",
+  sgdUpdate: "optimizer update over a tree of sgdStep calls (optim_more tests)",
+  adagradInit: "optimizer state over a tree (optim_more tests)",
+  adagradUpdate: "optimizer update over a tree of adagradStep calls (optim_more tests)",
+  rmspropInit: "optimizer state over a tree (optim_more tests)",
+  rmspropUpdate: "optimizer update over a tree of rmspropStep calls (optim_more tests)",
+  lionInit: "optimizer state over a tree (optim_more tests)",
+  lionUpdate: "optimizer update over a tree of lionStep calls (optim_more tests)",
+  warmupCosine: "learning-rate schedule, numbers only (schedule tests)",
+  warmupLinear: "learning-rate schedule, numbers only (schedule tests)",
+  stepDecay: "learning-rate schedule, numbers only (schedule tests)",
+  oneCycle: "learning-rate schedule, numbers only (schedule tests)",
   // ---- F: end ----
 };

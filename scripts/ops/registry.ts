@@ -206,5 +206,13 @@ export const OPS: readonly OpEntry[] = [
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----
+  op("layers", "nn.mlp", "torchvision.ops.MLP / eqx.nn.MLP (Linear, activation, ..., Linear)", true, true),
+  op("layers", "nn.sequential", "torch.nn.Sequential", false, true),
+  op("layers", "nn.rmsNorm", "torch.nn.RMSNorm (torch 2.4)", true, true),
+  op("layers", "nn.multiHeadAttention", "torch.nn.MultiheadAttention (nn.attention under its name)", true, true),
+  op("optimizers", "sgdStep", "torch.optim.SGD (one tensor)", true, false),
+  op("optimizers", "adagradStep", "torch.optim.Adagrad (one tensor)", true, false),
+  op("optimizers", "rmspropStep", "torch.optim.RMSprop (one tensor)", true, false),
+  op("optimizers", "lionStep", "lion_pytorch.Lion (one tensor; not in torch)", true, false),
   // ---- F: end ----
 ];
