@@ -32,9 +32,11 @@ DT_API int32_t dt_sort(T* x, int32_t dim, int32_t descending, int32_t stable, T*
 }
 DT_OP(argsort, (T* x, int32_t dim, int32_t descending, int32_t stable),
       std::get<1>(at::sort(*x, c10::optional<bool>(stable != 0), dim, descending != 0)))
+// The input made contiguous first: libtorch 1.13's median along a dim with keepdim reads garbage
+// where that dim has stride 0 (an expanded tensor), as torch.median(x.expand(...), 0, keepdim=True) shows.
 DT_API int32_t dt_median(T* x, int32_t dim, int32_t keep, T** out) {
   DT_TRY(-1, {
-    auto r = at::median(*x, dim, keep != 0);
+    auto r = at::median(x->contiguous(), dim, keep != 0);
     dt::out_all({std::get<0>(r), std::get<1>(r)}, out);
     return 0;
   })

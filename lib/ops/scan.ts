@@ -130,7 +130,7 @@ export const norm: Norm = ((x: Tensor, p: NormOrder = "fro", dim?: number | read
   }
   const keep = keepDim ? 1 : 0;
   if (p === "fro") {
-    if (dims.length > 2) {
+    if (listed !== null && dims.length > 2) {
       throw new ShapeError(op, `p "fro" reduces at most 2 dimensions, got ${formatShape(listed ?? [])}`);
     }
     // torch.norm of all elements is frobenius_norm over no dims (all of them), of the same shape.
