@@ -188,7 +188,7 @@ export const round: UnaryOp = unary("round", sym.dt_round);
  */
 export const trunc: UnaryOp = unary("trunc", sym.dt_trunc);
 /**
- * Elementwise sign: −1, 0 or 1 (NaN stays NaN; bool stays bool).
+ * Elementwise sign: −1, 0 or 1 (NaN gives 0, as in torch 1.13; bool stays bool).
  *
  * @example
  * ```ts
