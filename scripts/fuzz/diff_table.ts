@@ -1026,6 +1026,8 @@ export const diffOps: Record<string, DiffSpec> = {
       },
       // median/mode: values only along a dim (which of equal elements' indices comes back is the kernel's
       // choice); ints tie often, floats have no special values (0 and -0 tie but differ in their bits).
+      // torch's median along a dim runs on a contiguous copy (diff_torch.py): torch 1.13 reads garbage
+      // along a stride-0 dim with keepdim, which ours avoids by copying too (native/sort.cpp).
       median: {
         make: (g) => {
           const shape = g.shape(1).map((d) => (d === 0 ? 3 : d));
