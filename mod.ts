@@ -80,6 +80,8 @@ export {
 } from "./lib/dist.ts";
 
 // ---- A: elementwise and reductions/scans (issue 17) ----
+export * from "./lib/ops/math.ts";
+export * from "./lib/ops/scan.ts";
 // ---- A: end ----
 
 // ---- B: indexing and shape (issue 17) ----

@@ -97,6 +97,101 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
   // ---- transforms, layers, optimizers: end ----
 
   // ---- A: elementwise and reductions/scans (issue 17) ----
+  // The ops and helpers come in through the module namespaces here (already loaded, so no new work):
+  // the imports above are shared by every group, and these lines stay inside this group's markers.
+  ...(({ t, fd }) => {
+    /** One f64 input of `shape` from seed 100 + `i`, each element mapped through `map`. */
+    const x = (shape: number[], map?: (v: number) => number, i = 0) => randf64(shape, 100 + i, map);
+    /** k ± 0.25: values a quarter away from every integer and half-integer jump of floor, round, ... */
+    const offGrid = (v: number) => Math.round(v * 2) + (v < 0 ? -0.25 : 0.25);
+    const one = (f: (x: Tensor) => Tensor, map?: (v: number) => number, what?: string): GradCase[] => [
+      { what, inputs: () => [x([2, 3], map)], f },
+    ];
+    return {
+      silu: one(t.silu),
+      softplus: [
+        { what: "defaults", inputs: () => [x([2, 3])], f: (a: Tensor) => t.softplus(a) },
+        {
+          what: "beta 2, threshold 1 (linear above)",
+          inputs: () => [x([2, 3], fd.awayFromZero(0.3))],
+          f: (a: Tensor) => t.softplus(a, 2, 1),
+        },
+      ],
+      elu: one((a) => t.elu(a, 0.7), fd.awayFromZero(), "alpha 0.7"),
+      leakyRelu: one((a) => t.leakyRelu(a, 0.2), fd.awayFromZero(), "slope 0.2"),
+      mish: one(t.mish),
+      hardtanh: one((a) => t.hardtanh(a, -0.5, 0.5), (v) => (Math.abs(Math.abs(v) - 0.5) < 0.1 ? v * 1.5 : v)),
+      erf: one(t.erf),
+      log1p: one(t.log1p, fd.positive(0.1)),
+      expm1: one(t.expm1),
+      log2: one(t.log2, fd.positive(0.1)),
+      floor: one(t.floor, offGrid, "zero almost everywhere"),
+      ceil: one(t.ceil, offGrid, "zero almost everywhere"),
+      round: one(t.round, offGrid, "zero almost everywhere"),
+      trunc: one(t.trunc, offGrid, "zero almost everywhere"),
+      sign: one(t.sign, fd.awayFromZero(), "zero away from 0"),
+      square: one(t.square),
+      fmod: [
+        { what: "by a number", inputs: () => [x([2, 3])], f: (a: Tensor) => t.fmod(a, 0.7) },
+        {
+          what: "by a broadcast tensor",
+          inputs: () => [x([2, 3]), x([3], fd.positive(0.5), 1)],
+          f: (a: Tensor, b: Tensor) => t.fmod(a, b),
+        },
+      ],
+      remainder: [
+        { what: "by a number", inputs: () => [x([2, 3])], f: (a: Tensor) => t.remainder(a, -0.7) },
+        {
+          what: "by a broadcast tensor",
+          inputs: () => [x([2, 3]), x([3], fd.positive(0.5), 1)],
+          f: (a: Tensor, b: Tensor) => t.remainder(a, b),
+        },
+      ],
+      atan2: [
+        { what: "with a number", inputs: () => [x([2, 3])], f: (a: Tensor) => t.atan2(a, 0.5) },
+        {
+          what: "with a broadcast tensor",
+          inputs: () => [x([2, 3]), x([2, 1], fd.awayFromZero(), 1)],
+          f: (a: Tensor, b: Tensor) => t.atan2(a, b),
+        },
+      ],
+      lerp: [
+        {
+          what: "number weight",
+          inputs: () => [x([2, 3]), x([3], undefined, 1)],
+          f: (a: Tensor, b: Tensor) => t.lerp(a, b, 0.3),
+        },
+        {
+          what: "tensor weight, all three broadcast",
+          inputs: () => [x([3]), x([2, 1], undefined, 1), x([2, 3], undefined, 2)],
+          f: (a: Tensor, b: Tensor, w: Tensor) => t.lerp(a, b, w),
+        },
+      ],
+      prod: [
+        { what: "all elements", inputs: () => [x([2, 3], fd.awayFromZero())], f: (a: Tensor) => t.prod(a) },
+        { what: "dim 1, keepDim", inputs: () => [x([2, 3], fd.awayFromZero())], f: (a: Tensor) => t.prod(a, 1, true) },
+      ],
+      cumsum: one((a) => t.cumsum(a, 1), undefined, "dim 1"),
+      cumprod: one((a) => t.cumprod(a, -1), fd.awayFromZero(), "dim -1"),
+      logcumsumexp: one((a) => t.logcumsumexp(a, 0), undefined, "dim 0"),
+      norm: [
+        { what: "fro, all elements", inputs: () => [x([2, 3])], f: (a: Tensor) => t.norm(a) },
+        { what: "p 1 along dim 1", inputs: () => [x([2, 3], fd.awayFromZero())], f: (a: Tensor) => t.norm(a, 1, 1) },
+        {
+          what: "p 3 over [0, -1], keepDim",
+          inputs: () => [x([2, 3, 2])],
+          f: (a: Tensor) => t.norm(a, 3, [0, -1], true),
+        },
+        { what: "p Infinity along dim 0", inputs: () => [x([2, 3])], f: (a: Tensor) => t.norm(a, Infinity, 0) },
+      ],
+      sort: one((a) => t.sort(a, 1, { descending: true }).values, undefined, "values, descending"),
+      median: [
+        { what: "all elements (lower median of 6)", inputs: () => [x([2, 3])], f: (a: Tensor) => t.median(a) },
+        { what: "values along dim 1", inputs: () => [x([2, 3])], f: (a: Tensor) => t.median(a, 1).values },
+      ],
+      mode: one((a) => t.mode(a, 1).values, undefined, "values along dim 1 (distinct: the smallest)"),
+    } satisfies Record<string, GradCase[]>;
+  })({ t: await import("../mod.ts"), fd: await import("./helpers/finite_diff.ts") }),
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----

@@ -334,6 +334,70 @@ OPS = {
     "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
     "nn.dropout.apply": lambda x, a: x[0],
     # ---- A: elementwise and reductions/scans (issue 17) ----
+    "silu": lambda x, a: F.silu(x[0]),
+    "mish": lambda x, a: F.mish(x[0]),
+    "softplus": lambda x, a: F.softplus(x[0], a["beta"], a["threshold"]),
+    "elu": lambda x, a: F.elu(x[0], a["alpha"]),
+    "leakyRelu": lambda x, a: F.leaky_relu(x[0], a["slope"]),
+    "hardtanh": lambda x, a: F.hardtanh(x[0], a["min"], a["max"]),
+    "erf": lambda x, a: torch.erf(x[0]),
+    "log1p": lambda x, a: torch.log1p(x[0]),
+    "expm1": lambda x, a: torch.expm1(x[0]),
+    "log2": lambda x, a: torch.log2(x[0]),
+    "floor": lambda x, a: torch.floor(x[0]),
+    "ceil": lambda x, a: torch.ceil(x[0]),
+    "round": lambda x, a: torch.round(x[0]),
+    "trunc": lambda x, a: torch.trunc(x[0]),
+    "sign": lambda x, a: torch.sign(x[0]),
+    "square": lambda x, a: torch.square(x[0]),
+    "fmod": lambda x, a: torch.fmod(x[0], other(x, a)),
+    "remainder": lambda x, a: torch.remainder(x[0], other(x, a)),
+    # torch.atan2 takes no number: s as a 0-dim tensor of x's float dtype (f32 for integer x), as ours.
+    "atan2": lambda x, a: torch.atan2(
+        x[0],
+        torch.tensor(float(a["scalar"]), dtype=x[0].dtype if x[0].is_floating_point() else torch.float32)
+        if "scalar" in a
+        else x[1],
+    ),
+    "lerp": lambda x, a: torch.lerp(x[0], x[1], float(a["weight"]) if "weight" in a else x[2]),
+    # b is x[1], or x[0] + x[1] * scale (close to x[0]) when a scale was drawn.
+    "isclose": lambda x, a: torch.isclose(
+        x[0],
+        x[0] + x[1] * a["scale"] if "scale" in a else x[1],
+        rtol=a["opts"].get("rtol", 1e-5),
+        atol=a["opts"].get("atol", 1e-8),
+        equal_nan=a["opts"].get("equalNan", False),
+    ),
+    "allclose": lambda x, a: torch.tensor(
+        torch.allclose(
+            x[0],
+            x[0] + x[1] * a["scale"] if "scale" in a else x[1],
+            rtol=a["opts"].get("rtol", 1e-5),
+            atol=a["opts"].get("atol", 1e-8),
+            equal_nan=a["opts"].get("equalNan", False),
+        )
+    ),
+    "prod": along(torch.prod),
+    "all": along(torch.all),
+    "any": along(torch.any),
+    "cumsum": lambda x, a: torch.cumsum(x[0], a["dim"]),
+    "cumprod": lambda x, a: torch.cumprod(x[0], a["dim"]),
+    "logcumsumexp": lambda x, a: torch.logcumsumexp(x[0], a["dim"]),
+    "norm": lambda x, a: torch.norm(x[0], a["p"], a.get("dim"), a["keepDim"]),
+    # Unstable sorts: values only (the order of ties is the kernel's; see diff_table.ts).
+    "sort": lambda x, a: (lambda r: [r.values, r.indices] if a["stable"] else [r.values])(
+        torch.sort(x[0], dim=a["dim"], descending=a["descending"], stable=a["stable"])
+    ),
+    "argsort": lambda x, a: torch.argsort(x[0], dim=a["dim"], descending=a["descending"], stable=a["stable"]),
+    # Along a dim on a contiguous copy: torch 1.13 reads garbage where that dim has stride 0 and keepdim
+    # is set (ours copies for the same reason, see native/sort.cpp).
+    "median": lambda x, a: torch.median(x[0].contiguous(), a["dim"], keepdim=a["keepDim"]).values
+    if "dim" in a
+    else torch.median(x[0]),
+    "mode": lambda x, a: torch.mode(x[0], a["dim"], keepdim=a["keepDim"]).values,
+    "unique": lambda x, a: (lambda r: [r[0], r[2], r[1]] if a["inverse"] else [r[0], r[1]])(
+        torch.unique(x[0], sorted=True, return_inverse=a["inverse"], return_counts=True)
+    ),
     # ---- A: end ----
 
     # ---- B: indexing and shape (issue 17) ----

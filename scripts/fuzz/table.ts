@@ -414,6 +414,78 @@ export const ops: Record<string, OpSpec> = {
   clone: unary("clone"),
   detach: unary("detach"),
   // ---- A: elementwise and reductions/scans (issue 17) ----
+  silu: unary("silu"),
+  mish: unary("mish"),
+  softplus: { call: (g) => T.softplus(g.tensor(), g.r.chance(0.7) ? g.num() : undefined, g.num()) },
+  elu: { call: (g) => T.elu(g.tensor(), g.r.chance(0.7) ? g.num() : undefined) },
+  leakyRelu: { call: (g) => T.leakyRelu(g.tensor(), g.r.chance(0.7) ? g.num() : undefined) },
+  hardtanh: { call: (g) => T.hardtanh(g.tensor(), g.num(), g.r.chance(0.8) ? g.num() : undefined) },
+  erf: unary("erf"),
+  log1p: unary("log1p"),
+  expm1: unary("expm1"),
+  log2: unary("log2"),
+  floor: unary("floor"),
+  ceil: unary("ceil"),
+  round: unary("round"),
+  trunc: unary("trunc"),
+  sign: unary("sign"),
+  square: unary("square"),
+  fmod: binary("fmod"),
+  remainder: binary("remainder"),
+  atan2: binary("atan2"),
+  lerp: {
+    call: (g) => {
+      const a = g.tensor();
+      const end = g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined);
+      return T.lerp(a, end, g.r.chance(0.4) ? g.num() : g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined));
+    },
+  },
+  isclose: {
+    call: (g) => {
+      const a = g.tensor();
+      const o = { rtol: g.r.chance(0.5) ? g.num() : undefined, atol: g.r.chance(0.5) ? g.num() : undefined };
+      return T.isclose(a, g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined), { ...o, equalNan: g.r.chance(0.5) });
+    },
+  },
+  allclose: {
+    call: (g) => {
+      const a = g.tensor();
+      const o = { rtol: g.r.chance(0.5) ? g.num() : undefined, atol: g.r.chance(0.5) ? g.num() : undefined };
+      return T.allclose(a, g.like(a.shape, g.r.chance(0.8) ? a.dtype : undefined), { ...o, equalNan: g.r.chance(0.5) });
+    },
+  },
+  prod: reduction("prod"),
+  all: reduction("all"),
+  any: reduction("any"),
+  cumsum: { call: (g) => ((x) => T.cumsum(x, g.dim(x.rank)))(g.tensor()) },
+  cumprod: { call: (g) => ((x) => T.cumprod(x, g.dim(x.rank)))(g.tensor()) },
+  logcumsumexp: { call: (g) => ((x) => T.logcumsumexp(x, g.dim(x.rank)))(g.tensor()) },
+  norm: {
+    call: (g) => {
+      const x = g.tensor();
+      const p = g.r.pick(["fro", 1, 2, Infinity, -Infinity, "nuc", undefined, g.num()]);
+      const dim = g.r.pick([undefined, g.dim(x.rank), [g.dim(x.rank), g.dim(x.rank)], [0, 1, 2]]);
+      return T.norm(x, p, dim, g.r.chance(0.5));
+    },
+  },
+  sort: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.sort(x, g.r.chance(0.2) ? undefined : g.dim(x.rank), {
+        descending: g.r.chance(0.5),
+        stable: g.r.chance(0.5),
+      });
+    },
+  },
+  argsort: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.argsort(x, g.r.chance(0.2) ? undefined : g.dim(x.rank), { descending: g.r.chance(0.5) });
+    },
+  },
+  median: reduction("median"),
+  mode: along("mode"),
+  unique: { call: (g) => T.unique(g.tensor(), { inverse: g.r.chance(0.5) }) },
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----
