@@ -92,6 +92,8 @@ export {
 // ---- D: end ----
 
 // ---- E: transforms (issue 17) ----
+// (grad, valueAndGrad, vjp, jvp and hessianVectorProduct come with lib/autograd.ts above)
+export { checkpoint } from "./lib/checkpoint.ts";
 // ---- E: end ----
 
 // ---- F: layers and optimizers (issue 17) ----
