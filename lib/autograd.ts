@@ -96,15 +96,17 @@ export function valueAndGradBy<P, A extends unknown[]>(
   return (params: P, ...args: A) =>
     scope(() => {
       // Nested in another transform, the gradients must themselves be differentiable, and the loss
-      // and aux stay in the outer level's graph.
-      const nested = insideTransform();
+      // and aux stay in the outer level's graph. A custom gradient computation (the data-parallel
+      // one, which sums across ranks during backward) keeps its first-order behaviour.
+      const plainBackward = gradientsOf === gradients;
+      const nested = plainBackward && insideTransform();
       // One leaf per distinct tensor: a tensor at several paths (tied weights) is one parameter, so
       // its gradient is the sum over its uses, and every path gets that whole gradient (PyTorch's .grad).
       const { distinct, slots } = distinctLeaves(treeLeaves(params));
       const leaves = trackedLeaves(distinct, nested, op);
       const tracked = replaceLeaves(params, slots.map((i) => leaves[i])) as P;
-      // checkpoint() records segments only where the plain backward would run.
-      const checkpointable = !nested && gradientsOf === gradients ? leaves : null;
+      // checkpoint() records segments only where the plain first-order backward would run.
+      const checkpointable = plainBackward && !insideTransform() ? leaves : null;
       let tape = null as Tape | null; // set inside the level; `as` keeps TS from narrowing it to null
       try {
         const { out, sawInner } = atLevel(checkpointable, (level) => {
@@ -114,7 +116,7 @@ export function valueAndGradBy<P, A extends unknown[]>(
         });
         const [loss, aux] = hasAux ? out as [Tensor, unknown] : [out as Tensor, undefined];
         if (loss.size !== 1) throw new TorchError(op, `f must return a scalar loss, got shape [${loss.shape}]`);
-        const grads = tape !== null ? tape.gradients(loss, op) : nested || sawInner
+        const grads = tape !== null ? tape.gradients(loss, op) : nested || (plainBackward && sawInner)
           // A loss built from inner gradients may be constant in the params (zero second derivative).
           ? vjpOf([loss], [null], leaves, nested ? CREATE_GRAPH : 0, op) as Tensor[]
           : gradientsOf(loss, leaves, op);

@@ -143,11 +143,11 @@ export function wrapNullable(slots: BigUint64Array, op: string): (Tensor | null)
  *
  * @example
  * ```ts
- * import { checkpoint, linear, randn, rng, scope, sum, tanh, valueAndGrad } from "@deno-torch/torch";
+ * import { checkpoint, linear, randn, rng, scope, sum, tanh, type Tensor, valueAndGrad } from "@deno-torch/torch";
  * scope(() => {
  *   const params = { w1: randn([8, 8], rng(0)), w2: randn([8, 8], rng(1)) };
- *   const layer = checkpoint((w: typeof params.w1, x: typeof params.w1) => tanh(linear(x, w)));
- *   const x = randn([4, 8], rng(2));
+ *   const layer = checkpoint((w: Tensor<[8, 8]>, x: Tensor<[number, 8]>) => tanh(linear(x, w)));
+ *   const x = randn([4, 8], rng(2)); // each layer's activations are recomputed during backward
  *   const { grads } = valueAndGrad((p: typeof params) => sum(layer(p.w2, layer(p.w1, x))))(params);
  * });
  * ```
