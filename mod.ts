@@ -94,6 +94,8 @@ export * from "./lib/ops/scan.ts";
 // ---- D: end ----
 
 // ---- E: transforms (issue 17) ----
+// (grad, valueAndGrad, vjp, jvp and hessianVectorProduct come with lib/autograd.ts above)
+export { checkpoint } from "./lib/checkpoint.ts";
 // ---- E: end ----
 
 // ---- F: layers and optimizers (issue 17) ----

@@ -232,6 +232,10 @@ export const symbols = {
   // ---- D: end ----
 
   // ---- E: transforms (issue 17) ----
+  dt_nested_leaf: unary,
+  dt_same_tensor: unary,
+  dt_vjp: { parameters: [B, B, I, B, I, I, B], result: I },
+  dt_jvp: { parameters: [B, I, B, B, I, I, B], result: I },
   // ---- E: end ----
 
   // ---- F: layers and optimizers (issue 17) ----

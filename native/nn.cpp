@@ -89,3 +89,100 @@ DT_API int32_t dt_grad(T* loss, T** inputs, int32_t n, T** out) {
     return 0;
   })
 }
+
+// ---- E: transforms (issue 17) ----
+// A differentiable identity of `x` for a nested transform: a new node of the graph that `x` belongs
+// to, so that gradients taken for it count only the paths through it (not every use of `x`), while
+// an outer transform still sees the dependence on `x`. A tensor that records no gradients gets a
+// fresh leaf, as dt_leaf makes.
+DT_OP(nested_leaf, (T* x), x->requires_grad() ? x->view_as(*x) : x->detach().requires_grad_(true))
+
+// A second handle to the same tensor (same storage, same place in the graph), for a handle whose
+// lifetime must not follow its scope's (checkpoint's saved inputs and outputs).
+DT_OP(same_tensor, (T* x), *x)
+
+namespace {
+enum VjpFlags : int32_t { kCreateGraph = 1, kRetainGraph = 2, kNullForUnused = 4 };
+
+// Publishes grads into out[]: defined ones as handles; undefined ones as zeros or, with
+// kNullForUnused, as null. All or none, as dt::out_all.
+void publish_grads(std::vector<at::Tensor>& grads, const std::vector<at::Tensor>& like, int32_t flags, T** out) {
+  for (size_t i = 0; i < grads.size(); i++) {
+    if (!grads[i].defined() && !(flags & kNullForUnused)) grads[i] = at::zeros_like(like[i]);
+  }
+  size_t made = 0;
+  try {
+    for (; made < grads.size(); made++) out[made] = grads[made].defined() ? dt::out(grads[made]) : nullptr;
+  } catch (...) {
+    for (size_t i = 0; i < made; i++) {
+      if (out[i]) dt::release(out[i]);
+      out[i] = nullptr;
+    }
+    throw;
+  }
+}
+}  // namespace
+
+// Vector-Jacobian product: the gradients of Σᵢ <outputs[i], cotangents[i]> for `inputs` (a null
+// cotangent list, or a null entry, means ones). Outputs that record no gradients contribute nothing,
+// so a function constant in its inputs gets zero gradients instead of an error (a second derivative
+// of a linear function is 0). Flags: kCreateGraph makes the gradients differentiable (a transform
+// nested in another); kRetainGraph keeps the graph for another call; kNullForUnused writes null for
+// inputs the outputs do not reach instead of zeros (checkpoint sums contributions and skips those).
+DT_API int32_t dt_vjp(T** outputs, T** cotangents, int32_t n_out, T** inputs, int32_t n_in, int32_t flags, T** out) {
+  DT_TRY(-1, {
+    std::vector<at::Tensor> outs, cots;
+    for (int32_t i = 0; i < n_out; i++) {
+      if (!outputs[i]->requires_grad()) continue;
+      outs.push_back(*outputs[i]);
+      cots.push_back(cotangents && cotangents[i] ? *cotangents[i] : at::ones_like(*outputs[i]));
+    }
+    auto xs = dt::list(inputs, n_in);
+    std::vector<at::Tensor> grads(n_in);
+    if (!outs.empty()) {
+      grads = torch::autograd::grad(outs, xs, cots, (flags & (kRetainGraph | kCreateGraph)) != 0,
+                                    (flags & kCreateGraph) != 0, /*allow_unused=*/true);
+    }
+    publish_grads(grads, xs, flags, out);
+    return 0;
+  })
+}
+
+// Jacobian-vector product by the double-vjp identity: with dummy cotangents u, g(u) = Jᵀu is linear
+// in u, so the gradient of <g(u), t> for u is J t. Two backward passes, where libtorch 1.13's forward
+// AD would need a dual level and formulas that not every op has; this needs only what grad-of-grad
+// needs. out[i] is the tangent of outputs[i] (zeros where the outputs do not depend on the inputs).
+DT_API int32_t dt_jvp(T** outputs, int32_t n_out, T** inputs, T** tangents, int32_t n_in, int32_t create_graph,
+                      T** out) {
+  DT_TRY(-1, {
+    std::vector<at::Tensor> outs, us;
+    std::vector<int32_t> which;  // outs[j] is outputs[which[j]]
+    for (int32_t i = 0; i < n_out; i++) {
+      if (!outputs[i]->requires_grad()) continue;
+      outs.push_back(*outputs[i]);
+      us.push_back(at::zeros_like(*outputs[i]).requires_grad_(true));
+      which.push_back(i);
+    }
+    auto xs = dt::list(inputs, n_in);
+    auto ts = dt::list(tangents, n_in);
+    std::vector<at::Tensor> result(n_out);
+    if (!outs.empty()) {
+      auto g = torch::autograd::grad(outs, xs, us, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
+      std::vector<at::Tensor> gs, gts;
+      for (int32_t i = 0; i < n_in; i++) {
+        if (g[i].defined() && g[i].requires_grad()) {
+          gs.push_back(g[i]);
+          gts.push_back(ts[i]);
+        }
+      }
+      if (!gs.empty()) {
+        auto jt = torch::autograd::grad(gs, us, gts, create_graph != 0, create_graph != 0, /*allow_unused=*/true);
+        for (size_t j = 0; j < which.size(); j++) result[which[j]] = jt[j];
+      }
+    }
+    auto like = dt::list(outputs, n_out);
+    publish_grads(result, like, 0, out);
+    return 0;
+  })
+}
+// ---- E: end ----
