@@ -42,6 +42,23 @@ Deno.test("examples/char_gpt.ts: a causal character model learns its grammar's t
   console.log(`char_gpt: loss ${result.loss.toFixed(3)} after 400 steps in ${result.seconds.toFixed(1)} s`);
 });
 
+Deno.test("examples/pinn.ts: second derivatives through nested transforms solve u'' = -π² sin(πx)", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/pinn.ts"],
+    cwd: ROOT,
+  }).output();
+  const text = new TextDecoder();
+  assert.equal(code, 0, text.decode(stderr));
+  const lines = text.decode(stdout).trim().split("\n");
+  const result = JSON.parse(lines[lines.length - 1]);
+  // The network never sees u itself: a small error against sin(πx) means u'' was right.
+  assert.ok(result.maxError < 0.002, `largest error against sin(πx): ${result.maxError} (the stated bound is 0.002)`);
+  assert.equal(result.leakedTensors, 0);
+  console.log(
+    `pinn: max error ${result.maxError.toExponential(2)} after 1,500 steps in ${result.seconds.toFixed(1)} s`,
+  );
+});
+
 Deno.test("examples/ import only mod.ts from the project", async () => {
   for await (const e of Deno.readDir(`${ROOT}examples`)) {
     if (!e.name.endsWith(".ts")) continue;
