@@ -86,6 +86,54 @@ export {
 // ---- B: end ----
 
 // ---- C: linear algebra, creation and random (issue 17) ----
+export { type Einsum, einsum, type EinsumCheck, type EinsumOrError, type ShapesOf } from "./lib/ops/einsum.ts";
+export {
+  type Addmm,
+  addmm,
+  type AddmmOptions,
+  type AddmmOrError,
+  type Baddbmm,
+  baddbmm,
+  type BaddbmmOrError,
+  type BatchOf,
+  cholesky,
+  det,
+  type Eigh,
+  eigh,
+  inverse,
+  type Kron,
+  kron,
+  type MatrixCheck,
+  type MinDim,
+  outer,
+  type QR,
+  qr,
+  type QROf,
+  type SlogDet,
+  slogdet,
+  type Solve,
+  solve,
+  type SolveOrError,
+  type SquareCheck,
+  type SquareOrError,
+  type SVD,
+  svd,
+  type SVDOf,
+  type Tensordot,
+  tensordot,
+  type TensordotDims,
+  type TensordotOrError,
+} from "./lib/ops/matrix.ts";
+export { emptyLike, linspace, logspace } from "./lib/ops/ranges.ts";
+export {
+  type Multinomial,
+  multinomial,
+  normal,
+  type NormalOptions,
+  randperm,
+  uniform,
+  type UniformOptions,
+} from "./lib/ops/sample.ts";
 // ---- C: end ----
 
 // ---- D: neural network (issue 17) ----
