@@ -9,8 +9,16 @@ DT_OP(einsum, (const char* equation, T** operands, int32_t n), at::einsum(equati
 DT_OP(outer, (T* a, T* b), at::outer(*a, *b))
 DT_OP(addmm, (T* input, T* a, T* b, double beta, double alpha),
       at::addmm(*input, *a, *b, dt::scalar(*input, beta), dt::scalar(*input, alpha)))
-DT_OP(baddbmm, (T* input, T* a, T* b, double beta, double alpha),
-      at::baddbmm(*input, *a, *b, dt::scalar(*input, beta), dt::scalar(*input, alpha)))
+// libtorch 1.13's CPU baddbmm with beta = 0 does not copy `input` into its fresh result and then
+// scales that uninitialized memory by 0: NaNs left there by a freed tensor came through (seen by the
+// differential fuzzer, reproduced by filling and freeing a buffer first). beta = 0 means "ignore
+// input" (its NaNs too), so it runs as beta = 1 over zeros: alpha · (a @ b), whatever was there.
+DT_API dt::T* dt_baddbmm(T* input, T* a, T* b, double beta, double alpha) {
+  DT_TRY(nullptr, {
+    if (beta == 0) return dt::out(at::baddbmm(at::zeros_like(*input), *a, *b, 1, dt::scalar(*input, alpha)));
+    return dt::out(at::baddbmm(*input, *a, *b, dt::scalar(*input, beta), dt::scalar(*input, alpha)));
+  })
+}
 DT_OP(tensordot, (T* a, T* b, const double* dims_a, const double* dims_b, int32_t n),
       at::tensordot(*a, *b, dt::dims(dims_a, n), dt::dims(dims_b, n)))
 DT_OP(kron, (T* a, T* b), at::kron(*a, *b))

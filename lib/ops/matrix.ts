@@ -48,10 +48,14 @@ type Cols<S extends Shape> = S extends readonly [...Shape, Dim, infer N] ? N : n
 
 const F64_OR_F32 = new Set(["f32", "f64"]);
 
-/** Decompositions run LAPACK, which takes f32 and f64 only (torch too, for real tensors). */
+/**
+ * Decompositions run LAPACK, which takes f32 and f64 only (torch too, for real tensors). An empty
+ * stack never reaches LAPACK, and torch answers it in any dtype, so the dtype is checked only when
+ * there is something to decompose.
+ */
 function floatMatrices(x: Tensor, op: string, name = "the input"): void {
   handleOf(x, op);
-  if (!F64_OR_F32.has(x.dtype)) throw new DTypeError(op, `${name} must be f32 or f64, got ${x.dtype}`);
+  if (x.size > 0 && !F64_OR_F32.has(x.dtype)) throw new DTypeError(op, `${name} must be f32 or f64, got ${x.dtype}`);
   if (x.rank < 2) throw new ShapeError(op, `${name} must be matrices [..., m, n], got shape ${formatShape(x.shape)}`);
 }
 
