@@ -123,6 +123,7 @@ export {
   tensordot,
   type TensordotDims,
   type TensordotOrError,
+  type VectorDim,
 } from "./lib/ops/matrix.ts";
 export { emptyLike, linspace, logspace } from "./lib/ops/ranges.ts";
 export {

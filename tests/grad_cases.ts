@@ -143,7 +143,7 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
     { what: "diagonal", inputs: r([3, 3]), f: (a) => einsum("ii->i", a) },
     { what: "ellipsis broadcast", inputs: r([2, 1, 4], [3, 4]), f: (a, b) => einsum("...i,...i->...", a, b) },
   ],
-  outer: [{ inputs: r([3], [4]), f: (a, b) => outer(vector(a), vector(b)) }],
+  outer: [{ inputs: r([3], [4]), f: (a, b) => outer(a, b) }],
   addmm: [
     { what: "defaults", inputs: r([4], [2, 3], [3, 4]), f: (c, a, b) => addmm(c, a, b) },
     {

@@ -84,7 +84,10 @@ function outputs(status: number, slots: BigUint64Array, op: string): Tensor[] {
  * const table = outer(tensor([1, 2]), tensor([1, 10, 100])); // Tensor<[2, 3]>
  * ```
  */
-export function outer<A extends Dim, B extends Dim>(a: Tensor<[A]>, b: Tensor<[B]>): Tensor<[A, B]> {
+export function outer<A extends Shape, B extends Shape>(
+  a: Tensor<A>,
+  b: Tensor<B> & Check<OuterOrError<A, B>>,
+): Tensor<[VectorDim<A>, VectorDim<B>]> {
   const op = "outer";
   handleOf(a, op), handleOf(b, op);
   if (a.rank !== 1 || b.rank !== 1) {
@@ -93,6 +96,15 @@ export function outer<A extends Dim, B extends Dim>(a: Tensor<[A]>, b: Tensor<[B
   sameDevice(a, b, op);
   return wrap(sym.dt_outer(handleOf(a, op), handleOf(b, op)), op);
 }
+
+/** The size of a vector's one dimension (`number` when the rank is unknown). */
+export type VectorDim<S extends Shape> = S extends readonly [infer X extends Dim] ? X : number;
+/** An error message when a shape of known rank is not a vector, else the result shape of `outer`. */
+export type OuterOrError<A extends Shape, B extends Shape> = number extends A["length"] ? Shape
+  : A extends readonly [Dim] ? number extends B["length"] ? Shape
+    : B extends readonly [Dim] ? [VectorDim<A>, VectorDim<B>]
+    : `outer: needs two vectors, got ${FormatShape<A>} and ${FormatShape<B>}`
+  : `outer: needs two vectors, got ${FormatShape<A>} and ${FormatShape<B>}`;
 
 /** The scaling of `addmm` and `baddbmm`: beta · input + alpha · (a @ b), both 1 by default. */
 export interface AddmmOptions {
