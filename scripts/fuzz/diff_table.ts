@@ -924,6 +924,8 @@ export const diffOps: Record<string, DiffSpec> = {
         ours: (x, a) => torch.addmm(x[0], x[1], x[2] as never, { beta: a.beta, alpha: a.alpha }),
         tolerance: "float",
       },
+      // beta = 0 is compared with torch's baddbmm at beta = 1 over zeros: torch 1.13's own beta = 0 reads
+      // uninitialized memory (native/linalg.cpp says how; the torch side hit it too, seed 3 call 114).
       baddbmm: {
         make: (g) => {
           const dtype = g.dtype([...FLOATS, ...INTS]);

@@ -342,8 +342,18 @@ OPS = {
     # ---- C: linear algebra, creation and random (issue 17) ----
     "einsum": lambda x, a: torch.einsum(a["equation"], *x),
     "outer": lambda x, a: torch.outer(x[0], x[1]),
-    "addmm": lambda x, a: torch.addmm(x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})),
-    "baddbmm": lambda x, a: torch.baddbmm(x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})),
+    "addmm": lambda x, a: torch.addmm(
+        x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})
+    ),
+    # torch 1.13's CPU baddbmm with beta = 0 scales its uninitialized result by 0 (NaN now and then, seen
+    # here too), so beta = 0 runs as the library runs it: beta = 1 over zeros, the documented alpha · (a @ b).
+    "baddbmm": lambda x, a: (
+        torch.baddbmm(torch.zeros_like(x[0]), x[1], x[2], beta=1, alpha=scalar(x[0], a["alpha"]))
+        if a.get("beta") == 0
+        else torch.baddbmm(
+            x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})
+        )
+    ),
     "tensordot": lambda x, a: torch.tensordot(x[0], x[1], dims=a["dims"]),
     "kron": lambda x, a: torch.kron(x[0], x[1]),
     "inverse": lambda x, a: torch.linalg.inv(x[0]),
