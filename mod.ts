@@ -86,55 +86,28 @@ export {
 // ---- B: end ----
 
 // ---- C: linear algebra, creation and random (issue 17) ----
-export { type Einsum, einsum, type EinsumCheck, type EinsumOrError, type ShapesOf } from "./lib/ops/einsum.ts";
+// The shape algebra of einsum and the matrix ops (its helper types are public as shape.ts's are).
+export type * from "./lib/ops/einsum.ts";
+export { einsum } from "./lib/ops/einsum.ts";
+export type * from "./lib/ops/matrix.ts";
 export {
-  type Addmm,
   addmm,
-  type AddmmOptions,
-  type AddmmOrError,
-  type Baddbmm,
   baddbmm,
-  type BaddbmmOrError,
-  type BatchOf,
   cholesky,
   det,
-  type Eigh,
   eigh,
   inverse,
-  type Kron,
   kron,
-  type MatrixCheck,
-  type MinDim,
   outer,
-  type QR,
   qr,
-  type QROf,
-  type SlogDet,
   slogdet,
-  type Solve,
   solve,
-  type SolveOrError,
-  type SquareCheck,
-  type SquareOrError,
-  type SVD,
   svd,
-  type SVDOf,
-  type Tensordot,
   tensordot,
-  type TensordotDims,
-  type TensordotOrError,
-  type VectorDim,
 } from "./lib/ops/matrix.ts";
 export { emptyLike, linspace, logspace } from "./lib/ops/ranges.ts";
-export {
-  type Multinomial,
-  multinomial,
-  normal,
-  type NormalOptions,
-  randperm,
-  uniform,
-  type UniformOptions,
-} from "./lib/ops/sample.ts";
+export type * from "./lib/ops/sample.ts";
+export { multinomial, normal, randperm, uniform } from "./lib/ops/sample.ts";
 // ---- C: end ----
 
 // ---- D: neural network (issue 17) ----

@@ -20,141 +20,179 @@ import { broadcastShapes, sameDevice } from "./check.ts";
 
 // ---- the equation at the type level ----
 
-type Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-type Chars<S extends string, Acc extends string[] = []> = S extends `${infer C}${infer R}` ? Chars<R, [...Acc, C]>
+/** Every subscript letter as one string, in ASCII order. */
+export type EinsumAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** The characters of a string as a tuple. */
+export type EinsumChars<S extends string, Acc extends string[] = []> = S extends `${infer C}${infer R}`
+  ? EinsumChars<R, [...Acc, C]>
   : Acc;
 /** Every subscript letter, in the order torch's implicit output sorts them (ASCII: A-Z, then a-z). */
-type AlphabetList = Chars<Alphabet>;
-type Letter = AlphabetList[number];
+export type EinsumLetters = EinsumChars<EinsumAlphabet>;
+/** One subscript letter. */
+export type EinsumLetter = EinsumLetters[number];
 
-type NoSpaces<S extends string> = S extends `${infer A} ${infer B}` ? NoSpaces<`${A}${B}`> : S;
-type SplitComma<S extends string, Acc extends string[] = []> = S extends `${infer H},${infer R}`
-  ? SplitComma<R, [...Acc, H]>
+/** An equation without its spaces (torch ignores them). */
+export type EinsumNoSpaces<S extends string> = S extends `${infer A} ${infer B}` ? EinsumNoSpaces<`${A}${B}`> : S;
+/** The operands' subscripts: the part before `->` split at commas. */
+export type EinsumOperands<S extends string, Acc extends string[] = []> = S extends `${infer H},${infer R}`
+  ? EinsumOperands<R, [...Acc, H]>
   : [...Acc, S];
 /** One operand's subscripts as tokens: letters and `...`, or an error message. */
-type Tokens<S extends string, Acc extends string[] = []> = S extends `...${infer R}` ? Tokens<R, [...Acc, "..."]>
+export type EinsumTokens<S extends string, Acc extends string[] = []> = S extends `...${infer R}`
+  ? EinsumTokens<R, [...Acc, "..."]>
   : S extends `${infer C}${infer R}`
-    ? C extends Letter ? Tokens<R, [...Acc, C]> : `einsum: "${C}" in the equation is not a subscript letter`
+    ? C extends EinsumLetter ? EinsumTokens<R, [...Acc, C]> : `einsum: "${C}" in the equation is not a subscript letter`
   : Acc;
 
-type Entry = [string, Dim];
+/** One subscript letter and the size it stands for. */
+export type EinsumEntry = [string, Dim];
 /** `S` split after its first `N` dimensions. */
-type SplitFront<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N ? [Acc, S]
-  : S extends readonly [infer H extends Dim, ...infer R extends Shape] ? SplitFront<R, N, [...Acc, H]>
+export type SplitShapeFront<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N
+  ? [Acc, S]
+  : S extends readonly [infer H extends Dim, ...infer R extends Shape] ? SplitShapeFront<R, N, [...Acc, H]>
   : never;
 /** `S` split before its last `N` dimensions. */
-type SplitBack<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N ? [S, Acc]
-  : S extends readonly [...infer F extends Shape, infer L extends Dim] ? SplitBack<F, N, [L, ...Acc]>
+export type SplitShapeBack<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N
+  ? [S, Acc]
+  : S extends readonly [...infer F extends Shape, infer L extends Dim] ? SplitShapeBack<F, N, [L, ...Acc]>
   : never;
-type Zip<L extends string[], S extends Shape, Acc extends Entry[] = []> = L extends
+/** Letters paired with the dimensions they name, in order. */
+export type EinsumZip<L extends string[], S extends Shape, Acc extends EinsumEntry[] = []> = L extends
   [infer H extends string, ...infer R extends string[]]
-  ? S extends readonly [infer D extends Dim, ...infer SR extends Shape] ? Zip<R, SR, [...Acc, [H, D]]> : Acc
+  ? S extends readonly [infer D extends Dim, ...infer SR extends Shape] ? EinsumZip<R, SR, [...Acc, [H, D]]> : Acc
   : Acc;
-type Before<T extends string[], Acc extends string[] = []> = T extends
-  [infer H extends string, ...infer R extends string[]] ? H extends "..." ? Acc : Before<R, [...Acc, H]>
+/** The tokens before `...`. */
+export type EinsumBefore<T extends string[], Acc extends string[] = []> = T extends
+  [infer H extends string, ...infer R extends string[]] ? H extends "..." ? Acc : EinsumBefore<R, [...Acc, H]>
   : Acc;
-type After<T extends string[]> = T extends [infer H extends string, ...infer R extends string[]]
-  ? H extends "..." ? R : After<R>
+/** The tokens after `...`. */
+export type EinsumAfter<T extends string[]> = T extends [infer H extends string, ...infer R extends string[]]
+  ? H extends "..." ? R : EinsumAfter<R>
   : [];
-type CountOf<T extends string[], X extends string, Acc extends unknown[] = []> = T extends
-  [infer H extends string, ...infer R extends string[]] ? CountOf<R, X, H extends X ? [...Acc, H] : Acc>
+/** How many times `X` occurs in `T`. */
+export type EinsumCount<T extends string[], X extends string, Acc extends unknown[] = []> = T extends
+  [infer H extends string, ...infer R extends string[]] ? EinsumCount<R, X, H extends X ? [...Acc, H] : Acc>
   : Acc["length"];
-type AtLeast<N extends number, M extends number> = Tuple<N> extends [...Tuple<M>, ...unknown[]] ? true : false;
+/** Whether a rank `N` is at least `M` (tuple lengths). */
+export type RankAtLeast<N extends number, M extends number> = Tuple<N> extends [...Tuple<M>, ...unknown[]] ? true
+  : false;
 
 /** What one operand binds: its letters' sizes and its `...` dimensions, or an error message. */
-type Bound = { entries: Entry[]; ellipsis: Shape };
-type BindOperand<Sub extends string, S extends Shape, I extends number> = Tokens<Sub> extends infer T extends string[]
-  ? CountOf<T, "..."> extends 0 ? S["length"] extends T["length"] ? { entries: Zip<T, S>; ellipsis: [] }
+export type EinsumBound = { entries: EinsumEntry[]; ellipsis: Shape };
+/** One operand's subscripts bound to its shape, or an error message naming operand `I`. */
+export type EinsumBindOperand<Sub extends string, S extends Shape, I extends number> = EinsumTokens<Sub> extends
+  infer T extends string[]
+  ? EinsumCount<T, "..."> extends 0 ? S["length"] extends T["length"] ? { entries: EinsumZip<T, S>; ellipsis: [] }
     : `einsum: operand ${I} has subscripts "${Sub}" for ${T["length"]} dimensions, got shape ${FormatShape<S>}`
-  : CountOf<T, "..."> extends 1 ? BindEllipsis<Before<T>, After<T>, Sub, S, I>
+  : EinsumCount<T, "..."> extends 1 ? EinsumBindEllipsis<EinsumBefore<T>, EinsumAfter<T>, Sub, S, I>
   : `einsum: operand ${I} has more than one "..."`
-  : Tokens<Sub>;
-type BindEllipsis<Pre extends string[], Post extends string[], Sub extends string, S extends Shape, I extends number> =
-  AtLeast<S["length"], [...Pre, ...Post]["length"]> extends true
-    ? SplitFront<S, Pre["length"]> extends [infer F extends Shape, infer Rest extends Shape]
-      ? SplitBack<Rest, Post["length"]> extends [infer Mid extends Shape, infer B extends Shape]
-        ? { entries: [...Zip<Pre, F>, ...Zip<Post, B>]; ellipsis: Mid }
-      : never
+  : EinsumTokens<Sub>;
+/** An operand with `...`: letters bound at both ends, the middle dimensions returned as the ellipsis. */
+export type EinsumBindEllipsis<
+  Pre extends string[],
+  Post extends string[],
+  Sub extends string,
+  S extends Shape,
+  I extends number,
+> = RankAtLeast<S["length"], [...Pre, ...Post]["length"]> extends true
+  ? SplitShapeFront<S, Pre["length"]> extends [infer F extends Shape, infer Rest extends Shape]
+    ? SplitShapeBack<Rest, Post["length"]> extends [infer Mid extends Shape, infer B extends Shape]
+      ? { entries: [...EinsumZip<Pre, F>, ...EinsumZip<Post, B>]; ellipsis: Mid }
     : never
-    : `einsum: operand ${I} has subscripts "${Sub}" for at least ${[
-      ...Pre,
-      ...Post,
-    ]["length"]} dimensions, got shape ${FormatShape<
-      S
-    >}`;
+  : never
+  : `einsum: operand ${I} has subscripts "${Sub}" for at least ${[
+    ...Pre,
+    ...Post,
+  ]["length"]} dimensions, got shape ${FormatShape<
+    S
+  >}`;
 
 /** A letter's size so far merged with another sighting: they agree or one is 1, else an error message. */
-type Merge<M extends Entry[], L extends string, D extends Dim, Acc extends Entry[] = []> = M extends
-  [infer E extends Entry, ...infer R extends Entry[]] ? E[0] extends L ? E[1] extends 1 ? [...Acc, [L, D], ...R]
-    : D extends 1 ? [...Acc, E, ...R]
-    : SameDim<E[1], D> extends true ? [...Acc, [L, BroadcastDim<E[1], D>], ...R]
-    : `einsum: subscript "${L}" has sizes ${Fmt<E[1]>} and ${Fmt<D>}`
-  : Merge<R, L, D, [...Acc, E]>
-  : [...Acc, [L, D]];
-type MergeAll<M extends Entry[], New extends Entry[]> = New extends [infer E extends Entry, ...infer R extends Entry[]]
-  ? Merge<M, E[0], E[1]> extends infer Next extends Entry[] ? MergeAll<Next, R> : Merge<M, E[0], E[1]>
+export type EinsumMerge<M extends EinsumEntry[], L extends string, D extends Dim, Acc extends EinsumEntry[] = []> =
+  M extends [infer E extends EinsumEntry, ...infer R extends EinsumEntry[]]
+    ? E[0] extends L ? E[1] extends 1 ? [...Acc, [L, D], ...R]
+      : D extends 1 ? [...Acc, E, ...R]
+      : SameDim<E[1], D> extends true ? [...Acc, [L, BroadcastDim<E[1], D>], ...R]
+      : `einsum: subscript "${L}" has sizes ${Fmt<E[1]>} and ${Fmt<D>}`
+    : EinsumMerge<R, L, D, [...Acc, E]>
+    : [...Acc, [L, D]];
+/** Every entry of `New` merged into `M` (or the first error message). */
+export type EinsumMergeAll<M extends EinsumEntry[], New extends EinsumEntry[]> = New extends
+  [infer E extends EinsumEntry, ...infer R extends EinsumEntry[]]
+  ? EinsumMerge<M, E[0], E[1]> extends infer Next extends EinsumEntry[] ? EinsumMergeAll<Next, R>
+  : EinsumMerge<M, E[0], E[1]>
   : M;
 
 /** Every operand bound and merged: the letters' sizes, every letter seen (with repeats), the `...` shape. */
-type BindAll<
+export type EinsumBindAll<
   Subs extends string[],
   Shapes extends readonly Shape[],
-  M extends Entry[] = [],
+  M extends EinsumEntry[] = [],
   Seen extends string[] = [],
   Ell extends Shape = [],
   I extends unknown[] = [],
 > = Subs extends [infer Sub extends string, ...infer RestSubs extends string[]]
   ? Shapes extends readonly [infer S extends Shape, ...infer RestShapes extends readonly Shape[]]
-    ? BindOperand<Sub, S, I["length"]> extends infer B
-      ? B extends Bound
-        ? MergeAll<M, B["entries"]> extends infer Next extends Entry[]
+    ? EinsumBindOperand<Sub, S, I["length"]> extends infer B
+      ? B extends EinsumBound
+        ? EinsumMergeAll<M, B["entries"]> extends infer Next extends EinsumEntry[]
           ? BroadcastOrError<Ell, B["ellipsis"]> extends infer E extends Shape
-            ? BindAll<RestSubs, RestShapes, Next, [...Seen, ...LettersOf<B["entries"]>], E, [...I, unknown]>
+            ? EinsumBindAll<RestSubs, RestShapes, Next, [...Seen, ...EinsumLettersOf<B["entries"]>], E, [...I, unknown]>
           : `einsum: the "..." dimensions ${FormatShape<Ell>} and ${FormatShape<B["ellipsis"]>} do not broadcast`
-        : MergeAll<M, B["entries"]>
+        : EinsumMergeAll<M, B["entries"]>
       : B
     : never
   : never
   : { map: M; seen: Seen; ellipsis: Ell };
-type LettersOf<E extends Entry[]> = { [K in keyof E]: E[K][0] };
-type Lookup<M extends Entry[], L extends string> = M extends [infer E extends Entry, ...infer R extends Entry[]]
-  ? E[0] extends L ? E[1] : Lookup<R, L>
+/** The letters of a list of entries. */
+export type EinsumLettersOf<E extends EinsumEntry[]> = { [K in keyof E]: E[K][0] };
+/** The size bound to letter `L`. */
+export type EinsumLookup<M extends EinsumEntry[], L extends string> = M extends
+  [infer E extends EinsumEntry, ...infer R extends EinsumEntry[]] ? E[0] extends L ? E[1] : EinsumLookup<R, L>
   : never;
-type Binding = { map: Entry[]; seen: string[]; ellipsis: Shape };
+/** What all operands bind together: the letters' sizes, every letter seen, the `...` shape. */
+export type EinsumBinding = { map: EinsumEntry[]; seen: string[]; ellipsis: Shape };
 
 /** Torch's implicit output: the `...` dimensions, then the letters seen exactly once, alphabetically. */
-type Implicit<B extends Binding, Letters extends string[] = AlphabetList, Acc extends Dim[] = []> = Letters extends
-  [infer L extends string, ...infer R extends string[]]
-  ? Implicit<B, R, CountOf<B["seen"], L> extends 1 ? [...Acc, Lookup<B["map"], L>] : Acc>
-  : [...B["ellipsis"], ...Acc];
+export type EinsumImplicit<B extends EinsumBinding, Letters extends string[] = EinsumLetters, Acc extends Dim[] = []> =
+  Letters extends [infer L extends string, ...infer R extends string[]]
+    ? EinsumImplicit<B, R, EinsumCount<B["seen"], L> extends 1 ? [...Acc, EinsumLookup<B["map"], L>] : Acc>
+    : [...B["ellipsis"], ...Acc];
 /** The output written after `->`, checked: letters seen in an operand, each once, `...` at most once. */
-type Explicit<B extends Binding, Out extends string[], All extends string[] = Out, Acc extends Dim[] = []> = Out extends
-  [infer L extends string, ...infer R extends string[]]
-  ? L extends "..." ? CountOf<All, "..."> extends 1 ? Explicit<B, R, All, [...Acc, ...B["ellipsis"]]>
+export type EinsumExplicit<
+  B extends EinsumBinding,
+  Out extends string[],
+  All extends string[] = Out,
+  Acc extends Dim[] = [],
+> = Out extends [infer L extends string, ...infer R extends string[]]
+  ? L extends "..." ? EinsumCount<All, "..."> extends 1 ? EinsumExplicit<B, R, All, [...Acc, ...B["ellipsis"]]>
     : `einsum: the output has more than one "..."`
-  : CountOf<All, L> extends 1
-    ? CountOf<B["seen"], L> extends 0 ? `einsum: output subscript "${L}" does not appear in any operand`
-    : Explicit<B, R, All, [...Acc, Lookup<B["map"], L>]>
+  : EinsumCount<All, L> extends 1
+    ? EinsumCount<B["seen"], L> extends 0 ? `einsum: output subscript "${L}" does not appear in any operand`
+    : EinsumExplicit<B, R, All, [...Acc, EinsumLookup<B["map"], L>]>
   : `einsum: output subscript "${L}" appears more than once`
   : Acc;
 
 /** The compile-time shapes of a tuple of tensors. */
 export type ShapesOf<Ts extends readonly Tensor[]> = { [K in keyof Ts]: Ts[K] extends Tensor<infer S> ? S : never };
-type AnyUnknownRank<Shapes extends readonly Shape[]> = true extends
+/** Whether any of the shapes has an unknown rank (then the result is just `Shape`). */
+export type AnyUnknownRank<Shapes extends readonly Shape[]> = true extends
   { [K in keyof Shapes]: number extends Shapes[K]["length"] ? true : false }[number] ? true : false;
 
 /** The shape `einsum(E, ...operands)` gives for operand shapes `Shapes`, or an error message. */
 export type EinsumOrError<E extends string, Shapes extends readonly Shape[]> = string extends E ? Shape
   : number extends Shapes["length"] ? Shape
   : AnyUnknownRank<Shapes> extends true ? Shape
-  : NoSpaces<E> extends `${infer In}->${infer Out}` ? EinsumWith<SplitComma<In>, Shapes, Out>
-  : EinsumWith<SplitComma<NoSpaces<E>>, Shapes, null>;
-type EinsumWith<Subs extends string[], Shapes extends readonly Shape[], Out extends string | null> =
+  : EinsumNoSpaces<E> extends `${infer In}->${infer Out}` ? EinsumWith<EinsumOperands<In>, Shapes, Out>
+  : EinsumWith<EinsumOperands<EinsumNoSpaces<E>>, Shapes, null>;
+/** The result shape for parsed operand subscripts and an output (`null` for the implicit one), or an error message. */
+export type EinsumWith<Subs extends string[], Shapes extends readonly Shape[], Out extends string | null> =
   Subs["length"] extends Shapes["length"]
-    ? BindAll<Subs, Shapes> extends infer B
-      ? B extends Binding
-        ? Out extends string ? Tokens<Out> extends infer T extends string[] ? Explicit<B, T> : Tokens<Out>
-        : Implicit<B>
+    ? EinsumBindAll<Subs, Shapes> extends infer B
+      ? B extends EinsumBinding
+        ? Out extends string
+          ? EinsumTokens<Out> extends infer T extends string[] ? EinsumExplicit<B, T> : EinsumTokens<Out>
+        : EinsumImplicit<B>
       : B
     : never
     : `einsum: the equation has ${Subs["length"]} operand(s), got ${Shapes["length"]} tensor(s)`;

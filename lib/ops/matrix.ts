@@ -11,9 +11,10 @@
 import { fail, sym } from "../../ffi/lib.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { dimsArg } from "../scratch.ts";
-import type { Axis, BroadcastOrError, Check, Dim, Fmt, FormatShape, Known, SameDim, Shape, Tuple } from "../shape.ts";
+import type { Axis, BroadcastOrError, Check, Dim, Fmt, FormatShape, Known, SameDim, Shape } from "../shape.ts";
 import { formatShape } from "../shape.ts";
 import { handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
+import type { RankAtLeast, SplitShapeBack, SplitShapeFront } from "./einsum.ts";
 import { axis, broadcastShapes, sameDevice } from "./check.ts";
 
 // ---- shape algebra ----
@@ -40,9 +41,10 @@ export type MinDim<M, N> = Known<M> extends false ? number : Known<N> extends fa
 : N extends 1 ? 1
 : number;
 
-/** The second-to-last and last dimension of `S`. */
-type Rows<S extends Shape> = S extends readonly [...Shape, infer M, Dim] ? M : number;
-type Cols<S extends Shape> = S extends readonly [...Shape, Dim, infer N] ? N : number;
+/** The number of rows of the matrices in `S`: its second-to-last dimension. */
+export type MatrixRows<S extends Shape> = S extends readonly [...Shape, infer M, Dim] ? M : number;
+/** The number of columns of the matrices in `S`: its last dimension. */
+export type MatrixCols<S extends Shape> = S extends readonly [...Shape, Dim, infer N] ? N : number;
 
 // ---- runtime checks ----
 
@@ -227,44 +229,44 @@ export function baddbmm<I extends Shape, A extends Shape, B extends Shape>(
 /** Which dimensions `tensordot` contracts: the last `n` of a with the first `n` of b, or two lists. */
 export type TensordotDims = number | readonly [readonly number[], readonly number[]];
 
-type SplitFront<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N ? [Acc, S]
-  : S extends readonly [infer H extends Dim, ...infer R extends Shape] ? SplitFront<R, N, [...Acc, H]>
-  : never;
-type SplitBack<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N ? [S, Acc]
-  : S extends readonly [...infer F extends Shape, infer L extends Dim] ? SplitBack<F, N, [L, ...Acc]>
-  : never;
 /** Pairs of contracted sizes agree (or one is 1), else the message. */
-type PairsAgree<A extends Shape, B extends Shape> = A extends readonly [infer X, ...infer RA extends Shape]
-  ? B extends readonly [infer Y, ...infer RB extends Shape] ? X extends 1 ? PairsAgree<RA, RB>
-    : Y extends 1 ? PairsAgree<RA, RB>
-    : SameDim<X, Y> extends true ? PairsAgree<RA, RB>
+export type TensordotPairsAgree<A extends Shape, B extends Shape> = A extends
+  readonly [infer X, ...infer RA extends Shape]
+  ? B extends readonly [infer Y, ...infer RB extends Shape] ? X extends 1 ? TensordotPairsAgree<RA, RB>
+    : Y extends 1 ? TensordotPairsAgree<RA, RB>
+    : SameDim<X, Y> extends true ? TensordotPairsAgree<RA, RB>
     : `tensordot: contracted sizes ${Fmt<X>} and ${Fmt<Y>} differ`
   : true
   : true;
-type Picked<S extends Shape, D extends readonly number[]> = { [K in keyof D]: S[Axis<S, D[K]> & keyof S] };
-type Without<S extends Shape, Drop, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
+/** The sizes of `S` at the dimensions `D` (negative ones counted from the end). */
+export type TensordotPicked<S extends Shape, D extends readonly number[]> = {
+  [K in keyof D]: S[Axis<S, D[K]> & keyof S];
+};
+/** `S` without the dimensions whose indices are in the union `Drop`. */
+export type TensordotWithout<S extends Shape, Drop, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
   readonly [infer H extends Dim, ...infer R extends Shape]
-  ? Without<R, Drop, [...I, unknown], I["length"] extends Drop ? Acc : [...Acc, H]>
+  ? TensordotWithout<R, Drop, [...I, unknown], I["length"] extends Drop ? Acc : [...Acc, H]>
   : Acc;
-type AxesOf<S extends Shape, D extends readonly number[]> = { [K in keyof D]: Axis<S, D[K]> }[number];
-type AtLeast<N extends number, M extends number> = Tuple<N> extends [...Tuple<M>, ...unknown[]] ? true : false;
+/** The dimensions `D` of `S`, made non-negative, as a union. */
+export type TensordotAxes<S extends Shape, D extends readonly number[]> = { [K in keyof D]: Axis<S, D[K]> }[number];
 
 /** The shape `tensordot(a, b, dims)` gives, or an error message. */
 export type TensordotOrError<A extends Shape, B extends Shape, D> = number extends A["length"] ? Shape
   : number extends B["length"] ? Shape
   : D extends number ? number extends D ? Shape
-    : AtLeast<A["length"], D> extends false ? `tensordot: a has ${A["length"]} dimension(s), fewer than dims = ${D}`
-    : AtLeast<B["length"], D> extends false ? `tensordot: b has ${B["length"]} dimension(s), fewer than dims = ${D}`
-    : [SplitBack<A, D>, SplitFront<B, D>] extends [[infer AF extends Shape, infer AC extends Shape], [
+    : RankAtLeast<A["length"], D> extends false ? `tensordot: a has ${A["length"]} dimension(s), fewer than dims = ${D}`
+    : RankAtLeast<B["length"], D> extends false ? `tensordot: b has ${B["length"]} dimension(s), fewer than dims = ${D}`
+    : [SplitShapeBack<A, D>, SplitShapeFront<B, D>] extends [[infer AF extends Shape, infer AC extends Shape], [
       infer BC extends Shape,
       infer BR extends Shape,
-    ]] ? PairsAgree<AC, BC> extends infer Ok ? Ok extends true ? [...AF, ...BR] : Ok : never
+    ]] ? TensordotPairsAgree<AC, BC> extends infer Ok ? Ok extends true ? [...AF, ...BR] : Ok : never
     : never
   : D extends readonly [infer DA extends readonly number[], infer DB extends readonly number[]]
     ? number extends DA["length"] | DB["length"] ? Shape
     : DA["length"] extends DB["length"]
-      ? PairsAgree<Picked<A, DA>, Picked<B, DB>> extends infer Ok
-        ? Ok extends true ? [...Without<A, AxesOf<A, DA>>, ...Without<B, AxesOf<B, DB>>] : Ok
+      ? TensordotPairsAgree<TensordotPicked<A, DA>, TensordotPicked<B, DB>> extends infer Ok
+        ? Ok extends true ? [...TensordotWithout<A, TensordotAxes<A, DA>>, ...TensordotWithout<B, TensordotAxes<B, DB>>]
+        : Ok
       : never
     : `tensordot: the two dimension lists have different lengths`
   : Shape;
@@ -334,7 +336,7 @@ function secondDims(values: readonly number[], op: string): Float64Array {
 }
 
 /** One dimension of a Kronecker product: a · b, known where one of them is 1. */
-type KronDim<A, B> = A extends 1 ? B : B extends 1 ? A : number;
+export type KronDim<A, B> = A extends 1 ? B : B extends 1 ? A : number;
 /** The shape of `kron(a, b)`: the shorter shape padded with 1s in front, then the sizes multiplied. */
 export type Kron<A extends Shape, B extends Shape> = number extends A["length"] ? Shape
   : number extends B["length"] ? Shape
@@ -420,7 +422,7 @@ export type SolveOrError<A extends Shape, B extends Shape> = number extends A["l
     ? SameDim<N, N2> extends false ? `solve: a's matrices must be square, got shape ${FormatShape<A>}`
     : B extends readonly [infer K] ? SameDim<N, K> extends true ? [...BA, N]
       : `solve: b has ${Fmt<K>} rows, a's matrices are ${Fmt<N>} x ${Fmt<N>}`
-    : IsBatchedVector<[...BA, N], B> extends true ? [...BA, N]
+    : SolveIsBatchedVector<[...BA, N], B> extends true ? [...BA, N]
     : B extends readonly [...infer BB extends Shape, infer K, infer M]
       ? SameDim<N, K> extends true ? BroadcastOrError<BA, BB> extends infer J ? J extends Shape ? [...J, N, M]
           : `solve: batch dimensions of ${FormatShape<A>} and ${FormatShape<B>} do not broadcast`
@@ -429,7 +431,7 @@ export type SolveOrError<A extends Shape, B extends Shape> = number extends A["l
     : `solve: b must be [..., n] or [..., n, k], got shape ${FormatShape<B>}`
   : `solve: a must be square matrices [..., n, n], got shape ${FormatShape<A>}`;
 /** torch's vector case: b is exactly a's shape without the last dimension. */
-type IsBatchedVector<V extends Shape, B extends Shape> = V["length"] extends B["length"]
+export type SolveIsBatchedVector<V extends Shape, B extends Shape> = V["length"] extends B["length"]
   ? { [K in keyof V]: SameDim<V[K], B[K & keyof B]> }[number] extends true ? true : false
   : false;
 /** The shape `solve` returns (`Shape` when it does not fit). */
@@ -502,10 +504,10 @@ export interface QR<Q extends Shape, R extends Shape> {
 }
 /** The shapes of `qr(a, mode)`. */
 export type QROf<S extends Shape, Mode extends "reduced" | "complete"> = number extends S["length"] ? QR<Shape, Shape>
-  : Mode extends "complete" ? QR<[...BatchOf<S>, Rows<S>, Rows<S>], S>
+  : Mode extends "complete" ? QR<[...BatchOf<S>, MatrixRows<S>, MatrixRows<S>], S>
   : QR<
-    [...BatchOf<S>, Rows<S>, MinDim<Rows<S>, Cols<S>>],
-    [...BatchOf<S>, MinDim<Rows<S>, Cols<S>>, Cols<S>]
+    [...BatchOf<S>, MatrixRows<S>, MinDim<MatrixRows<S>, MatrixCols<S>>],
+    [...BatchOf<S>, MinDim<MatrixRows<S>, MatrixCols<S>>, MatrixCols<S>]
   >;
 
 /**
@@ -542,14 +544,14 @@ export interface SVD<U extends Shape, Sv extends Shape, Vh extends Shape> {
 /** The shapes of `svd(a, { fullMatrices })`. */
 export type SVDOf<S extends Shape, Full extends boolean> = number extends S["length"] ? SVD<Shape, Shape, Shape>
   : Full extends true ? SVD<
-      [...BatchOf<S>, Rows<S>, Rows<S>],
-      [...BatchOf<S>, MinDim<Rows<S>, Cols<S>>],
-      [...BatchOf<S>, Cols<S>, Cols<S>]
+      [...BatchOf<S>, MatrixRows<S>, MatrixRows<S>],
+      [...BatchOf<S>, MinDim<MatrixRows<S>, MatrixCols<S>>],
+      [...BatchOf<S>, MatrixCols<S>, MatrixCols<S>]
     >
   : SVD<
-    [...BatchOf<S>, Rows<S>, MinDim<Rows<S>, Cols<S>>],
-    [...BatchOf<S>, MinDim<Rows<S>, Cols<S>>],
-    [...BatchOf<S>, MinDim<Rows<S>, Cols<S>>, Cols<S>]
+    [...BatchOf<S>, MatrixRows<S>, MinDim<MatrixRows<S>, MatrixCols<S>>],
+    [...BatchOf<S>, MinDim<MatrixRows<S>, MatrixCols<S>>],
+    [...BatchOf<S>, MinDim<MatrixRows<S>, MatrixCols<S>>, MatrixCols<S>]
   >;
 
 /**
@@ -575,7 +577,7 @@ export function svd<S extends Shape, const Full extends boolean = false>(
 /** The result of `eigh`: a = eigenvectors · diag(eigenvalues) · eigenvectorsᵀ. */
 export interface Eigh<S extends Shape> {
   /** The eigenvalues in ascending order: [..., n]. */
-  eigenvalues: Tensor<[...BatchOf<S>, Cols<S>]>;
+  eigenvalues: Tensor<[...BatchOf<S>, MatrixCols<S>]>;
   /** The orthonormal eigenvectors as columns: [..., n, n]. */
   eigenvectors: Tensor<S>;
 }

@@ -12,7 +12,7 @@ import { type Device, deviceCodes } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { type DType, dtypeCode, isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
-import { formatShape, type Shape, type Sizes, type Writable } from "../shape.ts";
+import { type Dim, formatShape, type Shape, type Sizes, type Writable } from "../shape.ts";
 import { sizesArg } from "../scratch.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import type { TensorOptions } from "../create.ts";
@@ -42,10 +42,9 @@ export function randperm<const N extends number>(n: N, key: Key, opts?: TensorOp
 }
 
 /** The shape of `multinomial(probs, k)`: [k] for one distribution [n], [b, k] for a batch [b, n]. */
-export type Multinomial<S extends Shape, K extends number> = S extends readonly [Dim1] ? [K]
-  : S extends readonly [infer B, Dim1] ? [B, K]
+export type Multinomial<S extends Shape, K extends number> = S extends readonly [Dim] ? [K]
+  : S extends readonly [infer B extends Dim, Dim] ? [B, K]
   : [...Shape, K];
-type Dim1 = number | string;
 
 /**
  * `numSamples` category indices (i64) drawn from each distribution of `probs` ([n], or [b, n] for a
@@ -88,7 +87,9 @@ export interface NormalOptions {
   mean?: number;
   /** The standard deviation, ≥ 0; default 1. */
   std?: number;
+  /** The result's dtype, a float; default f32. */
   dtype?: DType;
+  /** Where to allocate the result; default "cpu". */
   device?: Device;
 }
 
@@ -98,7 +99,9 @@ export interface UniformOptions {
   low?: number;
   /** Default 1; at least `low`. */
   high?: number;
+  /** The result's dtype, a float; default f32. */
   dtype?: DType;
+  /** Where to allocate the result; default "cpu". */
   device?: Device;
 }
 
