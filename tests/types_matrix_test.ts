@@ -180,6 +180,28 @@ Deno.test("types: products and decompositions", () => {
   });
 });
 
+Deno.test("types: ranks that cannot fit are compile errors and run-time ShapeErrors", () => {
+  scope(() => {
+    // @ts-expect-error outer: needs two vectors, got [2, 2] and [2]
+    assert.throws(() => outer(zeros([2, 2]), zeros([2])), /outer: needs two vectors/);
+    // @ts-expect-error qr: needs matrices [..., m, n], got shape [3]
+    assert.throws(() => qr(zeros([3])), /qr: the input must be matrices/);
+    // @ts-expect-error svd: needs matrices [..., m, n], got shape [3]
+    assert.throws(() => svd(zeros([3])), /svd: the input must be matrices/);
+    // @ts-expect-error tensordot: a has 1 dimension(s), fewer than dims = 2
+    assert.throws(() => tensordot(zeros([3]), zeros([3, 3])), RangeError);
+    // @ts-expect-error tensordot: the two dimension lists have different lengths
+    assert.throws(() => tensordot(zeros([2, 3]), zeros([3, 2]), [[0, 1], [1]]), ShapeError);
+    // @ts-expect-error baddbmm: batch sizes 2 and 3 differ
+    assert.throws(() => baddbmm(zeros([1]), zeros([2, 2, 2]), zeros([3, 2, 2])), ShapeError);
+    // Unknown ranks type-check and are left to the run-time checks.
+    const [left, right]: Tensor[] = [zeros([2, 3]), zeros([3, 4])];
+    const unknown = einsum("ij,jk->ik", left, right);
+    expectType<Equal<ShapeOf<typeof unknown>, Shape>>();
+    assert.deepEqual(unknown.shape, [2, 4]);
+  });
+});
+
 Deno.test("types: creation and random shapes", () => {
   scope(() => {
     const xs = linspace(0, 1, 5);
