@@ -209,6 +209,8 @@ export type EinsumCheck<E extends string, Shapes extends readonly Shape[]> = Che
 // ---- the equation at run time ----
 
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** The equation goes to native code as a NUL-terminated C string (checked to be letters, commas, dots, ->). */
+const utf8 = new TextEncoder();
 
 /** One operand's subscripts as tokens (letters and "..."), checked as `Tokens` checks them. */
 function tokens(sub: string): string[] {
@@ -322,5 +324,5 @@ export function einsum<const E extends string, const Ts extends readonly Tensor[
   for (const t of operands) handleOf(t, op);
   einsumShape(equation, operands.map((t) => t.shape));
   for (let i = 1; i < operands.length; i++) sameDevice(operands[0], operands[i], op);
-  return wrap(sym.dt_einsum(new TextEncoder().encode(`${equation}\0`), handleList(operands, op), operands.length), op);
+  return wrap(sym.dt_einsum(utf8.encode(`${equation}\0`), handleList(operands, op), operands.length), op);
 }
