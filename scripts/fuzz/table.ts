@@ -457,7 +457,13 @@ export const ops: Record<string, OpSpec> = {
           const eq = g.r.pick(EINSUM_EQUATIONS);
           const n = typeof eq === "string" ? eq.split("->")[0].split(",").length : 1;
           const count = g.r.chance(0.85) ? n : g.r.int(0, 3);
-          return T.einsum(eq, ...Array.from({ length: count }, () => g.tensor({ shape: g.r.pick(EINSUM_SHAPES) })));
+          // Shapes that fit the subscripts half the time (a letter's size drawn once), any shape otherwise.
+          const sizes = new Map<string, number>();
+          const fitting = (sub: string) =>
+            [...sub.replaceAll("...", "")].map((l) => sizes.get(l) ?? (sizes.set(l, g.r.int(0, 3)), sizes.get(l)!));
+          const subs = typeof eq === "string" ? eq.split("->")[0].split(",") : [];
+          const shape = (i: number) => g.r.chance(0.5) && i < subs.length ? fitting(subs[i]) : g.r.pick(EINSUM_SHAPES);
+          return T.einsum(eq, ...Array.from({ length: count }, (_, i) => g.tensor({ shape: shape(i) })));
         },
       },
       outer: { call: (g) => T.outer(g.tensor({ shape: [g.r.int(0, 3)] }), g.like([g.r.int(0, 3)])) },
