@@ -88,6 +88,28 @@ export * from "./lib/ops/scan.ts";
 // ---- B: end ----
 
 // ---- C: linear algebra, creation and random (issue 17) ----
+// The shape algebra of einsum and the matrix ops (its helper types are public as shape.ts's are).
+export type * from "./lib/ops/einsum.ts";
+export { einsum } from "./lib/ops/einsum.ts";
+export type * from "./lib/ops/matrix.ts";
+export {
+  addmm,
+  baddbmm,
+  cholesky,
+  det,
+  eigh,
+  inverse,
+  kron,
+  outer,
+  qr,
+  slogdet,
+  solve,
+  svd,
+  tensordot,
+} from "./lib/ops/matrix.ts";
+export { emptyLike, linspace, logspace } from "./lib/ops/ranges.ts";
+export type * from "./lib/ops/sample.ts";
+export { multinomial, normal, randperm, uniform } from "./lib/ops/sample.ts";
 // ---- C: end ----
 
 // ---- D: neural network (issue 17) ----

@@ -226,6 +226,27 @@ export const symbols = {
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----
+  dt_einsum: { parameters: [B, B, I], result: P },
+  dt_outer: binary,
+  dt_addmm: { parameters: [P, P, P, F, F], result: P },
+  dt_baddbmm: { parameters: [P, P, P, F, F], result: P },
+  dt_tensordot: { parameters: [P, P, B, B, I], result: P },
+  dt_kron: binary,
+  dt_inverse: unary,
+  dt_det: unary,
+  dt_solve: binary,
+  dt_cholesky: { parameters: [P, I], result: P },
+  dt_slogdet: { parameters: [P, B], result: I },
+  dt_qr: { parameters: [P, I, B], result: I },
+  dt_svd: { parameters: [P, I, B], result: I },
+  dt_eigh: { parameters: [P, I, B], result: I },
+  dt_linspace: { parameters: [F, F, F, I, I, I], result: P },
+  dt_logspace: { parameters: [F, F, F, F, I, I, I], result: P },
+  dt_empty_like: { parameters: [P, I, I, I], result: P },
+  dt_randperm: { parameters: [F, I, I, I, U, U], result: P },
+  dt_multinomial: { parameters: [P, F, I, U, U], result: P },
+  dt_normal: { parameters: [B, I, F, F, I, I, I, U, U], result: P },
+  dt_uniform: { parameters: [B, I, F, F, I, I, I, U, U], result: P },
   // ---- C: end ----
 
   // ---- D: neural network (issue 17) ----

@@ -404,6 +404,36 @@ OPS = {
     # ---- B: end ----
 
     # ---- C: linear algebra, creation and random (issue 17) ----
+    "einsum": lambda x, a: torch.einsum(a["equation"], *x),
+    "outer": lambda x, a: torch.outer(x[0], x[1]),
+    "addmm": lambda x, a: torch.addmm(
+        x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})
+    ),
+    # torch 1.13's CPU baddbmm with beta = 0 scales its uninitialized result by 0 (NaN now and then, seen
+    # here too), so beta = 0 runs as the library runs it: beta = 1 over zeros, the documented alpha · (a @ b).
+    "baddbmm": lambda x, a: (
+        torch.baddbmm(torch.zeros_like(x[0]), x[1], x[2], beta=1, alpha=scalar(x[0], a["alpha"]))
+        if a.get("beta") == 0
+        else torch.baddbmm(
+            x[0], x[1], x[2], **({"beta": scalar(x[0], a["beta"]), "alpha": scalar(x[0], a["alpha"])} if "beta" in a else {})
+        )
+    ),
+    "tensordot": lambda x, a: torch.tensordot(x[0], x[1], dims=a["dims"]),
+    "kron": lambda x, a: torch.kron(x[0], x[1]),
+    "inverse": lambda x, a: torch.linalg.inv(x[0]),
+    "det": lambda x, a: torch.linalg.det(x[0]),
+    "slogdet": lambda x, a: list(torch.linalg.slogdet(x[0])),
+    "solve": lambda x, a: torch.linalg.solve(x[0], x[1]),
+    "cholesky": lambda x, a: torch.linalg.cholesky(
+        x[0] @ x[0].transpose(-2, -1) + torch.eye(x[0].shape[-1], dtype=x[0].dtype) * x[0].shape[-1] if a["spd"] else x[0],
+        upper=a["upper"],
+    ),
+    "qr": lambda x, a: list(torch.linalg.qr(x[0], mode=a["mode"])),
+    "svd": lambda x, a: list(torch.linalg.svd(x[0], full_matrices=a["fullMatrices"])),
+    "eigh": lambda x, a: list(torch.linalg.eigh(x[0], UPLO=a["UPLO"])),
+    "linspace": lambda x, a: torch.linspace(float(a["start"]), float(a["end"]), a["steps"], **options(a)),
+    "logspace": lambda x, a: torch.logspace(float(a["start"]), float(a["end"]), a["steps"], a["base"], **options(a)),
+    "emptyLike": lambda x, a: torch.zeros_like(torch.empty_like(x[0])),
     # ---- C: end ----
 
     # ---- D: neural network (issue 17) ----

@@ -231,6 +231,27 @@ export const OPS: readonly OpEntry[] = [
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----
+  la("einsum", "torch.einsum"),
+  la("outer", "torch.outer"),
+  la("addmm", "torch.addmm"),
+  la("baddbmm", "torch.baddbmm"),
+  la("tensordot", "torch.tensordot"),
+  la("kron", "torch.kron"),
+  la("inverse", "torch.linalg.inv"),
+  la("det", "torch.linalg.det"),
+  la("slogdet", "torch.linalg.slogdet"),
+  la("solve", "torch.linalg.solve"),
+  la("cholesky", "torch.linalg.cholesky"),
+  la("qr", "torch.linalg.qr"),
+  la("svd", "torch.linalg.svd"),
+  la("eigh", "torch.linalg.eigh"),
+  mk("linspace", "torch.linspace"),
+  mk("logspace", "torch.logspace"),
+  mk("emptyLike", "torch.empty_like"),
+  mk("randperm", "torch.randperm"),
+  mk("multinomial", "torch.multinomial"),
+  mk("normal", "torch.normal"),
+  mk("uniform", "torch.Tensor.uniform_"),
   // ---- C: end ----
 
   // ---- D: neural network (issue 17) ----
