@@ -70,14 +70,20 @@ export type ReduceDims<S extends Shape, Ds extends readonly number[], Keep exten
   : number extends Ds["length"] ? Shape
   : ReduceAt<S, AxisOf<S["length"], Ds[number]>, Keep>;
 /** The non-negative index of each dimension in the union `D`, for a shape of rank `N`. */
-type AxisOf<N extends number, D> = D extends number
+export type AxisOf<N extends number, D> = D extends number
   ? `${D}` extends `-${infer M extends number}` ? Tuple<N> extends [...Tuple<M>, ...infer R] ? R["length"] : never
   : D
   : never;
-type ReduceAt<S extends Shape, A, Keep extends boolean, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
-  readonly [infer H extends Dim, ...infer R extends Shape]
-  ? ReduceAt<R, A, Keep, [...I, unknown], I["length"] extends A ? (Keep extends true ? [...Acc, 1] : Acc) : [...Acc, H]>
-  : Acc;
+/** `S` with the dimensions whose indices are in the union `A` kept as 1 (`Keep`) or dropped (the worker behind `ReduceDims`). */
+export type ReduceAt<S extends Shape, A, Keep extends boolean, I extends unknown[] = [], Acc extends Dim[] = []> =
+  S extends readonly [infer H extends Dim, ...infer R extends Shape] ? ReduceAt<
+      R,
+      A,
+      Keep,
+      [...I, unknown],
+      I["length"] extends A ? (Keep extends true ? [...Acc, 1] : Acc) : [...Acc, H]
+    >
+    : Acc;
 /** `S` with every dimension 1: a reduction over all elements that keeps the dimensions. */
 export type KeepAll<S extends Shape> = number extends S["length"] ? Shape : { -readonly [K in keyof S]: 1 };
 
