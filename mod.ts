@@ -83,6 +83,8 @@ export {
 // ---- A: end ----
 
 // ---- B: indexing and shape (issue 17) ----
+export * from "./lib/ops/rearrange.ts";
+export * from "./lib/ops/indexing.ts";
 // ---- B: end ----
 
 // ---- C: linear algebra, creation and random (issue 17) ----
