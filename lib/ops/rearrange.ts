@@ -420,7 +420,8 @@ const PAD_MODES: readonly PadMode[] = ["constant", "reflect", "replicate", "circ
  * Pads the last dimensions, as `torch.nn.functional.pad`: `padding` is [before, after] for the last
  * dimension, then for the one before it, and so on. `"constant"` fills with `value` (and a negative
  * amount crops); `"reflect"`, `"replicate"` and `"circular"` pad 1 to 3 dimensions of a tensor with
- * one or two more (a batch and a channel), by at most the size (less one for reflect) of each.
+ * one or two more (a batch and a channel; circular needs both), by at most the size (less one for
+ * reflect; any amount for replicate) of each.
  *
  * @example
  * ```ts
@@ -456,23 +457,27 @@ export function pad<S extends Shape, const P extends readonly number[]>(
       );
     }
     if (code !== 0) {
-      const limit = code === 1 ? size - 1 : size;
-      if (
-        before < 0 || after < 0 || before > limit || after > limit || (code === 2 && size === 0 && before + after > 0)
-      ) {
+      // reflect mirrors without the edge and circular wraps once, so neither reaches past the size;
+      // replicate repeats the edge any number of times, but needs an edge.
+      const limit = code === 1 ? size - 1 : code === 3 ? size : size === 0 ? 0 : Infinity;
+      if (before < 0 || after < 0 || before > limit || after > limit) {
+        const range = limit === Infinity ? "non-negative" : `within [0, ${limit}]`;
         throw new ShapeError(
           op,
-          `${mode} padding ${formatShape(p)} must be within [0, ${limit}] for dimension ${x.rank - 1 - i} of ${
+          `${mode} padding ${formatShape(p)} must be ${range} for dimension ${x.rank - 1 - i} of ${
             formatShape(x.shape)
           }`,
         );
       }
     }
   }
-  if (code !== 0 && (k === 0 || k > 3 || x.rank < k + 1 || x.rank > k + 2)) {
+  // torch 1.13 pads 1-3 dims this way, of a tensor with a batch dim (or also a channel dim, but circular
+  // needs both).
+  const ranks = code === 3 ? [k + 2] : [k + 1, k + 2];
+  if (code !== 0 && (k === 0 || k > 3 || !ranks.includes(x.rank))) {
     throw new ShapeError(
       op,
-      `${mode} padding of ${k} dims needs a tensor of rank ${k + 1} or ${k + 2}, got ${formatShape(x.shape)}`,
+      `${mode} padding of ${k} dims needs a tensor of rank ${ranks.join(" or ")}, got ${formatShape(x.shape)}`,
     );
   }
   return wrap(sym.dt_pad(handleOf(x, op), dimsArg(p, op, "padding"), p.length, code, value), op);
@@ -567,7 +572,11 @@ export function diag<S extends Shape, const K extends number = 0>(
   const op = "diag";
   const t = x as Tensor;
   if (t.rank !== 1 && t.rank !== 2) throw new ShapeError(op, `x must be 1-D or 2-D, got ${formatShape(t.shape)}`);
-  return wrap(sym.dt_diag(handleOf(t, op), int32Arg(k, "k", op)), op);
+  int32Arg(k, "k", op);
+  if (t.rank === 2 && (k < -t.shape[0] || k > t.shape[1])) {
+    throw new RangeError(`${op}: diagonal ${k} is outside the matrix ${formatShape(t.shape)}`);
+  }
+  return wrap(sym.dt_diag(handleOf(t, op), k), op);
 }
 
 type DropTwo<S extends Shape, A, B, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
