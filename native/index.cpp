@@ -65,10 +65,12 @@ DT_API T* dt_index_put(T* x, T** indices, int32_t n, T* values, int32_t accumula
 DT_API T* dt_take(T* x, T* index) {
   DT_TRY(nullptr, check_signed_index(*index, x->numel()); return dt::out(at::take(*x, *index));)
 }
-// has_dim 0: x and the indices flattened, as torch.take_along_dim without dim.
+// has_dim 0: x and the indices flattened, as torch.take_along_dim without dim, but by reshape: torch
+// 1.13's view(-1) there refuses a non-contiguous x or index.
 DT_API T* dt_take_along_dim(T* x, T* index, int32_t has_dim, int32_t dim) {
   DT_TRY(nullptr, dt::check_index_range(*index, has_dim ? x->size(dim) : x->numel());
-         return dt::out(at::take_along_dim(*x, *index, has_dim ? c10::optional<int64_t>(dim) : c10::nullopt));)
+         return dt::out(has_dim ? at::take_along_dim(*x, *index, dim)
+                                : at::take_along_dim(x->reshape(-1), index->reshape(-1), 0));)
 }
 DT_OP(nonzero, (T* x), at::nonzero(*x))
 DT_OP(masked_select, (T* x, T* mask), at::masked_select(*x, *mask))

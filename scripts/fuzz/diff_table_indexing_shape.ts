@@ -6,6 +6,9 @@
  * kernel's write order (scatter with a tensor, indexPut without accumulate). Sums over repeated
  * positions (scatterAdd, scatterReduce, indexAdd, accumulating indexPut) may add in another order, so
  * they compare within float roundings.
+ *
+ * One difference kept on purpose: `takeAlongDim` without a dim flattens x and the indices whatever
+ * their layout, where torch 1.13's `view(-1)` refuses non-contiguous ones; the torch side reshapes.
  */
 import * as torch from "../../mod.ts";
 import type { DType, Tensor } from "../../mod.ts";

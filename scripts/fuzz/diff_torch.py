@@ -367,9 +367,10 @@ OPS = {
     "indexFill": lambda x, a: x[0].index_fill(a["dim"], x[1], scalar(x[0], a["value"])),
     "indexPut": lambda x, a: x[0].index_put(tuple(x[1 : 1 + a["m"]]), x[1 + a["m"]], a["accumulate"]),
     "take": lambda x, a: torch.take(x[0], x[1]),
+    # Without dim, flattened by reshape (torch 1.13's view(-1) refuses non-contiguous inputs; the library does not).
     "takeAlongDim": lambda x, a: torch.take_along_dim(x[0], x[1], a["dim"])
     if "dim" in a
-    else torch.take_along_dim(x[0], x[1]),
+    else torch.take_along_dim(x[0].reshape(-1), x[1].reshape(-1), 0),
     "nonzero": lambda x, a: torch.nonzero(x[0]),
     "maskedSelect": lambda x, a: torch.masked_select(x[0], x[1]),
     "oneHot": lambda x, a: F.one_hot(x[0], a["numClasses"]),
