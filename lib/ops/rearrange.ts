@@ -36,16 +36,20 @@ export type TakeDims<S extends Shape, N, Acc extends Dim[] = []> = Acc["length"]
 export type SkipDims<S extends Shape, N, Count extends unknown[] = []> = Count["length"] extends N ? [...S]
   : S extends readonly [Dim, ...infer R extends Shape] ? SkipDims<R, N, [...Count, unknown]>
   : [];
-type Plus1<N extends number> = [...Tuple<N>, unknown]["length"];
-type Digit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";
+/** `N + 1` for a small non-negative literal (an index one past `N`). */
+export type NextIndex<N extends number> = [...Tuple<N>, unknown]["length"];
+/** One decimal digit, as text. */
+export type SizeDigit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";
 /** A size literal of at most two digits: small enough to multiply or add with tuples at the type level. */
-type Small<N> = N extends number ? (`${N}` extends Digit | `${Digit}${Digit}` ? true : false) : false;
-type Times<T extends unknown[], B extends number, Acc extends unknown[] = [], I extends unknown[] = []> =
-  I["length"] extends B ? Acc : Times<T, B, [...Acc, ...T], [...I, unknown]>;
+export type SmallSize<N> = N extends number ? (`${N}` extends SizeDigit | `${SizeDigit}${SizeDigit}` ? true : false)
+  : false;
+/** `T` repeated `B` times, end to end (the worker behind `MulDims`). */
+export type RepeatTuple<T extends unknown[], B extends number, Acc extends unknown[] = [], I extends unknown[] = []> =
+  I["length"] extends B ? Acc : RepeatTuple<T, B, [...Acc, ...T], [...I, unknown]>;
 /** `A × B` for small size literals, else `number` (a name or a large size has no product at the type level). */
 export type MulDims<A, B> = A extends 1 ? B : B extends 1 ? A
-: [Small<A>, Small<B>] extends [true, true]
-  ? Times<Tuple<A & number>, B & number> extends infer T extends unknown[] ? T["length"] : number
+: [SmallSize<A>, SmallSize<B>] extends [true, true]
+  ? RepeatTuple<Tuple<A & number>, B & number> extends infer T extends unknown[] ? T["length"] : number
 : number;
 /** The product of a shape's dimensions, as far as `MulDims` can tell. */
 export type ProductDims<S extends Shape, Acc = 1> = S extends readonly [infer H, ...infer R extends Shape]
@@ -53,25 +57,28 @@ export type ProductDims<S extends Shape, Acc = 1> = S extends readonly [infer H,
   : Acc extends Dim ? Acc
   : number;
 /** `D + L + R` for small literals (a padded size), else `number`. */
-type AddDims<D, L, R> = [Small<D>, Small<L>, Small<R>] extends [true, true, true]
+export type PaddedDim<D, L, R> = [SmallSize<D>, SmallSize<L>, SmallSize<R>] extends [true, true, true]
   ? [...Tuple<D & number>, ...Tuple<L & number>, ...Tuple<R & number>]["length"]
   : number;
-type Reverse<S extends Shape> = S extends readonly [infer H extends Dim, ...infer R extends Shape] ? [...Reverse<R>, H]
+/** `S` in reverse order. */
+export type ReverseShape<S extends Shape> = S extends readonly [infer H extends Dim, ...infer R extends Shape]
+  ? [...ReverseShape<R>, H]
   : [];
 /** `number` for each dimension: the rank is known, the sizes are not. */
 export type SameRank<S extends Shape> = number extends S["length"] ? Shape : { -readonly [K in keyof S]: number };
-type Unknown<D extends number> = number extends D ? true : false;
+/** `true` when the index `D` is plain `number` (not known to the type checker). */
+export type UnknownIndex<D extends number> = number extends D ? true : false;
 
 // ---- flatten / unflatten ----
 
 /** `S` with dimensions `Start`..`End` merged into one (their product where small literals), a 0-dim `S` as [1]. */
 export type Flatten<S extends Shape, Start extends number, End extends number> = number extends S["length"] ? Shape
   : S extends readonly [] ? [1]
-  : Unknown<Start | End> extends true ? Shape
+  : UnknownIndex<Start | End> extends true ? Shape
   : [
     ...TakeDims<S, Axis<S, Start>>,
-    ProductDims<SkipDims<TakeDims<S, Plus1<Axis<S, End>>>, Axis<S, Start>>>,
-    ...SkipDims<S, Plus1<Axis<S, End>>>,
+    ProductDims<SkipDims<TakeDims<S, NextIndex<Axis<S, End>>>, Axis<S, Start>>>,
+    ...SkipDims<S, NextIndex<Axis<S, End>>>,
   ];
 
 /**
@@ -98,11 +105,11 @@ export function flatten<S extends Shape, const Start extends number = 0, const E
 /** `S` with dimension `D` replaced by the dimensions `To` (-1 read as unknown). */
 export type Unflatten<S extends Shape, D extends number, To extends readonly number[]> = number extends S["length"]
   ? Shape
-  : Unknown<D> extends true ? Shape
+  : UnknownIndex<D> extends true ? Shape
   : [
     ...TakeDims<S, Axis<S, D>>,
     ...{ -readonly [K in keyof To]: To[K] extends -1 ? number : To[K] },
-    ...SkipDims<S, Plus1<Axis<S, D>>>,
+    ...SkipDims<S, NextIndex<Axis<S, D>>>,
   ];
 
 /**
@@ -289,14 +296,16 @@ export function roll<S extends Shape>(
 
 // ---- repeat / tile / repeatInterleave ----
 
-type ZipMul<S extends Shape, R extends readonly number[]> = S extends readonly [infer H, ...infer T extends Shape]
-  ? R extends readonly [infer r, ...infer RT extends readonly number[]] ? [MulDims<H, r>, ...ZipMul<T, RT>] : []
+/** Each dimension of `S` times the matching count of `R` (the worker behind `Repeat`). */
+export type RepeatDims<S extends Shape, R extends readonly number[]> = S extends
+  readonly [infer H, ...infer T extends Shape]
+  ? R extends readonly [infer r, ...infer RT extends readonly number[]] ? [MulDims<H, r>, ...RepeatDims<T, RT>] : []
   : [];
 /** `S` repeated `R` times per dimension (`R` may add leading dimensions), or an error message. */
 export type RepeatOrError<S extends Shape, R extends readonly number[]> = number extends S["length"] | R["length"]
   ? Shape
   : Tuple<R["length"]> extends [...Tuple<S["length"]>, ...infer Extra]
-    ? [...TakeDims<R, Extra["length"]>, ...ZipMul<S, SkipDims<R, Extra["length"]>>]
+    ? [...TakeDims<R, Extra["length"]>, ...RepeatDims<S, SkipDims<R, Extra["length"]>>]
   : `repeat: ${R["length"]} repeats for the ${S["length"]} dimensions of ${FormatShape<
     S
   >}; needs at least one per dimension`;
@@ -392,20 +401,22 @@ export function repeatInterleave<S extends Shape, const D extends number | undef
 
 // ---- pad ----
 
-type PairCount<P, Acc extends unknown[] = []> = P extends readonly [unknown, unknown, ...infer Rest]
-  ? PairCount<Rest, [...Acc, unknown]>
+/** How many [before, after] pairs `P` lists, or `"odd"` when it does not pair up. */
+export type PadPairCount<P, Acc extends unknown[] = []> = P extends readonly [unknown, unknown, ...infer Rest]
+  ? PadPairCount<Rest, [...Acc, unknown]>
   : P extends readonly [] ? Acc["length"]
   : "odd";
-type PadReversed<RS extends Shape, P> = P extends readonly [infer L, infer R, ...infer Rest]
-  ? RS extends readonly [infer H extends Dim, ...infer T extends Shape] ? [AddDims<H, L, R>, ...PadReversed<T, Rest>]
+/** The reversed shape `RS` with each pair of `P` added to the next dimension (the worker behind `Pad`). */
+export type PadTrailing<RS extends Shape, P> = P extends readonly [infer L, infer R, ...infer Rest]
+  ? RS extends readonly [infer H extends Dim, ...infer T extends Shape] ? [PaddedDim<H, L, R>, ...PadTrailing<T, Rest>]
   : []
   : [...RS];
 /** The shape `pad(x, padding)` gives, or an error message (an odd count, or more pairs than dimensions). */
 export type PadOrError<S extends Shape, P extends readonly number[]> = number extends S["length"] | P["length"] ? Shape
-  : PairCount<P> extends infer C
+  : PadPairCount<P> extends infer C
     ? C extends "odd" ? `pad: padding needs an even number of entries (before, after per dimension), got ${P["length"]}`
     : Tuple<S["length"]> extends [...Tuple<C & number>, ...unknown[]]
-      ? PadReversed<Reverse<S>, P> extends infer R extends Shape ? Reverse<R> : Shape
+      ? PadTrailing<ReverseShape<S>, P> extends infer R extends Shape ? ReverseShape<R> : Shape
     : `pad: ${P["length"]} padding entries for the ${S["length"]} dimensions of ${FormatShape<S>}`
   : Shape;
 /** The shape `pad(x, padding)` returns. */
@@ -487,7 +498,7 @@ export function pad<S extends Shape, const P extends readonly number[]>(
 
 /** `S` with dimension `Src` moved to position `Dst` (both may be negative), the others in order. */
 export type MoveDim<S extends Shape, Src extends number, Dst extends number> = number extends S["length"] ? Shape
-  : Unknown<Src | Dst> extends true ? SameRank<S>
+  : UnknownIndex<Src | Dst> extends true ? SameRank<S>
   : InsertAt<DropAt<S, Axis<S, Src>>, Axis<S, Dst>, S[Axis<S, Src> & keyof S]>;
 
 /**
@@ -579,14 +590,16 @@ export function diag<S extends Shape, const K extends number = 0>(
   return wrap(sym.dt_diag(handleOf(t, op), k), op);
 }
 
-type DropTwo<S extends Shape, A, B, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
+/** `S` without its dimensions at the non-negative indices `A` and `B`. */
+export type DropDimPair<S extends Shape, A, B, I extends unknown[] = [], Acc extends Dim[] = []> = S extends
   readonly [infer H extends Dim, ...infer R extends Shape]
-  ? I["length"] extends A | B ? DropTwo<R, A, B, [...I, unknown], Acc> : DropTwo<R, A, B, [...I, unknown], [...Acc, H]>
+  ? I["length"] extends A | B ? DropDimPair<R, A, B, [...I, unknown], Acc>
+  : DropDimPair<R, A, B, [...I, unknown], [...Acc, H]>
   : Acc;
 /** The shape `diagonal(x, offset, d1, d2)` returns: `S` without `D1` and `D2`, the diagonal's length last. */
 export type Diagonal<S extends Shape, D1 extends number, D2 extends number> = number extends S["length"] ? Shape
-  : Unknown<D1 | D2> extends true ? Shape
-  : [...DropTwo<S, Axis<S, D1>, Axis<S, D2>>, number];
+  : UnknownIndex<D1 | D2> extends true ? Shape
+  : [...DropDimPair<S, Axis<S, D1>, Axis<S, D2>>, number];
 
 /**
  * The diagonal `offset` of the matrices that dimensions `dim1` and `dim2` span, as a last dimension,
@@ -612,15 +625,16 @@ export function diagonal<S extends Shape, const D1 extends number = 0, const D2 
 
 // ---- broadcastTo / meshgrid ----
 
-type BroadcastToDims<S extends Shape, To extends Shape> = S extends readonly [...infer SR extends Shape, infer s]
+/** Whether `S` broadcasts to `To`, compared from the last dimension. */
+export type BroadcastsTo<S extends Shape, To extends Shape> = S extends readonly [...infer SR extends Shape, infer s]
   ? To extends readonly [...infer TR extends Shape, infer t]
-    ? (s extends 1 ? true : t extends -1 ? true : SameDim<s, t>) extends true ? BroadcastToDims<SR, TR> : false
+    ? (s extends 1 ? true : t extends -1 ? true : SameDim<s, t>) extends true ? BroadcastsTo<SR, TR> : false
   : false
   : true;
 /** `To` with -1 read as unknown when `S` broadcasts to it, else an error message. */
 export type BroadcastToOrError<S extends Shape, To extends Shape> = number extends S["length"] | To["length"]
   ? { -readonly [K in keyof To]: To[K] extends -1 ? number : To[K] }
-  : BroadcastToDims<S, To> extends true ? { -readonly [K in keyof To]: To[K] extends -1 ? number : To[K] }
+  : BroadcastsTo<S, To> extends true ? { -readonly [K in keyof To]: To[K] extends -1 ? number : To[K] }
   : `broadcastTo: cannot broadcast ${FormatShape<S>} to ${FormatShape<To>}`;
 /** The shape `broadcastTo(x, shape)` returns. */
 export type BroadcastTo<S extends Shape, To extends Shape> = BroadcastToOrError<S, To> extends infer R extends Shape ? R
@@ -655,16 +669,19 @@ export function broadcastTo<S extends Shape, const To extends readonly number[]>
   return wrap(sym.dt_broadcast_to(handleOf(x, op), dimsArg(to, op, "shape"), to.length), op);
 }
 
-type GridSizes<Xs extends readonly Tensor[]> = {
+/** The size of each 1-D (or 0-dim, size 1) tensor of `Xs`. */
+export type GridDims<Xs extends readonly Tensor[]> = {
   -readonly [K in keyof Xs]: Xs[K] extends Tensor<infer S> ? S extends readonly [infer N] ? N : 1 : number;
 };
-type XY<G extends Shape> = G extends readonly [infer A, infer B, ...infer R] ? [B, A, ...R] : G;
+/** `G` with its first two dimensions swapped ("xy" indexing). */
+export type SwapFirstTwo<G extends Shape> = G extends readonly [infer A, infer B, ...infer R] ? [B, A, ...R] : G;
 /** What `meshgrid` returns: one grid per input, each of the inputs' sizes (the first two swapped for "xy"). */
 export type Meshgrid<Xs extends readonly Tensor[], I> = number extends Xs["length"] ? Tensor[]
-  : { -readonly [K in keyof Xs]: Tensor<GridShape<Xs, I>> };
-type GridShape<Xs extends readonly Tensor[], I> = (I extends "xy" ? XY<GridSizes<Xs>> : GridSizes<Xs>) extends
-  infer G extends Shape ? G
-  : Shape;
+  : { -readonly [K in keyof Xs]: Tensor<MeshgridShape<Xs, I>> };
+/** The shape of every grid `meshgrid(xs, indexing)` returns. */
+export type MeshgridShape<Xs extends readonly Tensor[], I> =
+  (I extends "xy" ? SwapFirstTwo<GridDims<Xs>> : GridDims<Xs>) extends infer G extends Shape ? G
+    : Shape;
 
 /**
  * Coordinate grids from 1-D tensors (0-dim ones count as size 1), as `torch.meshgrid`: grid i holds
