@@ -85,6 +85,8 @@ export * from "./lib/ops/scan.ts";
 // ---- A: end ----
 
 // ---- B: indexing and shape (issue 17) ----
+export * from "./lib/ops/rearrange.ts";
+export * from "./lib/ops/indexing.ts";
 // ---- B: end ----
 
 // ---- C: linear algebra, creation and random (issue 17) ----

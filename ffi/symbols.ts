@@ -223,6 +223,37 @@ export const symbols = {
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----
+  dt_flatten: alongDim,
+  dt_unflatten: { parameters: [P, I, B, I], result: P },
+  dt_flip: shaped,
+  dt_roll: { parameters: [P, B, B, I, I], result: P },
+  dt_repeat: shaped,
+  dt_tile: shaped,
+  dt_repeat_interleave: { parameters: [P, F, I, I], result: P },
+  dt_repeat_interleave_tensor: { parameters: [P, P, I, I], result: P },
+  dt_pad: { parameters: [P, B, I, I, F], result: P },
+  dt_movedim: { parameters: [P, B, B, I], result: P },
+  dt_narrow: { parameters: [P, I, F, F], result: P },
+  dt_diag: { parameters: [P, I], result: P },
+  dt_diagonal: { parameters: [P, I, I, I], result: P },
+  dt_broadcast_to: shaped,
+  dt_split: { parameters: [P, F, I, I, B], result: I },
+  dt_split_sizes: { parameters: [P, B, I, I, B], result: I },
+  dt_chunk: { parameters: [P, I, I, I, B], result: I },
+  dt_unbind: { parameters: [P, I, I, B], result: I },
+  dt_meshgrid: { parameters: [B, I, I, B], result: I },
+  dt_scatter: { parameters: [P, I, P, P], result: P },
+  dt_scatter_value: { parameters: [P, I, P, F], result: P },
+  dt_scatter_add: { parameters: [P, I, P, P], result: P },
+  dt_scatter_reduce: { parameters: [P, I, P, P, I, I], result: P },
+  dt_index_add: { parameters: [P, I, P, P, F], result: P },
+  dt_index_fill: { parameters: [P, I, P, F], result: P },
+  dt_index_put: { parameters: [P, B, I, P, I], result: P },
+  dt_take: binary,
+  dt_take_along_dim: { parameters: [P, P, I, I], result: P },
+  dt_nonzero: unary,
+  dt_masked_select: binary,
+  dt_one_hot: { parameters: [P, F], result: P },
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----

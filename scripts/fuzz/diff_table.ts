@@ -1062,6 +1062,8 @@ export const diffOps: Record<string, DiffSpec> = {
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----
+  // In a file of their own, with their helpers (an import up here would touch the shared list).
+  ...(await import("./diff_table_indexing_shape.ts")).B_DIFF_OPS,
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----

@@ -401,6 +401,43 @@ OPS = {
     # ---- A: end ----
 
     # ---- B: indexing and shape (issue 17) ----
+    "flatten": lambda x, a: torch.flatten(x[0], a.get("start", 0), a.get("end", -1)),
+    "unflatten": lambda x, a: x[0].unflatten(a["dim"], a["sizes"]),
+    "split": lambda x, a: list(torch.split(x[0], a["sizes"] if "sizes" in a else a["size"], a["dim"])),
+    "chunk": lambda x, a: list(torch.chunk(x[0], a["chunks"], a["dim"])),
+    "unbind": lambda x, a: list(torch.unbind(x[0], a["dim"])),
+    "flip": lambda x, a: torch.flip(x[0], a["dims"]),
+    "roll": lambda x, a: torch.roll(x[0], a["shifts"], a["dims"]) if "dims" in a else torch.roll(x[0], a["shifts"]),
+    "repeat": lambda x, a: x[0].repeat(a["repeats"]),
+    "tile": lambda x, a: torch.tile(x[0], a["reps"]),
+    "repeatInterleave": lambda x, a: torch.repeat_interleave(
+        x[0], a["repeats"] if "repeats" in a else x[1], dim=a.get("dim")
+    ),
+    "pad": lambda x, a: F.pad(x[0], a["padding"], mode=a["mode"], value=scalar(x[0], a["value"]))
+    if a["mode"] == "constant"
+    else F.pad(x[0], a["padding"], mode=a["mode"]),
+    "movedim": lambda x, a: torch.movedim(x[0], a["source"], a["destination"]),
+    "narrow": lambda x, a: torch.narrow(x[0], a["dim"], a["start"], a["length"]),
+    "diag": lambda x, a: torch.diag(x[0], a["k"]),
+    "diagonal": lambda x, a: torch.diagonal(x[0], a["offset"], a["d1"], a["d2"]),
+    "broadcastTo": lambda x, a: torch.broadcast_to(x[0], a["shape"]),
+    "meshgrid": lambda x, a: list(torch.meshgrid(*x, indexing=a["indexing"])),
+    "scatter": lambda x, a: torch.scatter(x[0], a["dim"], x[1], scalar(x[0], a["value"]) if "value" in a else x[2]),
+    "scatterAdd": lambda x, a: torch.scatter_add(x[0], a["dim"], x[1], x[2]),
+    "scatterReduce": lambda x, a: torch.scatter_reduce(
+        x[0], a["dim"], x[1], x[2], a["reduce"], include_self=a["includeSelf"]
+    ),
+    "indexAdd": lambda x, a: torch.index_add(x[0], a["dim"], x[1], x[2], alpha=scalar(x[0], a.get("alpha", 1))),
+    "indexFill": lambda x, a: x[0].index_fill(a["dim"], x[1], scalar(x[0], a["value"])),
+    "indexPut": lambda x, a: x[0].index_put(tuple(x[1 : 1 + a["m"]]), x[1 + a["m"]], a["accumulate"]),
+    "take": lambda x, a: torch.take(x[0], x[1]),
+    # Without dim, flattened by reshape (torch 1.13's view(-1) refuses non-contiguous inputs; the library does not).
+    "takeAlongDim": lambda x, a: torch.take_along_dim(x[0], x[1], a["dim"])
+    if "dim" in a
+    else torch.take_along_dim(x[0].reshape(-1), x[1].reshape(-1), 0),
+    "nonzero": lambda x, a: torch.nonzero(x[0]),
+    "maskedSelect": lambda x, a: torch.masked_select(x[0], x[1]),
+    "oneHot": lambda x, a: F.one_hot(x[0], a["numClasses"]),
     # ---- B: end ----
 
     # ---- C: linear algebra, creation and random (issue 17) ----

@@ -489,6 +489,195 @@ export const ops: Record<string, OpSpec> = {
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----
+  flatten: {
+    call: (g) => {
+      const x = g.tensor();
+      return g.r.chance(0.2) ? T.flatten(x) : T.flatten(x, g.dim(x.rank), g.r.chance(0.5) ? undefined : g.dim(x.rank));
+    },
+  },
+  unflatten: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.unflatten(x, g.dim(x.rank), g.r.chance(0.5) ? g.shape(3) : [-1, g.num(() => g.r.pick([1, 2, 3, -1]))]);
+    },
+  },
+  split: {
+    call: (g) => {
+      const x = g.tensor();
+      const size = () => g.num(() => g.r.int(0, 3), EDGE_NUMBERS_NOT_ALLOCATABLE);
+      const arg = g.r.chance(0.5) ? size() : Array.from({ length: g.r.int(0, 3) }, size);
+      return T.split(x, arg, g.r.chance(0.3) ? undefined : g.dim(x.rank));
+    },
+  },
+  chunk: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.chunk(x, g.num(() => g.r.int(0, 4), EDGE_NUMBERS_NOT_ALLOCATABLE), g.dim(x.rank));
+    },
+  },
+  unbind: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.unbind(x, g.r.chance(0.2) ? undefined : g.dim(x.rank));
+    },
+  },
+  flip: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.flip(x, g.r.chance(0.3) ? g.dim(x.rank) : Array.from({ length: g.r.int(0, 3) }, () => g.dim(x.rank)));
+    },
+  },
+  roll: {
+    call: (g) => {
+      const x = g.tensor();
+      const shifts = Array.from({ length: g.r.int(0, 3) }, () => g.num(() => g.r.int(-3, 3)));
+      const dims = g.r.chance(0.3) ? undefined : shifts.map(() => g.dim(x.rank)).slice(g.r.chance(0.8) ? 0 : 1);
+      return T.roll(x, g.r.chance(0.3) ? g.num() : shifts, dims);
+    },
+  },
+  repeat: {
+    call: (g) => {
+      const x = g.tensor();
+      const n = g.r.chance(0.85) ? x.rank + g.r.int(0, 1) : g.r.int(0, 4);
+      return T.repeat(x, Array.from({ length: n }, () => g.num(() => g.r.int(0, 3), EDGE_NUMBERS_NOT_ALLOCATABLE)));
+    },
+  },
+  tile: {
+    call: (g) => {
+      const x = g.tensor();
+      const reps = Array.from(
+        { length: g.r.int(0, 4) },
+        () => g.num(() => g.r.int(0, 3), EDGE_NUMBERS_NOT_ALLOCATABLE),
+      );
+      return T.tile(x, reps);
+    },
+  },
+  repeatInterleave: {
+    call: (g) => {
+      const x = g.tensor();
+      const dim = g.r.chance(0.3) ? undefined : g.dim(x.rank);
+      const along = dim === undefined
+        ? x.size
+        : (x.shape[((dim % Math.max(x.rank, 1)) + x.rank) % Math.max(x.rank, 1)] ?? 1);
+      const repeats = g.r.chance(0.4)
+        ? g.num(() => g.r.int(0, 3), EDGE_NUMBERS_NOT_ALLOCATABLE)
+        : g.index(g.r.chance(0.8) ? [along] : g.validShape(2), g.r.chance(0.9) ? 0 : -2, 3);
+      return T.repeatInterleave(x, repeats, dim);
+    },
+  },
+  pad: {
+    call: (g) => {
+      const x = g.tensor();
+      const n = g.r.chance(0.8) ? 2 * g.r.int(0, Math.min(x.rank, 3)) : g.r.int(0, 7);
+      const padding = Array.from({ length: n }, () => g.num(() => g.r.int(-2, 3), EDGE_NUMBERS_NOT_ALLOCATABLE));
+      const mode = g.r.pick(["constant", "constant", "reflect", "replicate", "circular", "edge", undefined]);
+      return T.pad(x, padding, mode, g.r.chance(0.5) ? undefined : g.num());
+    },
+  },
+  movedim: {
+    call: (g) => {
+      const x = g.tensor();
+      if (g.r.chance(0.5)) return T.movedim(x, g.dim(x.rank), g.dim(x.rank));
+      const k = g.r.int(0, 3);
+      const dims = () => Array.from({ length: k }, () => g.dim(x.rank));
+      return T.movedim(x, dims(), g.r.chance(0.9) ? dims() : [...dims(), 0]);
+    },
+  },
+  narrow: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.narrow(x, g.dim(x.rank), g.num(() => g.r.int(-3, 3)), g.num(() => g.r.int(0, 3)));
+    },
+  },
+  diag: { call: (g) => T.diag(g.tensor(), g.r.chance(0.3) ? undefined : g.num(() => g.r.int(-3, 3))) },
+  diagonal: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.diagonal(x, g.num(() => g.r.int(-3, 3)), g.dim(x.rank), g.dim(x.rank));
+    },
+  },
+  broadcastTo: { call: (g) => T.broadcastTo(g.tensor(), g.shape()) },
+  meshgrid: {
+    call: (g) => {
+      const dtype = g.r.chance(0.8) ? "f32" : undefined;
+      const xs = Array.from({ length: g.r.int(0, 3) }, () => g.like([g.r.int(0, 3)], dtype));
+      return T.meshgrid(xs, g.r.pick(["ij", "xy", undefined, "ji"]));
+    },
+  },
+  scatter: {
+    call: (g) => {
+      const x = g.tensor();
+      const idx = g.index(g.r.chance(0.8) ? x.shape : g.validShape(3), g.r.chance(0.9) ? 0 : -2, 3);
+      return T.scatter(
+        x,
+        g.dim(x.rank),
+        idx,
+        g.r.chance(0.3) ? g.num() : g.like(x.shape, g.r.chance(0.8) ? x.dtype : undefined),
+      );
+    },
+  },
+  scatterAdd: {
+    call: (g) => {
+      const x = g.tensor();
+      const idx = g.index(g.r.chance(0.8) ? x.shape : g.validShape(3), g.r.chance(0.9) ? 0 : -2, 3);
+      return T.scatterAdd(x, g.dim(x.rank), idx, g.like(x.shape, g.r.chance(0.8) ? x.dtype : undefined));
+    },
+  },
+  scatterReduce: {
+    call: (g) => {
+      const x = g.tensor();
+      const idx = g.index(g.r.chance(0.8) ? x.shape : g.validShape(3), g.r.chance(0.9) ? 0 : -2, 3);
+      const reduce = g.r.pick(["sum", "prod", "mean", "amax", "amin", "max", undefined]);
+      const src = g.like(x.shape, g.r.chance(0.8) ? x.dtype : undefined);
+      return T.scatterReduce(x, g.dim(x.rank), idx, src, reduce, { includeSelf: g.r.chance(0.5) });
+    },
+  },
+  indexAdd: {
+    call: (g) => {
+      const x = g.tensor();
+      const d = g.dim(x.rank);
+      const idx = g.index([g.r.int(0, 3)], g.r.chance(0.9) ? 0 : -2, 3);
+      const source = g.like(
+        x.shape.map((s, i) => (i === d ? idx.shape[0] ?? s : s)),
+        g.r.chance(0.8) ? x.dtype : undefined,
+      );
+      return T.indexAdd(x, d, idx, source, g.r.chance(0.5) ? undefined : g.num());
+    },
+  },
+  indexFill: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.indexFill(x, g.dim(x.rank), g.index([g.r.int(0, 3)], -4, 4), g.num());
+    },
+  },
+  indexPut: {
+    call: (g) => {
+      const x = g.tensor();
+      const indices = Array.from({ length: g.r.int(0, 3) }, () => g.index([g.r.int(0, 2)], -4, 4));
+      return T.indexPut(x, indices, g.like([], g.r.chance(0.8) ? x.dtype : undefined), g.r.chance(0.5));
+    },
+  },
+  take: { call: (g) => T.take(g.tensor(), g.index(g.validShape(2), -5, 5)) },
+  takeAlongDim: {
+    call: (g) => {
+      const x = g.tensor();
+      const idx = g.index(g.r.chance(0.7) ? x.shape : g.validShape(3), g.r.chance(0.9) ? 0 : -2, 3);
+      return T.takeAlongDim(x, idx, g.r.chance(0.3) ? undefined : g.dim(x.rank));
+    },
+  },
+  nonzero: unary("nonzero"),
+  maskedSelect: {
+    call: (g) => {
+      const x = g.tensor();
+      return T.maskedSelect(x, g.like(x.shape, g.r.chance(0.8) ? "bool" : undefined));
+    },
+  },
+  oneHot: {
+    call: (g) => {
+      const classes = g.num(() => g.r.int(-1, 4), EDGE_NUMBERS_NOT_ALLOCATABLE);
+      return T.oneHot(g.index(g.validShape(3), g.r.chance(0.9) ? 0 : -2, 4), g.r.chance(0.2) ? undefined : classes);
+    },
+  },
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----

@@ -228,6 +228,34 @@ export const OPS: readonly OpEntry[] = [
   // ---- A: end ----
 
   // ---- B: indexing and shape (issue 17) ----
+  shp("flatten", "torch.flatten"),
+  shp("unflatten", "torch.unflatten"),
+  shp("split", "torch.split"),
+  shp("chunk", "torch.chunk"),
+  shp("unbind", "torch.unbind"),
+  shp("flip", "torch.flip"),
+  shp("roll", "torch.roll"),
+  shp("repeat", "torch.Tensor.repeat"),
+  shp("tile", "torch.tile"),
+  shp("repeatInterleave", "torch.repeat_interleave"),
+  shp("pad", "torch.nn.functional.pad"),
+  shp("movedim", "torch.movedim"),
+  shp("narrow", "torch.narrow"),
+  shp("diag", "torch.diag"),
+  shp("diagonal", "torch.diagonal"),
+  shp("broadcastTo", "torch.broadcast_to"),
+  shp("meshgrid", "torch.meshgrid"),
+  idx("scatter", "torch.scatter"),
+  idx("scatterAdd", "torch.scatter_add"),
+  idx("scatterReduce", "torch.scatter_reduce"),
+  idx("indexAdd", "torch.index_add"),
+  idx("indexFill", "torch.index_fill"),
+  idx("indexPut", "torch.index_put"),
+  idx("take", "torch.take"),
+  idx("takeAlongDim", "torch.take_along_dim"),
+  idx("nonzero", "torch.nonzero", false),
+  idx("maskedSelect", "torch.masked_select"),
+  idx("oneHot", "torch.nn.functional.one_hot", false),
   // ---- B: end ----
 
   // ---- C: linear algebra, creation and random (issue 17) ----
