@@ -437,7 +437,7 @@ export interface MaxPoolOptions {
   kernelSize: PerDim;
   /** Step of the window; default the kernel size. */
   stride?: PerDim;
-  /** Implicit −∞ padding on both sides; at most half the (dilated) kernel. Default 0. */
+  /** Implicit −∞ padding on both sides; at most half the kernel size. Default 0. */
   padding?: PerDim;
   /** Spacing between window taps; default 1. */
   dilation?: PerDim;
@@ -454,9 +454,9 @@ function poolParams(op: string, x: Tensor, k: number, o: MaxPoolOptions, dilated
   const s = o.stride === undefined ? kernel : perDim(o.stride, k, "stride", op, 1);
   const p = perDim(o.padding ?? 0, k, "padding", op, 0);
   const d = dilated ? perDim(o.dilation ?? 1, k, "dilation", op, 1) : kernel.map(() => 1);
+  // PyTorch's rule: half the kernel itself, dilated or not.
   p.forEach((v, i) => {
-    const span = dilated ? d[i] * (kernel[i] - 1) + 1 : kernel[i];
-    if (v > Math.floor(span / 2)) {
+    if (v > Math.floor(kernel[i] / 2)) {
       throw new RangeError(`${op}: padding must be at most half the kernel, got padding [${p}] for kernel [${kernel}]`);
     }
   });

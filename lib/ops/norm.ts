@@ -163,6 +163,10 @@ export function groupNorm<S extends Shape>(
   if (g < 1 || c % g !== 0) {
     throw new RangeError(`${op}: groups must be an integer ≥ 1 that divides the ${c} channels, got ${groups}`);
   }
+  // F.group_norm's rule: a call whose groups hold one value between them all is refused.
+  if (x.shape[0] * (c / g) * x.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
+    throw new ShapeError(op, `needs more than one value per group, got x ${formatShape(x.shape)} with ${g} groups`);
+  }
   checkParam(op, "weight", weight, [c], x);
   checkParam(op, "bias", bias, [c], x);
   checkEps(eps, op);
