@@ -367,7 +367,9 @@ function convTransposeN(
   op_.forEach((v, i) => {
     if (v >= s[i] && v >= d[i]) {
       throw new RangeError(
-        `${op}: outputPadding must be smaller than stride or dilation, got outputPadding [${op_}], stride [${s}], dilation [${d}]`,
+        `${op}: outputPadding must be smaller than stride or dilation, got outputPadding ${formatShape(op_)}, stride ${
+          formatShape(s)
+        }, dilation ${formatShape(d)}`,
       );
     }
   });
@@ -375,7 +377,7 @@ function convTransposeN(
   checkOperand(op, x, weight, "weight");
   const kernel = weight.shape.slice(2);
   const outs = x.shape.slice(-k).map((n, i) => (n - 1) * s[i] - 2 * p[i] + d[i] * (kernel[i] - 1) + op_[i] + 1);
-  checkWindows(op, x, k, outs, `padding [${p}] with kernel ${formatShape(kernel)}`);
+  checkWindows(op, x, k, outs, `padding ${formatShape(p)} with kernel ${formatShape(kernel)}`);
   return wrap(
     sym.dt_conv_transpose(
       handleOf(x, op),
@@ -457,11 +459,15 @@ function poolParams(op: string, x: Tensor, k: number, o: MaxPoolOptions, dilated
   // PyTorch's rule: half the kernel itself, dilated or not.
   p.forEach((v, i) => {
     if (v > Math.floor(kernel[i] / 2)) {
-      throw new RangeError(`${op}: padding must be at most half the kernel, got padding [${p}] for kernel [${kernel}]`);
+      throw new RangeError(
+        `${op}: padding must be at most half the kernel, got padding ${formatShape(p)} for kernel ${
+          formatShape(kernel)
+        }`,
+      );
     }
   });
   const outs = x.shape.slice(-k).map((n, i) => windows(n, kernel[i], s[i], p[i], d[i], o.ceilMode === true));
-  checkWindows(op, x, k, outs, `kernel [${kernel}]`);
+  checkWindows(op, x, k, outs, `kernel ${formatShape(kernel)}`);
   return dilated ? [...kernel, ...s, ...p, ...d] : [...kernel, ...s, ...p];
 }
 
@@ -700,7 +706,7 @@ export function interpolate<X extends Shape>(
     if (list.length !== k || list.some((f) => !Number.isFinite(f) || f <= 0 || f > 2 ** 20)) {
       throw new RangeError(
         `${op}: scaleFactor must be ${k} finite numbers > 0 (at most 2^20), got ${
-          typeof scaleFactor === "number" ? scaleFactor : `[${list}]`
+          typeof scaleFactor === "number" ? scaleFactor : formatShape(list)
         }`,
       );
     }
@@ -708,7 +714,10 @@ export function interpolate<X extends Shape>(
     outs = spatial.map((n, i) => Math.floor(n * list[i]));
   }
   if (spatial.some((n) => n < 1) || outs.some((n) => n < 1 || n > 2 ** 31 - 1)) {
-    throw new ShapeError(op, `input and output spatial sizes must be ≥ 1, got ${formatShape(spatial)} → [${outs}]`);
+    throw new ShapeError(
+      op,
+      `input and output spatial sizes must be ≥ 1, got ${formatShape(spatial)} → ${formatShape(outs)}`,
+    );
   }
   // The scale factors travel in the shared f64 buffer as they are (not integers, so not through dimsArg).
   const buffer = dimsArg(spatial, op);
