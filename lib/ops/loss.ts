@@ -52,8 +52,8 @@ function like(op: string, x: Tensor, t: Tensor, name: string): void {
 
 /** `t` broadcasts to exactly `shape` (a weight of an elementwise loss). */
 function broadcastsTo(op: string, t: Tensor, shape: readonly number[], name: string): void {
-  const b = broadcastShapes(t.shape, shape, op);
-  if (b.length !== shape.length || b.some((d, i) => d !== shape[i])) {
+  const offset = shape.length - t.rank;
+  if (offset < 0 || t.shape.some((d, i) => d !== 1 && d !== shape[offset + i])) {
     throw new ShapeError(
       op,
       `${name} ${formatShape(t.shape)} must broadcast to the input's shape ${formatShape(shape)}`,
