@@ -36,23 +36,23 @@ export type ConvOrError<Op extends string, K extends number, X extends Shape, W 
   X["length"] ? Shape
   : number extends W["length"] ? Shape
   : W extends readonly [infer Out extends Dim, infer In, ...infer Kernel]
-    ? Kernel["length"] extends K ? ConvInput<Op, K, X, In, G, Out>
+    ? Kernel["length"] extends K ? ConvInput<Op, K, X, In, G, Out, "[out, in/groups, ...kernel]">
     : `${Op}: the weight must be [out, in/groups, ${SpatialNames<K>}], got ${FormatShape<W>}`
   : `${Op}: the weight must be [out, in/groups, ${SpatialNames<K>}], got ${FormatShape<W>}`;
 
-/** x against the weight's input channels `In`: the result with `Out` channels, or a message. */
-type ConvInput<Op extends string, K extends number, X extends Shape, In, G, Out extends Dim> = X extends
-  readonly [infer N extends Dim, infer C, ...infer S]
-  ? S["length"] extends K ? ChannelsFit<Op, C, In, G, [N, Out, ...SpatialDims<K>]>
-  : X extends readonly [infer C1, ...infer S1]
-    ? S1["length"] extends K ? ChannelsFit<Op, C1, In, G, [Out, ...SpatialDims<K>]>
+/** x against the weight's input channels `In`: the result with `Out` channels, or a message (`L`: the weight's layout). */
+type ConvInput<Op extends string, K extends number, X extends Shape, In, G, Out extends Dim, L extends string> =
+  X extends readonly [infer N extends Dim, infer C, ...infer S]
+    ? S["length"] extends K ? ChannelsFit<Op, C, In, G, [N, Out, ...SpatialDims<K>], L>
+    : X extends readonly [infer C1, ...infer S1]
+      ? S1["length"] extends K ? ChannelsFit<Op, C1, In, G, [Out, ...SpatialDims<K>], L>
+      : BadInput<Op, K, X>
     : BadInput<Op, K, X>
-  : BadInput<Op, K, X>
-  : BadInput<Op, K, X>;
+    : BadInput<Op, K, X>;
 
-type ChannelsFit<Op extends string, C, In, G, R> = IsOne<G> extends false ? R
+type ChannelsFit<Op extends string, C, In, G, R, L extends string> = IsOne<G> extends false ? R
   : SameDim<C, In> extends true ? R
-  : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} (weight is [out, in/groups, ...kernel])`;
+  : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} (weight is ${L})`;
 
 type BadInput<Op extends string, K extends number, X extends Shape> =
   `${Op}: x must be [batch, channels, ${SpatialNames<K>}] or [channels, ${SpatialNames<K>}], got ${FormatShape<X>}`;
@@ -70,11 +70,7 @@ export type ConvTransposeOrError<Op extends string, K extends number, X extends 
     : number extends W["length"] ? Shape
     : W extends readonly [infer In, infer Out extends Dim, ...infer Kernel]
       ? Kernel["length"] extends K
-        ? ConvInput<Op, K, X, In, 1, IsOne<G> extends true ? Out : number> extends infer R
-          ? R extends string
-            ? `${Op}: x has the wrong channels or rank for weight ${FormatShape<W>} ([in, out/groups, ...kernel]): ${R}`
-          : R
-        : never
+        ? ConvInput<Op, K, X, In, 1, IsOne<G> extends true ? Out : number, "[in, out/groups, ...kernel]">
       : `${Op}: the weight must be [in, out/groups, ${SpatialNames<K>}], got ${FormatShape<W>}`
     : `${Op}: the weight must be [in, out/groups, ${SpatialNames<K>}], got ${FormatShape<W>}`;
 
