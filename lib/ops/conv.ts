@@ -22,10 +22,12 @@ export type SpatialDims<K extends number> = K extends 1 ? [number] : K extends 2
 : [number, number, number];
 
 /** The names of `K` spatial dimensions, for messages. */
-type SpatialNames<K extends number> = K extends 1 ? "length" : K extends 2 ? "height, width" : "depth, height, width";
+export type SpatialNames<K extends number> = K extends 1 ? "length"
+  : K extends 2 ? "height, width"
+  : "depth, height, width";
 
 /** Whether `D` is the literal 1 (not `number`, not another size). */
-type IsOne<D> = [D] extends [1] ? ([1] extends [D] ? true : false) : false;
+export type IsOne<D> = [D] extends [1] ? ([1] extends [D] ? true : false) : false;
 
 /**
  * The result of a convolution over `K` spatial dims: x [N, C, ...] with weight [out, C/groups, ...k]
@@ -41,7 +43,7 @@ export type ConvOrError<Op extends string, K extends number, X extends Shape, W 
   : `${Op}: the weight must be [out, in/groups, ${SpatialNames<K>}], got ${FormatShape<W>}`;
 
 /** x against the weight's input channels `In`: the result with `Out` channels, or a message (`L`: the weight's layout). */
-type ConvInput<Op extends string, K extends number, X extends Shape, In, G, Out extends Dim, L extends string> =
+export type ConvInput<Op extends string, K extends number, X extends Shape, In, G, Out extends Dim, L extends string> =
   X extends readonly [infer N extends Dim, infer C, ...infer S]
     ? S["length"] extends K ? ChannelsFit<Op, C, In, G, [N, Out, ...SpatialDims<K>], L>
     : X extends readonly [infer C1, ...infer S1]
@@ -50,11 +52,13 @@ type ConvInput<Op extends string, K extends number, X extends Shape, In, G, Out 
     : BadInput<Op, K, X>
     : BadInput<Op, K, X>;
 
-type ChannelsFit<Op extends string, C, In, G, R, L extends string> = IsOne<G> extends false ? R
+/** `R` when x's `C` channels fit the weight's `In` (or groups `G` is not the literal 1), else a message. */
+export type ChannelsFit<Op extends string, C, In, G, R, L extends string> = IsOne<G> extends false ? R
   : SameDim<C, In> extends true ? R
   : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} (weight is ${L})`;
 
-type BadInput<Op extends string, K extends number, X extends Shape> =
+/** The message for an x whose rank does not fit `K` spatial dims. */
+export type BadInput<Op extends string, K extends number, X extends Shape> =
   `${Op}: x must be [batch, channels, ${SpatialNames<K>}] or [channels, ${SpatialNames<K>}], got ${FormatShape<X>}`;
 
 /** The shape `conv1d/2d/3d` returns (`Shape` when the operands do not fit). */
@@ -88,9 +92,11 @@ export type PoolOrError<Op extends string, K extends number, X extends Shape> = 
   : X extends readonly [infer C1 extends Dim, ...infer S1]
     ? S1["length"] extends K ? [C1, ...SpatialDims<K>] : PoolBad<Op, K, X>
   : PoolBad<Op, K, X>;
-type PoolBad<Op extends string, K extends number, X extends Shape> = `${Op}: x must be [batch, channels, ${SpatialNames<
-  K
->}] or [channels, ${SpatialNames<K>}], got ${FormatShape<X>}`;
+/** The message for a pooled x whose rank does not fit `K` spatial dims. */
+export type PoolBad<Op extends string, K extends number, X extends Shape> =
+  `${Op}: x must be [batch, channels, ${SpatialNames<
+    K
+  >}] or [channels, ${SpatialNames<K>}], got ${FormatShape<X>}`;
 
 /** The shape a pooling op returns for x of shape `X` (`Shape` when its rank does not fit). */
 export type Pooled<Op extends string, K extends number, X extends Shape> = PoolOrError<Op, K, X> extends
@@ -154,14 +160,13 @@ function windows(
 }
 
 /** Throws unless every spatial output size is at least 1. */
-function checkWindows(op: string, x: Tensor, k: number, outs: number[], what: string): void {
+function checkWindows(op: string, x: Tensor, outs: number[], what: string): void {
   if (outs.some((o) => o < 1)) {
     throw new ShapeError(
       op,
       `x ${formatShape(x.shape)} is too small for ${what}: the output would be [${outs.join(", ")}]`,
     );
   }
-  void k;
 }
 
 // ---- convolution ----
@@ -228,7 +233,6 @@ function convN(
     checkWindows(
       op,
       x,
-      k,
       spatial.map((n, i) => windows(n, kernel[i], s[i], p[i], d[i])),
       `kernel ${formatShape(kernel)}`,
     );
@@ -373,7 +377,7 @@ function convTransposeN(
   checkOperand(op, x, weight, "weight");
   const kernel = weight.shape.slice(2);
   const outs = x.shape.slice(-k).map((n, i) => (n - 1) * s[i] - 2 * p[i] + d[i] * (kernel[i] - 1) + op_[i] + 1);
-  checkWindows(op, x, k, outs, `padding ${formatShape(p)} with kernel ${formatShape(kernel)}`);
+  checkWindows(op, x, outs, `padding ${formatShape(p)} with kernel ${formatShape(kernel)}`);
   return wrap(
     sym.dt_conv_transpose(
       handleOf(x, op),
@@ -463,7 +467,7 @@ function poolParams(op: string, x: Tensor, k: number, o: MaxPoolOptions, dilated
     }
   });
   const outs = x.shape.slice(-k).map((n, i) => windows(n, kernel[i], s[i], p[i], d[i], o.ceilMode === true));
-  checkWindows(op, x, k, outs, `kernel ${formatShape(kernel)}`);
+  checkWindows(op, x, outs, `kernel ${formatShape(kernel)}`);
   return dilated ? [...kernel, ...s, ...p, ...d] : [...kernel, ...s, ...p];
 }
 
@@ -474,7 +478,9 @@ function maxPoolN(op: string, k: number, x: Tensor, o: MaxPoolOptions): Tensor {
 
 /** Max values and their positions: i64 flat indices into each input plane, as PyTorch's return_indices gives. */
 export interface PoolWithIndices<S extends Shape> {
+  /** The maxima. */
   values: Tensor<S>;
+  /** Their i64 positions, flat within each input plane. */
   indices: Tensor<S>;
 }
 
@@ -604,8 +610,8 @@ export function avgPool2d<X extends Shape>(
   return avgPoolN("avgPool2d", 2, x, options) as Tensor<Pooled<"avgPool2d", 2, X>>;
 }
 
-/** [h, w] with the leading dims of a rank-3 or rank-4 x kept. */
-type AdaptiveOut<X extends Shape, H extends Dim, W extends Dim> = Pooled<"adaptiveAvgPool2d", 2, X> extends
+/** `adaptiveAvgPool2d`'s result: x's leading dims (batch, channels) kept, then [H, W]. */
+export type AdaptiveOut<X extends Shape, H extends Dim, W extends Dim> = Pooled<"adaptiveAvgPool2d", 2, X> extends
   infer R extends Shape
   ? number extends R["length"] ? Shape : R extends readonly [...infer Lead, number, number] ? [...Lead, H, W] : Shape
   : Shape;

@@ -53,7 +53,9 @@ function channelsOf(x: Tensor, op: string, minRank = 2): number {
 
 /** Batch normalization's running statistics: one mean and one (unbiased) variance per channel. */
 export interface BatchNormState<C extends Dim = number> {
+  /** The running mean per channel. */
   runningMean: Tensor<[C]>;
+  /** The running (unbiased) variance per channel. */
   runningVar: Tensor<[C]>;
 }
 
@@ -72,6 +74,7 @@ export interface BatchNormOptions {
 
 /** What `batchNorm` returns: the normalized x and the running statistics after this call (new tensors). */
 export interface BatchNormResult<S extends Shape, C extends Dim> extends BatchNormState<C> {
+  /** x normalized (and scaled and shifted when weight and bias are given). */
   out: Tensor<S>;
 }
 
