@@ -248,6 +248,9 @@ Deno.test(
       "padding not counted",
     );
     assertMeta(avgPool1d(row, { kernelSize: 2, padding: 1 }), [1, 3], "f32", "unbatched");
+    const ints = avgPool1d(tensor([1, 2, 3, 4], [1, 4], { dtype: "i64" }), { kernelSize: 2 });
+    assertMeta(ints, [1, 2], "i64", "i64 stays i64");
+    assertValues(ints, [1, 3], "integer means are truncated (3/2, 7/2), as in PyTorch");
     assertValues(adaptiveAvgPool2d(x, 1), [7.5], "global average");
     assertMeta(adaptiveAvgPool2d(x, 1), [1, 1, 1, 1], "f32");
     assertValues(adaptiveAvgPool2d(x, [2, 2]), [2.5, 4.5, 10.5, 12.5], "2×2 = kernel 2");

@@ -451,7 +451,10 @@ export interface MaxPoolOptions {
 function poolParams(op: string, x: Tensor, k: number, o: MaxPoolOptions, dilated: boolean): number[] {
   if (o === null || typeof o !== "object") throw new TypeError(`${op}: options with a kernelSize are required`);
   spatialInput(x, k, op);
-  floatInput(x, op);
+  // max pooling needs floats; average pooling also takes i64 (integer means, truncated), as in PyTorch.
+  if (!isFloat(x.dtype) && (dilated || x.dtype !== "i64")) {
+    throw new DTypeError(op, `x must be floating point${dilated ? "" : " or i64"}, got ${x.dtype}`);
+  }
   const kernel = perDim(o.kernelSize, k, "kernelSize", op, 1);
   const s = o.stride === undefined ? kernel : perDim(o.stride, k, "stride", op, 1);
   const p = perDim(o.padding ?? 0, k, "padding", op, 0);

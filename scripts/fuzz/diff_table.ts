@@ -848,9 +848,10 @@ export const diffOps: Record<string, DiffSpec> = {
   // ---- D: neural network (issue 17) ----
   // The helpers live in this IIFE so that the section stays self-contained. Inputs keep special
   // values out (special: 0) where a window or a reduction would spread one NaN over many outputs;
-  // optional tensor inputs travel as their index in `x` (null when absent). Deliberately stricter
-  // than torch (never drawn): a loss's input and target of two dtypes (torch promotes some pairs) is
-  // a DTypeError; rmsNorm's single number is a rank (torch reads it as the last dim's size).
+  // optional tensor inputs travel as their index in `x` (null when absent). Deliberate differences
+  // from torch (never drawn): a loss's input and target of two dtypes (torch promotes some pairs) is
+  // a DTypeError, and so are integer inputs to a loss (torch computes a few, such as l1Loss's sum);
+  // rmsNorm's single number is a rank (torch reads it as the last dim's size).
   ...((): Record<string, DiffSpec> => {
     const opt = (x: Tensor[], i: number | null) => (i === null ? undefined : x[i]);
     /** One per spatial dim, or (now and then) a single number for all. */
@@ -924,7 +925,8 @@ export const diffOps: Record<string, DiffSpec> = {
         if (max) opts.dilation = dilation;
         else opts.countIncludePad = g.r.pick([true, false, undefined]);
         if (g.r.chance(0.6)) opts.stride = perDim(g, k, () => g.r.int(1, 3));
-        input(g, g.r.int(1, 3), span.map((s) => s + g.r.int(0, 3)), g.dtype(FLOATS));
+        // Average pooling takes i64 too (truncated integer means), as torch's does.
+        input(g, g.r.int(1, 3), span.map((s) => s + g.r.int(0, 3)), g.dtype(max ? FLOATS : [...FLOATS, "i64"]));
         return { opts };
       },
       ours: (x, a) => {
