@@ -50,7 +50,7 @@ Deno.test("types: conv2d keeps the batch, takes the weight's output channels; sp
   });
 });
 
-Deno.test("types: a channel mismatch is a compile error and a runtime ShapeError; groups lift the check", () => {
+Deno.test("types: a channel mismatch is a compile error and a runtime ShapeError; literal groups multiply the weight's channels", () => {
   scope(() => {
     const x = named<[1, 4, 5, 5]>([1, 4, 5, 5]);
     const w = named<[2, 3, 3, 3]>([2, 3, 3, 3]);
@@ -67,10 +67,23 @@ Deno.test("types: a channel mismatch is a compile error and a runtime ShapeError
     // @ts-expect-error conv1d: "d_model" channels do not match "hidden"
     assert.throws(() => conv1d(named<[1, "d_model", 6]>([1, 4, 6]), named<[2, "hidden", 3]>([2, 3, 3])), ShapeError);
 
-    // With literal groups the count is not multiplied out at the type level: only checked at run time.
+    // Literal groups multiply the weight's input channels: 4 = 2 · 2.
     const grouped = conv2d(x, named<[4, 2, 3, 3]>([4, 2, 3, 3]), undefined, { groups: 2 });
     expectType<Equal<ShapeOf<typeof grouped>, [1, 4, number, number]>>();
     assert.deepEqual(grouped.shape, [1, 4, 3, 3]);
+    const w6 = named<[4, 3, 3, 3]>([4, 3, 3, 3]);
+    // @ts-expect-error conv2d: x has 4 channels, the weight takes 3 × groups 2
+    assert.throws(() => conv2d(x, w6, undefined, { groups: 2 }), ShapeError);
+    // Depthwise: one input channel per group.
+    const depthwise = conv2d(named<[1, 32, 5, 5]>([1, 32, 5, 5]), named<[32, 1, 3, 3]>([32, 1, 3, 3]), undefined, {
+      groups: 32,
+    });
+    expectType<Equal<ShapeOf<typeof depthwise>, [1, 32, number, number]>>();
+    // Counts of 1000 and more (or groups only known at run time) are left to the run-time check.
+    const wide = conv1d(named<[1, 2048, 3]>([1, 2048, 3]), named<[64, 64, 1]>([64, 64, 1]), undefined, { groups: 32 });
+    expectType<Equal<ShapeOf<typeof wide>, [1, 64, number]>>();
+    const g: number = 2;
+    assert.throws(() => conv2d(x, w6, undefined, { groups: g }), ShapeError);
   });
 });
 

@@ -10,7 +10,16 @@
 import { DTypeError, ShapeError } from "../errors.ts";
 import { fail, sym } from "../../ffi/lib.ts";
 import { isFloat } from "../dtype.ts";
-import { type Check, type Dim, type Fmt, type FormatShape, formatShape, type SameDim, type Shape } from "../shape.ts";
+import {
+  type Check,
+  type Dim,
+  type Fmt,
+  type FormatShape,
+  formatShape,
+  type SameDim,
+  type Shape,
+  type Tuple,
+} from "../shape.ts";
 import { handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { sameDevice } from "./check.ts";
 import { dimsArg, int32Arg, pairOut } from "../scratch.ts";
@@ -31,8 +40,9 @@ export type IsOne<D> = [D] extends [1] ? ([1] extends [D] ? true : false) : fals
 
 /**
  * The result of a convolution over `K` spatial dims: x [N, C, ...] with weight [out, C/groups, ...k]
- * gives [N, out, ...]; unbatched x [C, ...] gives [out, ...]. With groups 1 (omitted), a channel
- * count that differs from the weight's is an error message.
+ * gives [N, out, ...]; unbatched x [C, ...] gives [out, ...]. A channel count that is not the
+ * weight's input channels times the groups is an error message (see `ChannelsFit` for when it is
+ * decided at compile time).
  */
 export type ConvOrError<Op extends string, K extends number, X extends Shape, W extends Shape, G> = number extends
   X["length"] ? Shape
@@ -52,10 +62,30 @@ export type ConvInput<Op extends string, K extends number, X extends Shape, In, 
     : BadInput<Op, K, X>
     : BadInput<Op, K, X>;
 
-/** `R` when x's `C` channels fit the weight's `In` (or groups `G` is not the literal 1), else a message. */
-export type ChannelsFit<Op extends string, C, In, G, R, L extends string> = IsOne<G> extends false ? R
-  : SameDim<C, In> extends true ? R
-  : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} (weight is ${L})`;
+/**
+ * `R` when x's `C` channels fit the weight's `In` input channels per group: C = In with groups 1
+ * (sizes or names), C = In · G for other literal groups (checked when all three are literal whole
+ * numbers below 1000, so that the tuple arithmetic stays cheap); else a message.
+ */
+export type ChannelsFit<Op extends string, C, In, G, R, L extends string> = IsOne<G> extends true
+  ? SameDim<C, In> extends true ? R : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} (weight is ${L})`
+  : [SmallCount<C>, SmallCount<In>, SmallCount<G>] extends [true, true, true]
+    ? IsProduct<Tuple<C & number>, Tuple<In & number>, G & number> extends true ? R
+    : `${Op}: x has ${Fmt<C>} channels, the weight takes ${Fmt<In>} × groups ${Fmt<G>} (weight is ${L})`
+  : R;
+
+/** Whether `N` is a literal whole number below 1000, small enough for `IsProduct`'s tuples. */
+export type SmallCount<N> = number extends N ? false
+  : N extends number ? `${N}` extends `-${string}` | `${string}.${string}` | `${string}e${string}` ? false
+    : `${N}` extends `${infer _A}${infer _B}${infer _C}${infer D}` ? (D extends "" ? true : false)
+    : true
+  : false;
+
+/** Whether the tuple `Rest` is `G` copies of `Part` (its length the product): `Part` taken off `G` times. */
+export type IsProduct<Rest extends unknown[], Part extends unknown[], G extends number, Count extends unknown[] = []> =
+  Count["length"] extends G ? (Rest extends [] ? true : false)
+    : Rest extends [...Part, ...infer More] ? IsProduct<More, Part, G, [...Count, unknown]>
+    : false;
 
 /** The message for an x whose rank does not fit `K` spatial dims. */
 export type BadInput<Op extends string, K extends number, X extends Shape> =
