@@ -127,7 +127,7 @@ Deno.test(
     const x = zeros([2, 3, 4]);
     const state = { runningMean: zeros([3]), runningVar: ones([3]) };
     rejects(
-      () => batchNorm(x, { runningMean: zeros([4]), runningVar: ones([3]) }),
+      () => batchNorm(x, { runningMean: zeros([4]) as Tensor<[number]>, runningVar: ones([3]) }),
       ShapeError,
       "batchNorm",
       /runningMean must be \[3\]/,

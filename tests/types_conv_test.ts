@@ -127,6 +127,9 @@ Deno.test("types: batchNorm's state is typed by the channel dim; norms keep x's 
     });
     expectType<Equal<ShapeOf<typeof r.out>, ["batch", 3, 4, 4]>>();
     expectType<Equal<ShapeOf<typeof r.runningMean>, [3]>>();
+    const four = { runningMean: zeros([4]), runningVar: ones([4]) };
+    // @ts-expect-error batchNorm: x has 3 channels, the running statistics 4
+    assert.throws(() => batchNorm(x, four), ShapeError);
     const n = rmsNorm(x, 1);
     expectType<Equal<ShapeOf<typeof n>, ["batch", 3, 4, 4]>>();
   });

@@ -8,7 +8,7 @@
 import { DTypeError, ShapeError } from "../errors.ts";
 import { fail, sym } from "../../ffi/lib.ts";
 import { type DType, isFloat } from "../dtype.ts";
-import { type Dim, formatShape, type Shape } from "../shape.ts";
+import { type Check, type Dim, type Fmt, formatShape, type SameDim, type Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { sameDevice } from "./check.ts";
 import { int32Arg } from "../scratch.ts";
@@ -78,6 +78,10 @@ export interface BatchNormResult<S extends Shape, C extends Dim> extends BatchNo
   out: Tensor<S>;
 }
 
+/** An error message when the running statistics' size `C` is known not to be x's channel count. */
+export type StateFits<S extends Shape, C> = SameDim<ChannelDim<S>, C> extends true ? S
+  : `batchNorm: x has ${Fmt<ChannelDim<S>>} channels, the running statistics ${Fmt<C>}`;
+
 const tripleOut = new BigUint64Array(3);
 
 /**
@@ -94,7 +98,7 @@ const tripleOut = new BigUint64Array(3);
  */
 export function batchNorm<S extends Shape, C extends Dim = ChannelDim<S>>(
   x: Tensor<S>,
-  state: BatchNormState<C>,
+  state: BatchNormState<C> & Check<StateFits<S, C>>,
   weight?: Tensor,
   bias?: Tensor,
   options: BatchNormOptions = {},
