@@ -122,11 +122,8 @@ export type PoolOrError<Op extends string, K extends number, X extends Shape> = 
   : X extends readonly [infer C1 extends Dim, ...infer S1]
     ? S1["length"] extends K ? [C1, ...SpatialDims<K>] : PoolBad<Op, K, X>
   : PoolBad<Op, K, X>;
-/** The message for a pooled x whose rank does not fit `K` spatial dims. */
-export type PoolBad<Op extends string, K extends number, X extends Shape> =
-  `${Op}: x must be [batch, channels, ${SpatialNames<
-    K
-  >}] or [channels, ${SpatialNames<K>}], got ${FormatShape<X>}`;
+/** The message for a pooled x whose rank does not fit `K` spatial dims (as for a convolution's x). */
+export type PoolBad<Op extends string, K extends number, X extends Shape> = BadInput<Op, K, X>;
 
 /** The shape a pooling op returns for x of shape `X` (`Shape` when its rank does not fit). */
 export type Pooled<Op extends string, K extends number, X extends Shape> = PoolOrError<Op, K, X> extends
@@ -147,12 +144,10 @@ function perDim(value: PerDim, n: number, name: string, op: string, min: number)
   }
   const list = typeof value === "number" ? Array.from({ length: n }, () => value) : [...value];
   if (list.length !== n) throw new RangeError(`${op}: ${name} must have ${n} entries, got [${list.join(", ")}]`);
+  const got = typeof value === "number" ? String(value) : `[${list.join(", ")}]`;
   for (const v of list) {
-    if (!Number.isInteger(v) || v < min || v > 2 ** 31 - 1) {
-      throw new RangeError(
-        `${op}: ${name} must be integers ≥ ${min}, got ${typeof value === "number" ? v : `[${list.join(", ")}]`}`,
-      );
-    }
+    if (!Number.isInteger(v) || v < min) throw new RangeError(`${op}: ${name} must be integers ≥ ${min}, got ${got}`);
+    if (v > 2 ** 31 - 1) throw new RangeError(`${op}: ${name} must be at most 2^31 - 1, got ${got}`);
   }
   return list;
 }
