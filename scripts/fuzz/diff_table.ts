@@ -1022,7 +1022,10 @@ export const diffOps: Record<string, DiffSpec> = {
           const dtype = g.dtype(FLOATS);
           const groups = g.r.int(1, 3);
           const c = groups * g.r.int(1, 2);
-          g.tensor([g.r.int(1, 3), c, ...g.shape(0, 2)], dtype, { special: 0 });
+          const [n, spatial] = [g.r.int(1, 3), g.shape(0, 2)];
+          // F.group_norm refuses groups that hold one value between them all (so does the library).
+          const one = n * (c / groups) * spatial.reduce((p, q) => p * q, 1) === 1;
+          g.tensor([one ? 2 : n, c, ...spatial], dtype, { special: 0 });
           const weight = g.r.chance(0.6) ? g.tensor([c], dtype, { special: 0 }) : null;
           const bias = g.r.chance(0.6) ? g.tensor([c], dtype, { special: 0 }) : null;
           return { groups, weight, bias, eps: g.r.pick([1e-5, 1e-3, undefined]) };
