@@ -115,6 +115,9 @@ export { multinomial, normal, randperm, uniform } from "./lib/ops/sample.ts";
 // ---- C: end ----
 
 // ---- D: neural network (issue 17) ----
+export * from "./lib/ops/conv.ts";
+export * from "./lib/ops/norm.ts";
+export * from "./lib/ops/loss.ts";
 // ---- D: end ----
 
 // ---- E: transforms (issue 17) ----

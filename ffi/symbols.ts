@@ -281,6 +281,26 @@ export const symbols = {
   // ---- C: end ----
 
   // ---- D: neural network (issue 17) ----
+  // conv.cpp: the integer parameters of each op packed in one f64 buffer (see there)
+  dt_conv: { parameters: [P, P, P, B, I, I, I], result: P },
+  dt_conv_transpose: { parameters: [P, P, P, B, I, I], result: P },
+  dt_max_pool: { parameters: [P, B, I, I], result: P },
+  dt_max_pool_with_indices: { parameters: [P, B, I, I, B], result: I },
+  dt_avg_pool: { parameters: [P, B, I, I, I], result: P },
+  dt_adaptive_avg_pool2d: { parameters: [P, B], result: P },
+  dt_interpolate: { parameters: [P, B, I, I, I, I], result: P },
+  // norm.cpp
+  dt_batch_norm: { parameters: [P, P, P, P, P, I, F, F, B], result: I },
+  dt_group_norm: { parameters: [P, I, P, P, F], result: P },
+  dt_instance_norm: { parameters: [P, P, P, F], result: P },
+  dt_rms_norm: { parameters: [P, I, P, F], result: P },
+  // loss.cpp
+  dt_pointwise_loss: { parameters: [P, P, I, I, F], result: P },
+  dt_nll_loss: { parameters: [P, P, P, I, I], result: P },
+  dt_binary_cross_entropy: { parameters: [P, P, P, I], result: P },
+  dt_binary_cross_entropy_with_logits: { parameters: [P, P, P, P, I], result: P },
+  dt_kl_div: { parameters: [P, P, I, I], result: P },
+  dt_cosine_embedding_loss: { parameters: [P, P, P, F, I], result: P },
   // ---- D: end ----
 
   // ---- E: transforms (issue 17) ----

@@ -291,6 +291,189 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
   // ---- C: end ----
 
   // ---- D: neural network (issue 17) ----
+  // The ops come from a dynamic import, so that the section (not the shared import line) names them.
+  ...(await (async (): Promise<Record<string, GradCase[]>> => {
+    const t = await import("../mod.ts");
+    const f64 = { dtype: "f64" } as const;
+    const ints = (values: number[], shape: number[]) => t.tensor(values, shape, { dtype: "i64" });
+    /** randn inputs in f64, the i-th mapped through maps[i] (e.g. to keep it positive). */
+    const mapped = (shapes: number[][], maps: ((v: number) => number)[]) => () =>
+      shapes.map((shape, i) => randf64(shape, 100 + i, maps[i] ?? ((v) => v)));
+    const positive = (v: number) => Math.abs(v) + 0.5;
+    return {
+      conv1d: [
+        {
+          what: "stride 2, padding 1, bias",
+          inputs: r([2, 3, 7], [4, 3, 3], [4]),
+          f: (x, w, b) => t.conv1d(x, w, b, { stride: 2, padding: 1 }),
+        },
+        {
+          what: "groups 2, dilation 2",
+          inputs: r([1, 4, 8], [2, 2, 2]),
+          f: (x, w) => t.conv1d(x, w, undefined, { groups: 2, dilation: 2 }),
+        },
+      ],
+      conv2d: [
+        {
+          what: "stride 2, padding 1, bias",
+          inputs: r([2, 2, 5, 5], [3, 2, 3, 3], [3]),
+          f: (x, w, b) => t.conv2d(x, w, b, { stride: 2, padding: 1 }),
+        },
+        {
+          what: "padding same, unbatched",
+          inputs: r([2, 4, 4], [2, 2, 2, 3]),
+          f: (x, w) => t.conv2d(x, w, undefined, { padding: "same" }),
+        },
+      ],
+      conv3d: [{
+        what: "padding 1",
+        inputs: r([1, 2, 3, 3, 3], [2, 2, 2, 2, 2], [2]),
+        f: (x, w, b) => t.conv3d(x, w, b, { padding: 1 }),
+      }],
+      convTranspose1d: [
+        {
+          what: "stride 2, output padding 1",
+          inputs: r([2, 3, 4], [3, 2, 3], [2]),
+          f: (x, w, b) => t.convTranspose1d(x, w, b, { stride: 2, outputPadding: 1 }),
+        },
+      ],
+      convTranspose2d: [
+        {
+          what: "stride 2, padding 1, groups 2",
+          inputs: r([1, 4, 3, 3], [4, 1, 3, 3]),
+          f: (x, w) => t.convTranspose2d(x, w, undefined, { stride: 2, padding: 1, groups: 2 }),
+        },
+      ],
+      maxPool1d: [{
+        what: "kernel 3, stride 2, padding 1",
+        inputs: r([2, 3, 9]),
+        f: (x) => t.maxPool1d(x, { kernelSize: 3, stride: 2, padding: 1 }),
+      }],
+      maxPool2d: [
+        { what: "kernel 2", inputs: r([2, 2, 4, 4]), f: (x) => t.maxPool2d(x, { kernelSize: 2 }) },
+        {
+          what: "dilation 2, ceil mode",
+          inputs: r([1, 2, 7, 6]),
+          f: (x) => t.maxPool2d(x, { kernelSize: [2, 3], stride: 2, dilation: 2, ceilMode: true }),
+        },
+      ],
+      maxPool1dWithIndices: [{
+        what: "the values",
+        inputs: r([2, 2, 6]),
+        f: (x) => t.maxPool1dWithIndices(x, { kernelSize: 2 }).values,
+      }],
+      maxPool2dWithIndices: [{
+        what: "the values",
+        inputs: r([1, 2, 4, 6]),
+        f: (x) => t.maxPool2dWithIndices(x, { kernelSize: [2, 3] }).values,
+      }],
+      avgPool1d: [{
+        what: "padding 1, excluded",
+        inputs: r([2, 3, 7]),
+        f: (x) => t.avgPool1d(x, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }),
+      }],
+      avgPool2d: [{
+        what: "ceil mode",
+        inputs: r([1, 2, 5, 5]),
+        f: (x) => t.avgPool2d(x, { kernelSize: 2, ceilMode: true }),
+      }],
+      adaptiveAvgPool2d: [{
+        what: "7×5 to 3×2 (overlapping windows)",
+        inputs: r([2, 2, 7, 5]),
+        f: (x) => t.adaptiveAvgPool2d(x, [3, 2]),
+      }],
+      interpolate: [
+        {
+          what: "bilinear, align corners",
+          inputs: r([1, 2, 3, 4]),
+          f: (x) => t.interpolate(x, { size: [5, 7], mode: "bilinear", alignCorners: true }),
+        },
+        { what: "nearest ×2", inputs: r([2, 2, 3]), f: (x) => t.interpolate(x, { scaleFactor: 2, mode: "nearest" }) },
+      ],
+      batchNorm: [
+        {
+          what: "training, affine",
+          inputs: r([4, 3, 2], [3], [3]),
+          f: (x, w, b) =>
+            t.batchNorm(x, { runningMean: t.zeros([3], f64), runningVar: t.ones([3], f64) }, w, b, { training: true })
+              .out,
+        },
+        {
+          what: "evaluation, running statistics",
+          inputs: mapped([[2, 3], [3], [3]], [(v) => v, (v) => v, positive]),
+          f: (x, m, v) => t.batchNorm(x, { runningMean: vector(m), runningVar: vector(v) }).out,
+          options: { wrt: [0] },
+        },
+      ],
+      groupNorm: [{
+        what: "3 groups, affine",
+        inputs: r([2, 6, 3], [6], [6]),
+        f: (x, w, b) => t.groupNorm(x, 3, w, b),
+      }],
+      instanceNorm: [{ what: "affine", inputs: r([2, 3, 4, 2], [3], [3]), f: (x, w, b) => t.instanceNorm(x, w, b) }],
+      rmsNorm: [
+        { what: "last dim, weight", inputs: r([2, 3, 4], [4]), f: (x, w) => t.rmsNorm(x, 1, w) },
+        { what: "last two dims by shape", inputs: r([2, 3, 4]), f: (x) => t.rmsNorm(x, [3, 4], undefined, 1e-3) },
+      ],
+      mseLoss: [{ what: "broadcast target", inputs: r([3, 4], [4]), f: (a, b) => t.mseLoss(a, b) }],
+      l1Loss: [{ what: "sum", inputs: r([3, 4], [3, 4]), f: (a, b) => t.l1Loss(a, b, { reduction: "sum" }) }],
+      smoothL1Loss: [{
+        what: "beta 0.5, none",
+        inputs: r([3, 4], [3, 4]),
+        f: (a, b) => t.smoothL1Loss(a, b, { beta: 0.5, reduction: "none" }),
+      }],
+      huberLoss: [{ what: "delta 0.7", inputs: r([3, 4], [3, 4]), f: (a, b) => t.huberLoss(a, b, { delta: 0.7 }) }],
+      nllLoss: [
+        {
+          what: "weighted, an ignored target",
+          inputs: r([4, 3], [3]),
+          f: (x, w) => t.nllLoss(x, ints([0, 2, 1, 2], [4]), { weight: w, ignoreIndex: 1 }),
+          options: { wrt: [0] },
+        },
+        {
+          what: "per position [n, C, d]",
+          inputs: r([2, 3, 2]),
+          f: (x) => t.nllLoss(x, ints([0, 2, 1, 1], [2, 2]), { reduction: "none" }),
+        },
+      ],
+      binaryCrossEntropy: [
+        {
+          what: "weighted",
+          inputs: r([3, 2], [3, 2], [2]),
+          f: (x, y, w) => t.binaryCrossEntropy(t.sigmoid(x), t.sigmoid(y), { weight: w }),
+          options: { wrt: [0] },
+        },
+      ],
+      binaryCrossEntropyWithLogits: [
+        {
+          what: "pos weight",
+          inputs: r([3, 2], [3, 2], [2]),
+          f: (x, y, p) => t.binaryCrossEntropyWithLogits(x, t.sigmoid(y), { posWeight: p }),
+          // libtorch 1.13 has no derivative for the weights (nor, in binaryCrossEntropy, for the target).
+          options: { wrt: [0, 1] },
+        },
+      ],
+      klDiv: [
+        {
+          what: "batchmean",
+          inputs: mapped([[3, 4], [3, 4]], [(v) => v, positive]),
+          f: (x, y) => t.klDiv(x, y, { reduction: "batchmean" }),
+        },
+        {
+          what: "log target, none",
+          inputs: r([3, 4], [3, 4]),
+          f: (x, y) => t.klDiv(x, y, { logTarget: true, reduction: "none" }),
+        },
+      ],
+      cosineEmbeddingLoss: [
+        {
+          what: "margin -0.9 (dissimilar pairs off the hinge)",
+          inputs: r([3, 4], [3, 4]),
+          f: (a, b) => t.cosineEmbeddingLoss(a, b, ints([1, -1, -1], [3]), { margin: -0.9 }),
+        },
+      ],
+    };
+  })()),
   // ---- D: end ----
 
   // ---- E: transforms (issue 17) ----

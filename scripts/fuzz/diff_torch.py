@@ -474,6 +474,62 @@ OPS = {
     # ---- C: end ----
 
     # ---- D: neural network (issue 17) ----
+    # This section's two helpers are bound (as module globals, by :=) in the first entry's tuple, so
+    # that they sit inside the section: opt(x, a, name) is the optional input whose index in x is
+    # a[name] (None when absent); snake(d) renames the library's camelCase options as F's keywords.
+    "conv1d": (
+        opt := lambda x, a, name: x[a[name]] if a.get(name) is not None else None,
+        snake := lambda d: {"".join("_" + c.lower() if c.isupper() else c for c in k): v for k, v in d.items()},
+        lambda x, a: F.conv1d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
+    )[-1],
+    "conv2d": lambda x, a: F.conv2d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
+    "conv3d": lambda x, a: F.conv3d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
+    "convTranspose1d": lambda x, a: F.conv_transpose1d(x[0], x[1], opt(x, a, "bias"), **snake(a["opts"])),
+    "convTranspose2d": lambda x, a: F.conv_transpose2d(x[0], x[1], opt(x, a, "bias"), **snake(a["opts"])),
+    "maxPool1d": lambda x, a: F.max_pool1d(x[0], **snake(a["opts"])),
+    "maxPool2d": lambda x, a: F.max_pool2d(x[0], **snake(a["opts"])),
+    "maxPool1dWithIndices": lambda x, a: list(F.max_pool1d(x[0], **snake(a["opts"]), return_indices=True)),
+    "maxPool2dWithIndices": lambda x, a: list(F.max_pool2d(x[0], **snake(a["opts"]), return_indices=True)),
+    "avgPool1d": lambda x, a: F.avg_pool1d(x[0], **snake(a["opts"])),
+    "avgPool2d": lambda x, a: F.avg_pool2d(x[0], **snake(a["opts"])),
+    "adaptiveAvgPool2d": lambda x, a: F.adaptive_avg_pool2d(x[0], a["size"]),
+    "interpolate": lambda x, a: F.interpolate(x[0], **snake(a["opts"])),
+    # batch_norm updates the running statistics in place: on clones, which are then the new state.
+    "batchNorm": lambda x, a: (
+        lambda mean, var: [
+            F.batch_norm(x[0], mean, var, opt(x, a, "weight"), opt(x, a, "bias"), **snake(a["opts"])),
+            mean,
+            var,
+        ]
+    )(x[1].clone(), x[2].clone()),
+    "groupNorm": lambda x, a: F.group_norm(x[0], a["groups"], opt(x, a, "weight"), opt(x, a, "bias"), a.get("eps", 1e-5)),
+    "instanceNorm": lambda x, a: F.instance_norm(
+        x[0], weight=opt(x, a, "weight"), bias=opt(x, a, "bias"), eps=a.get("eps", 1e-5)
+    ),
+    # torch 2.x's F.rms_norm, written out (torch 1.13 has none): x * rsqrt(mean(x^2) + eps) * weight,
+    # eps defaulting to torch.finfo(x.dtype).eps.
+    "rmsNorm": lambda x, a: (
+        lambda y: y * x[a["weight"]] if a.get("weight") is not None else y
+    )(
+        x[0]
+        * torch.rsqrt(
+            x[0].pow(2).mean(list(range(-a["rank"], 0)), keepdim=True)
+            + (a["eps"] if a.get("eps") is not None else torch.finfo(x[0].dtype).eps)
+        )
+    ),
+    "mseLoss": lambda x, a: F.mse_loss(x[0], x[1], **snake(a["opts"])),
+    "l1Loss": lambda x, a: F.l1_loss(x[0], x[1], **snake(a["opts"])),
+    "smoothL1Loss": lambda x, a: F.smooth_l1_loss(x[0], x[1], **snake(a["opts"])),
+    "huberLoss": lambda x, a: F.huber_loss(x[0], x[1], **snake(a["opts"])),
+    "nllLoss": lambda x, a: F.nll_loss(x[0], x[1], weight=opt(x, a, "weight"), **snake(a["opts"])),
+    "binaryCrossEntropy": lambda x, a: F.binary_cross_entropy(
+        torch.sigmoid(x[0]), torch.sigmoid(x[1]), weight=opt(x, a, "weight"), reduction=a.get("reduction", "mean")
+    ),
+    "binaryCrossEntropyWithLogits": lambda x, a: F.binary_cross_entropy_with_logits(
+        x[0], x[1], weight=opt(x, a, "weight"), pos_weight=opt(x, a, "posWeight"), reduction=a.get("reduction", "mean")
+    ),
+    "klDiv": lambda x, a: F.kl_div(x[0], x[1], **snake(a["opts"])),
+    "cosineEmbeddingLoss": lambda x, a: F.cosine_embedding_loss(x[0], x[1], x[2], **snake(a["opts"])),
     # ---- D: end ----
 
     # ---- E: transforms (issue 17) ----

@@ -283,6 +283,32 @@ export const OPS: readonly OpEntry[] = [
   // ---- C: end ----
 
   // ---- D: neural network (issue 17) ----
+  nnOp("conv1d", "torch.nn.functional.conv1d"),
+  nnOp("conv2d", "torch.nn.functional.conv2d"),
+  nnOp("conv3d", "torch.nn.functional.conv3d"),
+  nnOp("convTranspose1d", "torch.nn.functional.conv_transpose1d"),
+  nnOp("convTranspose2d", "torch.nn.functional.conv_transpose2d"),
+  nnOp("maxPool1d", "torch.nn.functional.max_pool1d"),
+  nnOp("maxPool2d", "torch.nn.functional.max_pool2d"),
+  nnOp("maxPool1dWithIndices", "torch.nn.functional.max_pool1d(return_indices=True)"),
+  nnOp("maxPool2dWithIndices", "torch.nn.functional.max_pool2d(return_indices=True)"),
+  nnOp("avgPool1d", "torch.nn.functional.avg_pool1d"),
+  nnOp("avgPool2d", "torch.nn.functional.avg_pool2d"),
+  nnOp("adaptiveAvgPool2d", "torch.nn.functional.adaptive_avg_pool2d"),
+  nnOp("interpolate", "torch.nn.functional.interpolate (nearest, bilinear)"),
+  nnOp("batchNorm", "torch.nn.functional.batch_norm"),
+  nnOp("groupNorm", "torch.nn.functional.group_norm"),
+  nnOp("instanceNorm", "torch.nn.functional.instance_norm"),
+  nnOp("rmsNorm", "torch.nn.functional.rms_norm (torch 2.x)"),
+  nnOp("mseLoss", "torch.nn.functional.mse_loss"),
+  nnOp("l1Loss", "torch.nn.functional.l1_loss"),
+  nnOp("smoothL1Loss", "torch.nn.functional.smooth_l1_loss"),
+  nnOp("huberLoss", "torch.nn.functional.huber_loss"),
+  nnOp("nllLoss", "torch.nn.functional.nll_loss"),
+  nnOp("binaryCrossEntropy", "torch.nn.functional.binary_cross_entropy"),
+  nnOp("binaryCrossEntropyWithLogits", "torch.nn.functional.binary_cross_entropy_with_logits"),
+  nnOp("klDiv", "torch.nn.functional.kl_div"),
+  nnOp("cosineEmbeddingLoss", "torch.nn.functional.cosine_embedding_loss"),
   // ---- D: end ----
 
   // ---- E: transforms (issue 17) ----
