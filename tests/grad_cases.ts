@@ -412,7 +412,7 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
       }],
       instanceNorm: [{ what: "affine", inputs: r([2, 3, 4, 2], [3], [3]), f: (x, w, b) => t.instanceNorm(x, w, b) }],
       rmsNorm: [
-        { what: "last dim, weight", inputs: r([2, 3, 4], [4]), f: (x, w) => t.rmsNorm(x, 1, w) },
+        { what: "last dim, weight", inputs: r([2, 3, 4], [4]), f: (x, w) => t.rmsNorm(x, 4, w) },
         { what: "last two dims by shape", inputs: r([2, 3, 4]), f: (x) => t.rmsNorm(x, [3, 4], undefined, 1e-3) },
       ],
       mseLoss: [{ what: "broadcast target", inputs: r([3, 4], [4]), f: (a, b) => t.mseLoss(a, b) }],

@@ -103,19 +103,19 @@ Deno.test(
 );
 
 Deno.test(
-  "rmsNorm: x · rsqrt(mean(x²) + eps) · weight over the last dims, by rank or by shape",
+  "rmsNorm: x · rsqrt(mean(x²) + eps) · weight over the trailing dims of torch's normalized_shape",
   noLeaks(() => {
     const x = tensor([3, 4, 1, -1], [2, 2]);
     const eps32 = 2 ** -23; // torch.finfo(float32).eps, the default
     const row = (a: number, b: number, eps = eps32) => [a, b].map((v) => v / Math.sqrt((a * a + b * b) / 2 + eps));
-    assertClose(rmsNorm(x, 1), [...row(3, 4), ...row(1, -1)], "last dim");
+    assertClose(rmsNorm(x, 2), [...row(3, 4), ...row(1, -1)], "a number is the last dim's size, as in torch");
     assertClose(rmsNorm(x, [2]), [...row(3, 4), ...row(1, -1)], "by shape");
     const w = tensor([2, 0.5], [2]);
     const r0 = row(3, 4, 0.1), r1 = row(1, -1, 0.1);
-    assertClose(rmsNorm(x, 1, w, 0.1), [r0[0] * 2, r0[1] * 0.5, r1[0] * 2, r1[1] * 0.5], "weight and eps");
+    assertClose(rmsNorm(x, 2, w, 0.1), [r0[0] * 2, r0[1] * 0.5, r1[0] * 2, r1[1] * 0.5], "weight and eps");
     const all = Math.sqrt((9 + 16 + 1 + 1) / 4 + eps32);
-    assertClose(rmsNorm(x, 2), [3, 4, 1, -1].map((v) => v / all), "both dims");
-    const f64 = rmsNorm(tensor([3, 4], [2], { dtype: "f64" }), 1);
+    assertClose(rmsNorm(x, [2, 2]), [3, 4, 1, -1].map((v) => v / all), "both dims");
+    const f64 = rmsNorm(tensor([3, 4], [2], { dtype: "f64" }), 2);
     assertMeta(f64, [2], "f64");
     assertClose(f64, [3, 4].map((v) => v / Math.sqrt(12.5 + 2 ** -52)), "f64's eps", { atol: 1e-12, rtol: 1e-12 });
   }),
@@ -180,10 +180,20 @@ Deno.test(
       /x must be \[batch, channels, \.\.\.spatial\]/,
     );
     rejects(() => instanceNorm(zeros([2, 3, 1])), ShapeError, "instanceNorm", /more than one spatial position/);
-    rejects(() => rmsNorm(x, 4), RangeError, "rmsNorm", /normalized rank must be in \[1, 3\]/);
+    // A number is torch's last-dim size, never a rank: 1 for x [2, 3, 4] is a ShapeError naming both shapes.
+    rejects(
+      () => rmsNorm(x, 1),
+      ShapeError,
+      "rmsNorm",
+      /normalized shape \[1\] must be x's trailing sizes, got x \[2, 3, 4\]/,
+    );
+    rejects(() => rmsNorm(x, [2, 2, 3, 4]), ShapeError, "rmsNorm", /normalized shape \[2, 2, 3, 4\] must be/);
+    rejects(() => rmsNorm(x, []), ShapeError, "rmsNorm", /normalized shape \[\] must be/);
+    rejects(() => rmsNorm(x, NaN), ShapeError, "rmsNorm", /normalized shape \[NaN\] must be/);
+    rejects(() => rmsNorm(x, "4" as never), TypeError, "rmsNorm", /normalizedShape must be a size or a shape/);
     rejects(() => rmsNorm(x, [3, 5]), ShapeError, "rmsNorm", /normalized shape \[3, 5\] must be x's trailing sizes/);
-    rejects(() => rmsNorm(x, 1, zeros([3]) as Tensor), ShapeError, "rmsNorm", /weight must be \[4\]/);
-    rejects(() => rmsNorm(x, 1, undefined, -1), RangeError, "rmsNorm", /eps must be a finite number ≥ 0/);
-    rejects(() => rmsNorm(zeros([2], { dtype: "i32" }), 1), DTypeError, "rmsNorm", /floating point/);
+    rejects(() => rmsNorm(x, 4, zeros([3]) as Tensor), ShapeError, "rmsNorm", /weight must be \[4\]/);
+    rejects(() => rmsNorm(x, 4, undefined, -1), RangeError, "rmsNorm", /eps must be a finite number ≥ 0/);
+    rejects(() => rmsNorm(zeros([2], { dtype: "i32" }), 2), DTypeError, "rmsNorm", /floating point/);
   }),
 );

@@ -130,7 +130,7 @@ Deno.test("types: batchNorm's state is typed by the channel dim; norms keep x's 
     const four = { runningMean: zeros([4]), runningVar: ones([4]) };
     // @ts-expect-error batchNorm: x has 3 channels, the running statistics 4
     assert.throws(() => batchNorm(x, four), ShapeError);
-    const n = rmsNorm(x, 1);
+    const n = rmsNorm(x, 4);
     expectType<Equal<ShapeOf<typeof n>, ["batch", 3, 4, 4]>>();
   });
 });

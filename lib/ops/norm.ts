@@ -217,45 +217,41 @@ const MACHINE_EPS: Partial<Record<DType, number>> = { f64: 2 ** -52, f32: 2 ** -
 /**
  * RMS normalization over the trailing dims: x · rsqrt(mean(x², dims) + eps) · weight, the formula of
  * torch 2.x's torch.nn.functional.rms_norm (libtorch 1.13 has none; this is that composition, so
- * autograd differentiates it the same way). `normalized` is the number of trailing dims (as the
- * library's layerNorm counts them), or their shape, which must equal x's trailing sizes; note that
- * a single number is a rank here, where torch reads it as the last dim's size. `weight` has the
+ * autograd differentiates it the same way). `normalizedShape` is read as torch reads it: the shape
+ * of the trailing dims normalized over, a single number meaning [number] (the last dim's size); it
+ * must equal x's trailing sizes (a ShapeError otherwise, as torch raises one). `weight` has the
  * normalized shape; `eps` defaults to torch.finfo(x.dtype).eps.
  *
  * @example
  * ```ts
- * const y = rmsNorm(randn([2, 5, 8], rng(0)), 1, ones([8])); // [2, 5, 8], each row of 8 scaled to RMS 1
+ * const y = rmsNorm(randn([2, 5, 8], rng(0)), 8, ones([8])); // [2, 5, 8], each row of 8 scaled to RMS 1
  * ```
  */
 export function rmsNorm<S extends Shape>(
   x: Tensor<S>,
-  normalized: number | readonly number[],
+  normalizedShape: number | readonly number[],
   weight?: Tensor,
   eps?: number,
 ): Tensor<S> {
   const op = "rmsNorm";
   floatInput(x, op);
-  let rank: number;
-  if (typeof normalized === "number") {
-    rank = int32Arg(normalized, "normalized rank", op);
-    if (rank < 1 || rank > x.rank) {
-      throw new RangeError(
-        `${op}: the normalized rank must be in [1, ${x.rank}] for x ${formatShape(x.shape)}, got ${rank}`,
-      );
-    }
-  } else if (Array.isArray(normalized)) {
-    rank = normalized.length;
-    const trailing = x.shape.slice(x.rank - rank);
-    if (rank < 1 || rank > x.rank || normalized.some((d, i) => d !== trailing[i])) {
-      throw new ShapeError(
-        op,
-        `the normalized shape ${formatShape(normalized)} must be x's trailing sizes, got x ${formatShape(x.shape)}`,
-      );
-    }
-  } else {
-    throw new TypeError(`${op}: normalized must be a rank or a shape, got ${String(normalized)}`);
+  const shape = normalizedShapeOf(normalizedShape, op);
+  const rank = shape.length;
+  const trailing = x.shape.slice(Math.max(0, x.rank - rank));
+  if (rank < 1 || rank > x.rank || shape.some((d, i) => d !== trailing[i])) {
+    throw new ShapeError(
+      op,
+      `the normalized shape ${formatShape(shape)} must be x's trailing sizes, got x ${formatShape(x.shape)}`,
+    );
   }
-  checkParam(op, "weight", weight, x.shape.slice(x.rank - rank), x);
+  checkParam(op, "weight", weight, shape, x);
   const e = checkEps(eps ?? MACHINE_EPS[x.dtype] ?? 0, op);
   return wrap(sym.dt_rms_norm(handleOf(x, op), rank, weight ? handleOf(weight, op) : null, e), op);
+}
+
+/** torch's normalized_shape: a number is [number]; anything but a number or an array is a TypeError. */
+function normalizedShapeOf(normalized: number | readonly number[], op: string): readonly number[] {
+  if (typeof normalized === "number") return [normalized];
+  if (Array.isArray(normalized)) return normalized;
+  throw new TypeError(`${op}: normalizedShape must be a size or a shape, got ${String(normalized)}`);
 }

@@ -1312,8 +1312,7 @@ export const diffOps: Record<string, DiffSpec> = {
   // values out (special: 0) where a window or a reduction would spread one NaN over many outputs;
   // optional tensor inputs travel as their index in `x` (null when absent). Deliberate differences
   // from torch (never drawn): a loss's input and target of two dtypes (torch promotes some pairs) is
-  // a DTypeError, and so are integer inputs to a loss (torch computes a few, such as l1Loss's sum);
-  // rmsNorm's single number is a rank (torch reads it as the last dim's size).
+  // a DTypeError, and so are integer inputs to a loss (torch computes a few, such as l1Loss's sum).
   ...((): Record<string, DiffSpec> => {
     const opt = (x: Tensor[], i: number | null) => (i === null ? undefined : x[i]);
     /** One per spatial dim, or (now and then) a single number for all. */
@@ -1518,9 +1517,9 @@ export const diffOps: Record<string, DiffSpec> = {
           g.tensor(shape, dtype);
           const trailing = shape.slice(shape.length - rank);
           const weight = g.r.chance(0.6) ? g.tensor(trailing, dtype) : null;
+          // A single number is torch's normalized_shape of one dim: the last dim's size.
           return {
-            rank,
-            normalized: g.r.chance(0.5) ? rank : trailing,
+            normalized: rank === 1 && g.r.chance(0.5) ? trailing[0] : trailing,
             weight,
             eps: g.r.pick([1e-6, 1e-5, undefined]),
           };

@@ -506,17 +506,21 @@ OPS = {
     "instanceNorm": lambda x, a: F.instance_norm(
         x[0], weight=opt(x, a, "weight"), bias=opt(x, a, "bias"), eps=a.get("eps", 1e-5)
     ),
-    # torch 2.x's F.rms_norm, written out (torch 1.13 has none): x * rsqrt(mean(x^2) + eps) * weight,
-    # eps defaulting to torch.finfo(x.dtype).eps.
+    # torch 2.x's F.rms_norm, written out (torch 1.13 has none): x * rsqrt(mean(x^2) + eps) * weight
+    # over the trailing dims of normalized_shape (a number n meaning [n], which must match x's trailing
+    # sizes), eps defaulting to torch.finfo(x.dtype).eps.
     "rmsNorm": lambda x, a: (
-        lambda y: y * x[a["weight"]] if a.get("weight") is not None else y
-    )(
-        x[0]
-        * torch.rsqrt(
-            x[0].pow(2).mean(list(range(-a["rank"], 0)), keepdim=True)
-            + (a["eps"] if a.get("eps") is not None else torch.finfo(x[0].dtype).eps)
-        )
-    ),
+        lambda shape: (
+            torch._assert(list(x[0].shape[x[0].dim() - len(shape) :]) == shape, "normalized_shape: x's trailing sizes"),
+            (lambda y: y * x[a["weight"]] if a.get("weight") is not None else y)(
+                x[0]
+                * torch.rsqrt(
+                    x[0].pow(2).mean(list(range(-len(shape), 0)), keepdim=True)
+                    + (a["eps"] if a.get("eps") is not None else torch.finfo(x[0].dtype).eps)
+                )
+            ),
+        )[1]
+    )([a["normalized"]] if isinstance(a["normalized"], int) else list(a["normalized"])),
     "mseLoss": lambda x, a: F.mse_loss(x[0], x[1], **snake(a["opts"])),
     "l1Loss": lambda x, a: F.l1_loss(x[0], x[1], **snake(a["opts"])),
     "smoothL1Loss": lambda x, a: F.smooth_l1_loss(x[0], x[1], **snake(a["opts"])),

@@ -922,7 +922,12 @@ export const ops: Record<string, OpSpec> = {
       rmsNorm: {
         call: (g) => {
           const x = g.tensor();
-          const normalized = g.r.chance(0.5) ? g.num(() => g.r.int(0, 3)) : x.shape.slice(g.r.int(0, x.rank));
+          // A size (often the last dim's, as torch reads a number) or a shape (often x's trailing sizes).
+          const normalized = g.r.chance(0.5)
+            ? g.num(() => x.shape[x.rank - 1] ?? 1)
+            : g.r.chance(0.8)
+            ? x.shape.slice(g.r.int(0, x.rank))
+            : g.shape();
           const weight = g.r.chance(0.5) ? g.like(x.shape.slice(x.rank - 1)) : undefined;
           return T.rmsNorm(x, normalized, weight, g.r.chance(0.5) ? undefined : g.num(() => 1e-6));
         },
