@@ -50,6 +50,12 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
       f: (q, k) =>
         attentionProbs(q, k, tensor([1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1], [3, 5], { dtype: "bool" })),
     },
+    {
+      what: "causal, 4 queries over 3 keys",
+      inputs: r([4, 2], [3, 2]),
+      f: (q, k) => attentionProbs(q, k, null, { isCausal: true }),
+    },
+    { what: "additive float mask", inputs: r([2, 3, 4], [2, 5, 4], [3, 5]), f: (q, k, m) => attentionProbs(q, k, m) },
   ],
   // ---- neural network: end ----
 
@@ -472,6 +478,24 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
           f: (a, b) => t.cosineEmbeddingLoss(a, b, ints([1, -1, -1], [3]), { margin: -0.9 }),
         },
       ],
+      // Through q, k, v (and an additive mask), on both paths; causal with fewer and more keys than queries.
+      scaledDotProductAttention: [true, false].flatMap((fused) => [
+        {
+          what: `causal, fused: ${fused}`,
+          inputs: r([2, 4, 3], [2, 4, 3], [2, 4, 2]),
+          f: (q, k, v) => t.scaledDotProductAttention(q, k, v, { isCausal: true, fused }),
+        },
+        {
+          what: `causal, 3 queries over 5 keys, fused: ${fused}`,
+          inputs: r([3, 2], [5, 2], [5, 3]),
+          f: (q, k, v) => t.scaledDotProductAttention(q, k, v, { isCausal: true, fused }),
+        },
+        {
+          what: `additive float mask broadcast over the batch, fused: ${fused}`,
+          inputs: r([2, 3, 4], [2, 5, 4], [2, 5, 2], [3, 5]),
+          f: (q, k, v, m) => t.scaledDotProductAttention(q, k, v, { mask: m, fused }),
+        },
+      ]),
     };
   })()),
   // ---- D: end ----

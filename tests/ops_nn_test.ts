@@ -357,9 +357,9 @@ Deno.test("scaledDotProductAttention: bool masks (true = attend), causal and pad
     const c = values(scaledDotProductAttention(t.q, t.k, t.v, { mask: causal }));
     assertClose(c.slice(0, 3), t.vv.slice(0, 3), "causal row 0 equals v row 0", TOL);
     assert.throws(
-      () => scaledDotProductAttention(t.q, t.k, t.v, { mask: tensor([1, 0, 1, 1], [4]) }),
+      () => scaledDotProductAttention(t.q, t.k, t.v, { mask: tensor([1, 0, 1, 1], [4], { dtype: "i64" }) }),
       DTypeError,
-      "float mask",
+      "integer mask",
     );
     check();
   }));

@@ -199,6 +199,21 @@ function matmulShapes(g: DiffGen): [number[], number[]] {
   return [a, b];
 }
 
+/**
+ * Attention's masks, one kind per call: none, bool (true = attend), float of the scores' dtype (added
+ * to them; now and then a special value: -Infinity bans a key, and a row banned whole gives NaN on
+ * both sides, as NaN and +Infinity do), or isCausal. The mask, when drawn, is the next tensor; `mask` names its kind.
+ */
+function attentionMask(
+  g: DiffGen,
+  scores: number[],
+  dtype: DType,
+): { mask: "bool" | "float" | null; isCausal: boolean } {
+  const kind = g.r.pick(["none", "bool", "float", "causal"] as const);
+  if (kind === "bool") g.tensor(g.broadcastsTo(scores), "bool");
+  if (kind === "float") g.tensor(g.broadcastsTo(scores), dtype);
+  return { mask: kind === "bool" || kind === "float" ? kind : null, isCausal: kind === "causal" };
+}
 export const diffOps: Record<string, DiffSpec> = {
   // ---- elementwise binary (numbers and broadcasting tensors) ----
   add: binary("add", ALL, "exact"),
@@ -584,11 +599,10 @@ export const diffOps: Record<string, DiffSpec> = {
       const [s, t, d] = [g.size(), g.size(), g.r.int(1, 4)];
       g.tensor([...batch, s, d], dtype);
       g.tensor([...batch, t, d], dtype);
-      const mask = g.r.chance(0.5);
-      if (mask) g.tensor(g.broadcastsTo([...batch, s, t]), "bool");
-      return { mask };
+      const { mask, isCausal } = attentionMask(g, [...batch, s, t], dtype);
+      return { mask, isCausal };
     },
-    ours: (x, a) => torch.attentionProbs(x[0], x[1], a.mask ? x[2] : null),
+    ours: (x, a) => torch.attentionProbs(x[0], x[1], a.mask ? x[2] : null, { isCausal: a.isCausal }),
     tolerance: "float",
   },
   scaledDotProductAttention: {
@@ -599,12 +613,15 @@ export const diffOps: Record<string, DiffSpec> = {
       g.tensor([...batch, s, d], dtype, { special: 0 });
       g.tensor([...batch, t, d], dtype, { special: 0 });
       g.tensor([...batch, t, e], dtype, { special: 0 });
-      const mask = g.r.chance(0.5);
-      if (mask) g.tensor(g.broadcastsTo([...batch, s, t]), "bool");
-      return { mask, fused: g.r.chance(0.5) };
+      const { mask, isCausal } = attentionMask(g, [...batch, s, t], dtype);
+      return { mask, isCausal, fused: g.r.chance(0.5) };
     },
     ours: (x, a) =>
-      torch.scaledDotProductAttention(x[0], x[1], x[2], { mask: a.mask ? x[3] : undefined, fused: a.fused }),
+      torch.scaledDotProductAttention(x[0], x[1], x[2], {
+        mask: a.mask ? x[3] : undefined,
+        isCausal: a.isCausal,
+        fused: a.fused,
+      }),
     tolerance: "float",
   },
   // ---- casts and copies ----

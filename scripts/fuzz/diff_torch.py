@@ -147,11 +147,17 @@ def cross_entropy(x, a):
     )
 
 
-def attention_probs(q, k, mask):
-    """The reference's attention: scores where the mask is false become -1e9 before the softmax."""
+def attention_probs(q, k, mask, causal=False):
+    """The reference's attention: scores where a bool mask is false become -1e9 before the softmax; a
+    float mask is added to the scores (torch 2.x's attn_mask); causal bans the keys after each query
+    with -inf, through torch 2.x's top-left tril mask (torch 1.13 has no public F.scaled_dot_product_attention)."""
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
-    if mask is not None:
+    if causal:
+        scores = scores.masked_fill(~torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril(), -math.inf)
+    elif mask is not None and mask.dtype == torch.bool:
         scores = scores.masked_fill(~mask, -1e9)
+    elif mask is not None:
+        scores = scores + mask
     return torch.softmax(scores, -1)
 
 
@@ -305,8 +311,11 @@ OPS = {
     "dropout": lambda x, a: F.dropout(x[0], 0.0, training=True),
     "layerNorm": layer_norm,
     "crossEntropy": cross_entropy,
-    "attentionProbs": lambda x, a: attention_probs(x[0], x[1], x[2] if a["mask"] else None),
-    "scaledDotProductAttention": lambda x, a: attention_probs(x[0], x[1], x[3] if a["mask"] else None) @ x[2],
+    "attentionProbs": lambda x, a: attention_probs(x[0], x[1], x[2] if a["mask"] else None, a.get("isCausal", False)),
+    "scaledDotProductAttention": lambda x, a: attention_probs(
+        x[0], x[1], x[3] if a["mask"] else None, a.get("isCausal", False)
+    )
+    @ x[2],
     "cast": lambda x, a: x[0].to(DTYPES[a["dtype"]]),
     "clone": lambda x, a: x[0].clone(),
     "detach": lambda x, a: x[0].detach(),

@@ -290,7 +290,9 @@ export const ops: Record<string, OpSpec> = {
     call: (g) => {
       const [b, h, s, d] = [g.r.int(1, 2), g.r.int(1, 2), g.r.int(0, 3), g.r.int(1, 4)];
       const q = g.like([b, h, s, d]);
-      return T.attentionProbs(q, g.like([b, h, s, d]), g.r.chance(0.5) ? null : g.like([1, 1, s, s], "bool"));
+      const mask = g.r.chance(0.4) ? null : g.like([1, 1, s, s], g.r.pick(["bool", "bool", q.dtype, "i64", "f64"]));
+      const isCausal = g.r.chance(0.6) ? undefined : g.r.chance(0.9) ? g.r.chance(0.5) : (1 as never);
+      return T.attentionProbs(q, g.like([b, h, s, d]), mask, { isCausal });
     },
   },
   scaledDotProductAttention: {
@@ -298,7 +300,9 @@ export const ops: Record<string, OpSpec> = {
       const [b, h, s, d] = [g.r.int(1, 2), g.r.int(1, 2), g.r.int(0, 3), g.r.int(1, 4)];
       const q = g.like([b, h, s, d]);
       const opts = {
-        mask: g.r.chance(0.5) ? undefined : g.like([1, 1, s, s], "bool"),
+        // Bool or float masks (of q's dtype, or now and then another), and isCausal, alone or with a mask.
+        mask: g.r.chance(0.4) ? undefined : g.like([1, 1, s, s], g.r.pick(["bool", "bool", q.dtype, "i64", "f64"])),
+        isCausal: g.r.chance(0.6) ? undefined : g.r.chance(0.9) ? g.r.chance(0.5) : (1 as never),
         dropout: g.r.chance(0.7) ? undefined : g.num(() => 0.1),
         key: g.r.chance(0.5) ? g.key() : undefined,
         fused: g.r.chance(0.5),
