@@ -31,7 +31,7 @@
  *   `dtype=` argument that the library does not have).
  * - `dropout` is compared at p = 0 only: its masks come from the library's own counter-based
  *   generator, never torch's.
- * - fused `scaledDotProductAttention` with a mask in f32 adds -1e9 to the masked scores, which
+ * - fused `scaledDotProductAttention` with a bool mask in f32 adds -1e9 to the masked scores, which
  *   absorbs scores within ±32 only: a fully masked row with larger scores is not the values' average
  *   that the reference (and `fused: false`) gives. The drawn scores stay small (normals, d ≤ 4).
  * - creation ops that draw random numbers (randn, rand, randint, bernoulli) are not compared, for the same reason.

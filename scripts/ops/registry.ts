@@ -148,7 +148,7 @@ export const OPS: readonly OpEntry[] = [
   nnOp("dropout", "torch.nn.functional.dropout"),
   nnOp("layerNorm", "torch.nn.functional.layer_norm"),
   nnOp("crossEntropy", "torch.nn.functional.cross_entropy"),
-  nnOp("attentionProbs", "softmax(q kᵀ / √d) with a mask", true, false),
+  nnOp("attentionProbs", "softmax(q kᵀ / √d + mask), bool, additive or causal mask", true, false),
   nnOp("scaledDotProductAttention", "torch.nn.functional.scaled_dot_product_attention"),
   // ---- neural network: end ----
 
