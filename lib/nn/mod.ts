@@ -23,3 +23,6 @@ export * as mlp from "./mlp.ts";
 export * as sequential from "./sequential.ts";
 export * as rmsNorm from "./rms_norm.ts";
 export * as multiHeadAttention from "./attention.ts";
+export * as conv1d from "./conv1d.ts";
+export * as conv2d from "./conv2d.ts";
+export * as batchNorm from "./batch_norm.ts";
