@@ -10,9 +10,12 @@ import {
   memory,
   mul,
   nn,
+  parseSafetensors,
+  parseSafetensorsHeader,
   randn,
   rng,
   scope,
+  serializeSafetensors,
   type Shape,
   ShapeError,
   type Sizes,
@@ -272,5 +275,58 @@ Deno.test("nn.batchNorm: errors name the op and the argument", () => {
     const three = state as nn.batchNorm.BatchNormState<3>;
     // @ts-expect-error batchNorm: x has 4 channels, the running statistics 3
     assert.throws(() => nn.batchNorm.apply(layer, three, zeros([2, 4]), { training: true }), ShapeError);
+  });
+});
+
+/** Bytes from base64. */
+const unbase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+// Written by torch 1.13 (the safetensors layout by hand: no safetensors package there):
+// torch.manual_seed(0); torch.nn.Conv2d(2, 2, 2).state_dict().
+const TORCH_CONV2D =
+  "gAAAAAAAAAB7IndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMiwyLDIsMl0sImRhdGFfb2Zmc2V0cyI6WzAsNjRdfS" +
+  "wiYmlhcyI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6WzY0LDcyXX19ICAgICJ5LbucNkI+sfyUvh04hb7WcAu+qyrCPVeK" +
+  "5btAh48+3oMAvZeZvz1d09q9G1SOvcLvrL6QxW++nz0VvkyUVjxrIA8+QDtZPg==";
+// BatchNorm1d(2), weight [2, 0.5], bias [1, -1], after one training call on [[1, 2], [3, 6]].
+const TORCH_BATCH_NORM =
+  "QAEAAAAAAAB7IndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6WzAsOF19LCJiaWFzIjp" +
+  "7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyXSwiZGF0YV9vZmZzZXRzIjpbOCwxNl19LCJydW5uaW5nX21lYW4iOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6" +
+  "WzJdLCJkYXRhX29mZnNldHMiOlsxNiwyNF19LCJydW5uaW5nX3ZhciI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6WzI0" +
+  "LDMyXX0sIm51bV9iYXRjaGVzX3RyYWNrZWQiOnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6W10sImRhdGFfb2Zmc2V0cyI6WzMyLDQwXX19IAAAAEAAAAA/" +
+  "AACAPwAAgL/NzEw+zczMPs3MjD+amdk/AQAAAAAAAAA=";
+
+Deno.test("nn.conv2d: a torch.nn.Conv2d state dict loads as the layer, and the layer saves as one", () => {
+  noLeaks(() => {
+    const { tensors } = parseSafetensors(unbase64(TORCH_CONV2D));
+    assert.deepEqual([...tensors.keys()], ["weight", "bias"]);
+    const conv = { weight: tensors.get("weight")!, bias: tensors.get("bias")! } as nn.conv2d.Conv2d;
+    const x = tensor(Array.from({ length: 18 }, (_, i) => i / 10), [1, 2, 3, 3]);
+    // torch's conv(x) for the same x (arange(18) / 10).
+    const want = [0.29563755, 0.28241652, 0.25597441, 0.24275333, -0.53436518, -0.61623824, -0.7799843, -0.86185741];
+    close(values(nn.conv2d.apply(conv, x)), want, "torch's output", 1e-6);
+    // And back: the names and shapes torch's load_state_dict expects.
+    const saved = parseSafetensorsHeader(serializeSafetensors(flattenTree(nn.conv2d.init(rng(0), 2, 2, 2))));
+    assert.deepEqual(saved.entries.map((e) => `${e.name} ${e.shape}`), ["weight 2,2,2,2", "bias 2"]);
+  });
+});
+
+Deno.test("nn.batchNorm: a torch.nn.BatchNorm1d state dict maps onto the layer and its state", () => {
+  noLeaks(() => {
+    const { tensors } = parseSafetensors(unbase64(TORCH_BATCH_NORM));
+    assert.deepEqual([...tensors.keys()], ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+    const layer = { weight: tensors.get("weight")!, bias: tensors.get("bias")! } as nn.batchNorm.BatchNorm;
+    const state = {
+      runningMean: tensors.get("running_mean")!,
+      runningVar: tensors.get("running_var")!,
+    } as nn.batchNorm.BatchNormState;
+    // The same training call from init gives torch's running statistics.
+    const ours = nn.batchNorm.apply(layer, nn.batchNorm.init(2).state, tensor([1, 2, 3, 6], [2, 2]), {
+      training: true,
+    });
+    close(values(ours.state.runningMean), values(state.runningMean), "running_mean", 1e-6);
+    close(values(ours.state.runningVar), values(state.runningVar), "running_var", 1e-6);
+    // torch's eval-mode output on [[1, 2]] with the loaded statistics.
+    const { out } = nn.batchNorm.apply(layer, state, tensor([1, 2], [1, 2]), { training: false });
+    close(values(out), [2.5255332, -0.38642985], "torch's output", 1e-6);
   });
 });
