@@ -65,7 +65,7 @@ Deno.test("nn.conv2d.init: torch.nn.Conv2d's paths and draw, U(±1/√fan_in) fo
     assert.ok(bias.every((b) => Math.abs(b) <= 1 / Math.sqrt(72)), "bias inside ±1/√fan_in");
     assert.ok(Math.max(...bias.map(Math.abs)) > 0.5 / Math.sqrt(72), "bias spread over its range");
     // Groups divide the input channels of each kernel, and fan_in with them; [kh, kw] may differ.
-    const grouped = nn.conv2d.init(rng(1), 4, 6, [2, 3], { groups: 2, dtype: "f64", stride: 2, padding: "same" });
+    const grouped = nn.conv2d.init(rng(1), 4, 6, [2, 3], { groups: 2, dtype: "f64", stride: 2, padding: 1 });
     assert.deepEqual(paths(grouped), ["weight 6,2,2,3 f64", "bias 6 f64"]);
     assertUniform(nn.conv2d.init(rng(2), 64, 64, [2, 3], { groups: 2 }).weight, 1 / Math.sqrt(32 * 6), "grouped");
     assert.deepEqual(paths(nn.conv2d.init(rng(0), 3, 4, 1, { bias: false })), ["weight 4,3,1,1 f32"]);
@@ -158,6 +158,10 @@ Deno.test("nn.conv*: errors name the op and the argument", () => {
     assert.throws(() => nn.conv2d.init(rng(0), 3, 4, 3, { stride: [1, 0] }), /^RangeError: conv2d: stride/);
     assert.throws(() => nn.conv2d.init(rng(0), 3, 4, 3, { padding: -1 }), /^RangeError: conv2d: padding/);
     assert.throws(() => nn.conv2d.init(rng(0), 3, 4, 3, { dilation: NaN }), /^RangeError: conv2d: dilation/);
+    assert.throws(
+      () => nn.conv2d.init(rng(0), 3, 4, 3, { padding: "same", stride: 2 }),
+      /^RangeError: conv2d: padding "same" needs stride 1/,
+    );
     assert.throws(() => nn.conv2d.init(rng(0), 3, 4, 3, { bias: 1 as never }), /^TypeError: conv2d: bias must be/);
     assert.throws(() => nn.conv2d.init(rng(0), 3, 4, 3, { dtype: "i64" as never }), DTypeError);
   });

@@ -83,16 +83,19 @@ export function initConv(
     );
   }
   // Checked here too, so that a bad one fails where the layer is made rather than at its first call.
-  perDim(stride, k, "stride", op, 1);
+  const strides = perDim(stride, k, "stride", op, 1);
   perDim(dilation, k, "dilation", op, 1);
   if (padding !== "same" && padding !== "valid") perDim(padding, k, "padding", op, 0);
+  if (padding === "same" && strides.some((s) => s !== 1)) {
+    throw new RangeError(`${op}: padding "same" needs stride 1, got stride [${strides.join(", ")}]`);
+  }
   if (typeof bias !== "boolean") throw new TypeError(`${op}: bias must be a boolean, got ${String(bias)}`);
   if (!isFloat(dtype)) throw new DTypeError(op, `dtype must be floating point, got ${dtype}`);
   const fanIn = (inChannels / g) * kernel.reduce((a, b) => a * b, 1);
   const bound = 1 / Math.sqrt(fanIn);
   const keys = namedKeys(key, ["weight", "bias"]);
-  const uniform = (shape: number[], key: Key): Tensor =>
-    scope(() => add(mul(rand(shape, key, { device, dtype }), 2 * bound), -bound));
+  const uniform = (shape: number[], from: Key): Tensor =>
+    scope(() => add(mul(rand(shape, from, { device, dtype }), 2 * bound), -bound));
   const weight = uniform([outChannels, inChannels / g, ...kernel], keys.weight);
   return bias ? { weight, bias: uniform([outChannels], keys.bias) } : { weight };
 }
