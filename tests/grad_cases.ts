@@ -546,5 +546,62 @@ export const GRAD_CASES: Record<string, GradCase[]> = {
         2,
       ),
   }],
+  "nn.conv1d": [
+    {
+      what: "2 groups, stride 2, padding 1, dilation 2, bias",
+      inputs: r([4, 1, 3], [4], [2, 2, 7]),
+      f: (w, b, x) =>
+        nn.conv1d.apply({ weight: w as never, bias: vector(b) }, x, { stride: 2, padding: 1, dilation: 2, groups: 2 }),
+    },
+    {
+      what: "unbatched, no bias",
+      inputs: r([3, 2, 2], [2, 5]),
+      f: (w, x) => nn.conv1d.apply({ weight: w as never }, x),
+    },
+  ],
+  "nn.conv2d": [
+    {
+      what: "stride [2, 1], padding 1, bias",
+      inputs: r([3, 2, 2, 3], [3], [2, 2, 4, 5]),
+      f: (w, b, x) => nn.conv2d.apply({ weight: w as never, bias: vector(b) }, x, { stride: [2, 1], padding: 1 }),
+    },
+    {
+      what: "padding same, 2 groups",
+      inputs: r([2, 1, 3, 2], [1, 2, 4, 4]),
+      f: (w, x) => nn.conv2d.apply({ weight: w as never }, x, { padding: "same", groups: 2 }),
+    },
+  ],
+  // The running statistics are state, not parameters: made in the case, not differentiated.
+  "nn.batchNorm": [
+    {
+      what: "training: the batch's statistics, through x, weight and bias",
+      inputs: r([3], [3], [4, 3, 2]),
+      f: (w, b, x) =>
+        nn.batchNorm.apply(
+          { weight: vector(w), bias: vector(b) },
+          {
+            runningMean: tensor([0.1, -0.2, 0.3], [3], { dtype: "f64" }),
+            runningVar: tensor([0.5, 1, 2], [3], { dtype: "f64" }),
+          },
+          x,
+          { training: true },
+        ).out,
+    },
+    {
+      what: "evaluation: the running statistics, eps 0.1",
+      inputs: r([2], [2], [3, 2, 2, 2]),
+      f: (w, b, x) =>
+        nn.batchNorm.apply(
+          { weight: vector(w), bias: vector(b) },
+          {
+            runningMean: tensor([0.3, -0.1], [2], { dtype: "f64" }),
+            runningVar: tensor([0.7, 1.5], [2], { dtype: "f64" }),
+          },
+          x,
+          { training: false, eps: 0.1 },
+        )
+          .out,
+    },
+  ],
   // ---- F: end ----
 };

@@ -18,8 +18,12 @@ export * as embedding from "./embedding.ts";
 export * as layerNorm from "./layer_norm.ts";
 export * as dropout from "./dropout.ts";
 export * as attention from "./attention.ts";
-// Issue 17 (F): more layers. `multiHeadAttention` is `attention` under torch.nn.MultiheadAttention's name.
+// Issue 17 (F): more layers. `multiHeadAttention` is `attention` under torch.nn.MultiheadAttention's name;
+// the convolutions take stride, padding, dilation and groups in `apply`; batch norm's state is a tree apart.
 export * as mlp from "./mlp.ts";
 export * as sequential from "./sequential.ts";
 export * as rmsNorm from "./rms_norm.ts";
 export * as multiHeadAttention from "./attention.ts";
+export * as conv1d from "./conv1d.ts";
+export * as conv2d from "./conv2d.ts";
+export * as batchNorm from "./batch_norm.ts";

@@ -1804,5 +1804,75 @@ export const diffOps: Record<string, DiffSpec> = {
     ours: (x, a) => diffOps["nn.attention.apply"].ours(x, a),
     tolerance: "float",
   },
+  // The layers' apply against torch.nn.functional with the layer's tensors as inputs: x[0] is x,
+  // then the weight and (when a.bias) the bias; batch norm's are x, weight?, bias?, mean, var.
+  ...((): Record<string, DiffSpec> => {
+    const one = (g: DiffGen, k: number, f: () => number) => {
+      const list = Array.from({ length: k }, f);
+      return g.r.chance(0.3) && list.every((v) => v === list[0]) ? list[0] : list;
+    };
+    const nth = (v: number | number[], i: number) => (typeof v === "number" ? v : v[i]);
+    const convLayer = (k: number): DiffSpec => ({
+      make: (g) => {
+        const dtype = g.dtype(FLOATS);
+        const groups = g.r.pick([1, 1, 2, 3]);
+        const [inPer, outPer] = [g.r.int(1, 3), g.r.int(1, 2)];
+        const kernel = Array.from({ length: k }, () => g.r.int(1, 3));
+        const mode = g.r.pick(["numbers", "numbers", "same", "valid"]);
+        const stride = mode === "same" ? 1 : one(g, k, () => g.r.int(1, 3));
+        const dilation = one(g, k, () => g.r.int(1, 2));
+        const padding = mode === "numbers" ? one(g, k, () => g.r.int(0, 2)) : mode;
+        const spatial = kernel.map((n, i) => nth(dilation, i) * (n - 1) + 1 + g.r.int(0, 4));
+        const channels = inPer * groups;
+        g.tensor(g.r.chance(0.8) ? [g.r.int(1, 3), channels, ...spatial] : [channels, ...spatial], dtype, {
+          special: 0,
+        });
+        g.tensor([outPer * groups, inPer, ...kernel], dtype, { special: 0 });
+        const bias = g.r.chance(0.6);
+        if (bias) g.tensor([outPer * groups], dtype, { special: 0 });
+        const opts: Args = { stride, padding, dilation, groups };
+        for (const key of Object.keys(opts)) if (g.r.chance(0.3) && opts[key] === 1) delete opts[key];
+        return { bias, opts };
+      },
+      ours: (x, a) => {
+        const layer = { weight: x[1], bias: a.bias ? x[2] : undefined } as never;
+        return k === 1 ? torch.nn.conv1d.apply(layer, x[0], a.opts) : torch.nn.conv2d.apply(layer, x[0], a.opts);
+      },
+      tolerance: "float",
+    });
+    return {
+      "nn.conv1d.apply": convLayer(1),
+      "nn.conv2d.apply": convLayer(2),
+      "nn.batchNorm.apply": {
+        make: (g) => {
+          const dtype = g.dtype(["f32", "f64"]);
+          const c = g.r.int(1, 4);
+          const training = g.r.chance(0.5);
+          // BatchNorm1d's [N, C] and [N, C, L], 2d's [N, C, H, W], 3d's [N, C, D, H, W].
+          const spatial = Array.from({ length: g.r.int(0, 3) }, () => g.r.int(1, 3));
+          g.tensor([g.r.int(2, 4), c, ...spatial], dtype, { special: 0 });
+          const affine = g.r.chance(0.8);
+          if (affine) {
+            g.tensor([c], dtype, { special: 0 });
+            g.tensor([c], dtype, { special: 0 });
+          }
+          g.tensor([c], dtype, { special: 0 });
+          g.tensor([c], dtype, { positive: true });
+          const opts: Args = { training };
+          if (g.r.chance(0.6)) opts.momentum = g.r.pick([0, 0.1, 0.5, 1]);
+          if (g.r.chance(0.6)) opts.eps = g.r.pick([1e-5, 1e-3, 0.1]);
+          return { affine, opts };
+        },
+        ours: (x, a) => {
+          const layer = a.affine ? { weight: x[1], bias: x[2] } : {};
+          const s = a.affine ? 3 : 1;
+          const state = { runningMean: x[s], runningVar: x[s + 1] } as never;
+          const { out, state: next } = torch.nn.batchNorm.apply(layer as never, state, x[0], a.opts as never);
+          return [out, next.runningMean, next.runningVar];
+        },
+        tolerance: "float",
+      },
+    };
+  })(),
   // ---- F: end ----
 };

@@ -597,6 +597,27 @@ OPS = {
     ][-1],
     "nn.sequential.apply": lambda x, a: F.linear(F.gelu(F.linear(x[0], x[1], x[2])), x[3], x[4]),
     "nn.multiHeadAttention.apply": mha,
+    # The convolution layers are F.convNd with the layer's weight and bias (x[2] when a["bias"]).
+    "nn.conv1d.apply": lambda x, a: F.conv1d(x[0], x[1], x[2] if a["bias"] else None, **a["opts"]),
+    "nn.conv2d.apply": lambda x, a: F.conv2d(x[0], x[1], x[2] if a["bias"] else None, **a["opts"]),
+    # torch.nn.BatchNorm's forward: F.batch_norm on clones of the running statistics (which it updates
+    # in place), the clones then being the new state. x: x, (weight, bias when affine,) mean, var.
+    "nn.batchNorm.apply": lambda x, a: (
+        lambda mean, var: [
+            F.batch_norm(
+                x[0],
+                mean,
+                var,
+                x[1] if a["affine"] else None,
+                x[2] if a["affine"] else None,
+                a["opts"]["training"],
+                a["opts"].get("momentum", 0.1),
+                a["opts"].get("eps", 1e-5),
+            ),
+            mean,
+            var,
+        ]
+    )(x[3 if a["affine"] else 1].clone(), x[4 if a["affine"] else 2].clone()),
     # ---- F: end ----
 }
 

@@ -1076,6 +1076,84 @@ export const ops: Record<string, OpSpec> = {
     },
     names: ["sequential", "linear", "relu"],
   },
+  // The layers: init with sizes and options mostly valid, now and then an edge number or a wrong
+  // list; apply with the layer's tensors of the right shape most of the time (g.like), any options.
+  ...((): Record<string, OpSpec> => {
+    const size = (g: Inputs) => g.num(() => g.r.int(1, 3));
+    const perDim = (g: Inputs, k: number, lo: number) =>
+      g.r.chance(0.5)
+        ? g.num(() => g.r.int(lo, 2))
+        : Array.from({ length: g.r.chance(0.9) ? k : k + 1 }, () => g.num(() => g.r.int(lo, 2)));
+    const convOptions = (g: Inputs, k: number) =>
+      g.r.chance(0.1) ? g.r.pick([null, 3, "same"]) : {
+        stride: g.r.chance(0.5) ? perDim(g, k, 1) : undefined,
+        padding: g.r.chance(0.3) ? g.r.pick(["same", "valid", "full"]) : g.r.chance(0.5) ? perDim(g, k, 0) : undefined,
+        dilation: g.r.chance(0.5) ? perDim(g, k, 1) : undefined,
+        groups: g.r.chance(0.7) ? g.r.int(1, 2) : g.num(),
+      };
+    const convInit = (k: number): OpSpec => ({
+      call: (g) => {
+        const options = convOptions(g, k);
+        if (options && typeof options === "object") {
+          Object.assign(options, {
+            bias: g.r.chance(0.9) ? g.r.chance(0.5) : 1,
+            dtype: g.r.chance(0.8) ? undefined : g.dtype(),
+          });
+        }
+        return T.nn[`conv${k}d`].init(g.key(), size(g), size(g), perDim(g, k, 1), options);
+      },
+      names: [`conv${k}d`],
+    });
+    const convApply = (k: number): OpSpec => ({
+      call: (g) => {
+        const options = convOptions(g, k);
+        const groups = options && typeof options === "object" ? options.groups : 1;
+        const [inPer, out] = [g.r.int(0, 2), g.r.int(0, 4)];
+        const c = inPer * (Number.isInteger(groups) && groups > 0 && groups <= 4 ? groups : 1);
+        const x = g.like([g.r.int(0, 2), c, ...Array.from({ length: k }, () => g.r.int(0, 5))]);
+        const weight = g.like([out, inPer, ...Array.from({ length: k }, () => g.r.int(0, 3))]);
+        const layer = g.r.chance(0.05) ? null : { weight, bias: g.r.chance(0.5) ? g.like([out]) : undefined };
+        return T.nn[`conv${k}d`].apply(layer, x, options);
+      },
+      names: [`conv${k}d`],
+    });
+    const batchNormInit: OpSpec = {
+      call: (g) =>
+        T.nn.batchNorm.init(
+          size(g),
+          g.r.chance(0.1) ? g.r.pick([null, 3]) : {
+            affine: g.r.chance(0.9) ? g.r.chance(0.7) : "yes",
+            dtype: g.r.chance(0.8) ? undefined : g.dtype(),
+          },
+        ),
+      names: ["batchNorm"],
+    };
+    const batchNormApply: OpSpec = {
+      call: (g) => {
+        const c = g.r.int(0, 3);
+        const x = g.like([g.r.int(0, 3), c, ...Array.from({ length: g.r.int(0, 2) }, () => g.r.int(0, 3))]);
+        const layer = g.r.chance(0.05) ? null : g.r.chance(0.8) ? { weight: g.like([c]), bias: g.like([c]) } : {};
+        const state = g.r.chance(0.95) ? { runningMean: g.like([c]), runningVar: g.like([c]) } : undefined;
+        const options = g.r.chance(0.1) ? g.r.pick([undefined, null, {}, { training: 1 }]) : {
+          training: g.r.chance(0.5),
+          momentum: g.r.chance(0.5) ? undefined : g.num(() => 0.1),
+          eps: g.r.chance(0.5) ? undefined : g.num(() => 1e-5),
+        };
+        return T.nn.batchNorm.apply(layer, state, x, options);
+      },
+      names: ["batchNorm"],
+    };
+    // One entry per layer (the registry test knows a layer by its apply): a third of the calls are init's.
+    const either = (init: OpSpec, apply: OpSpec, names: string[]): OpSpec => ({
+      call: (g) => (g.r.chance(1 / 3) ? init.call(g) : apply.call(g)),
+      names,
+    });
+    return {
+      "nn.conv1d.apply": either(convInit(1), convApply(1), ["conv1d"]),
+      "nn.conv2d.apply": either(convInit(2), convApply(2), ["conv2d"]),
+      "nn.batchNorm.apply": either(batchNormInit, batchNormApply, ["batchNorm"]),
+    };
+  })(),
   // ---- F: end ----
 };
 
