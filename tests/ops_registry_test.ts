@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
 import { OPS } from "../scripts/ops/registry.ts";
-import { OPS_DOC, renderOpsDoc } from "../scripts/ops/doc.ts";
+import { countsLine, OPS_DOC, renderOpsDoc } from "../scripts/ops/doc.ts";
 import { ops as fuzzedOps } from "../scripts/fuzz/table.ts";
 import { GRAD_CASES } from "./grad_cases.ts";
 import { deno } from "./helpers/deno.ts";
@@ -82,4 +82,9 @@ function legacyWithoutExamples(): string[] {
 Deno.test("registry: docs/ops.md is what `deno task ops-doc` writes", async () => {
   const current = await Deno.readTextFile(OPS_DOC);
   assert.equal(current, renderOpsDoc(), "docs/ops.md is out of date: run `deno task ops-doc`");
+});
+
+Deno.test("registry: the README states the registry's counts", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.ok(readme.replace(/\s+/g, " ").includes(countsLine()), `README.md should say: ${countsLine()}`);
 });

@@ -15,14 +15,26 @@ export function crossChecked(entry: OpEntry): boolean {
   return entry.name in diffOps || `${entry.name}.apply` in diffOps;
 }
 
-/** docs/ops.md's text. */
-export function renderOpsDoc(ops: readonly OpEntry[] = OPS): string {
-  const counts = {
+/** How many ops there are, and how many are shape-typed, differentiable and cross-checked. */
+export function opCounts(ops: readonly OpEntry[] = OPS) {
+  return {
     ops: ops.length,
     typed: ops.filter((o) => o.typed).length,
     differentiable: ops.filter((o) => o.differentiable).length,
     crossChecked: ops.filter(crossChecked).length,
   };
+}
+
+/** The counts as the README states them (tests/ops_registry_test.ts checks that it does). */
+export function countsLine(ops: readonly OpEntry[] = OPS): string {
+  const c = opCounts(ops);
+  return `${c.ops} ops, ${c.typed} of them shape-typed, ${c.differentiable} differentiable and ${c.crossChecked} ` +
+    "cross-checked against PyTorch";
+}
+
+/** docs/ops.md's text. */
+export function renderOpsDoc(ops: readonly OpEntry[] = OPS): string {
+  const counts = opCounts(ops);
   const lines = [
     "# Ops",
     "",
