@@ -79,17 +79,15 @@ export {
   worldSize,
 } from "./lib/dist.ts";
 
-// ---- A: elementwise and reductions/scans (issue 17) ----
+// ---- elementwise, reductions and scans ----
 export * from "./lib/ops/math.ts";
 export * from "./lib/ops/scan.ts";
-// ---- A: end ----
 
-// ---- B: indexing and shape (issue 17) ----
+// ---- indexing and shape ----
 export * from "./lib/ops/rearrange.ts";
 export * from "./lib/ops/indexing.ts";
-// ---- B: end ----
 
-// ---- C: linear algebra, creation and random (issue 17) ----
+// ---- linear algebra, creation and random ----
 // The shape algebra of einsum and the matrix ops (its helper types are public as shape.ts's are).
 export type * from "./lib/ops/einsum.ts";
 export { einsum } from "./lib/ops/einsum.ts";
@@ -112,20 +110,17 @@ export {
 export { emptyLike, linspace, logspace } from "./lib/ops/ranges.ts";
 export type * from "./lib/ops/sample.ts";
 export { multinomial, normal, randperm, uniform } from "./lib/ops/sample.ts";
-// ---- C: end ----
 
-// ---- D: neural network (issue 17) ----
+// ---- convolution, pooling, normalization, losses ----
 export * from "./lib/ops/conv.ts";
 export * from "./lib/ops/norm.ts";
 export * from "./lib/ops/loss.ts";
-// ---- D: end ----
 
-// ---- E: transforms (issue 17) ----
+// ---- transforms ----
 // (grad, valueAndGrad, vjp, jvp and hessianVectorProduct come with lib/autograd.ts above)
 export { checkpoint } from "./lib/checkpoint.ts";
-// ---- E: end ----
 
-// ---- F: layers and optimizers (issue 17) ----
+// ---- layers and optimizers ----
 // More optimizers (torch.optim's single-tensor arithmetic; Lion as lion-pytorch) and schedules.
 export { type SgdConfig, sgdInit, type SgdState, sgdStep, sgdUpdate } from "./lib/optim/sgd.ts";
 export { type AdagradConfig, adagradInit, type AdagradState, adagradStep, adagradUpdate } from "./lib/optim/adagrad.ts";
@@ -139,4 +134,3 @@ export {
 } from "./lib/optim/rmsprop.ts";
 export { type LionConfig, lionInit, type LionState, lionStep, lionUpdate } from "./lib/optim/lion.ts";
 export { oneCycle, type OneCycleOptions, stepDecay, warmupCosine, warmupLinear } from "./lib/optim/schedule.ts";
-// ---- F: end ----

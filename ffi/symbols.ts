@@ -174,7 +174,7 @@ export const symbols = {
   // autograd
   dt_leaf: unary,
   dt_grad: { parameters: [P, B, I, B], result: I },
-  // ---- A: elementwise and reductions/scans (issue 17) ----
+  // ---- elementwise, reductions and scans ----
   // activations and unary math (native/math.cpp)
   dt_silu: unary,
   dt_softplus: { parameters: [P, F, F], result: P },
@@ -220,9 +220,8 @@ export const symbols = {
   dt_median: { parameters: [P, I, I, B], result: I },
   dt_mode: { parameters: [P, I, I, B], result: I },
   dt_unique: { parameters: [P, I, B], result: I },
-  // ---- A: end ----
 
-  // ---- B: indexing and shape (issue 17) ----
+  // ---- indexing and shape ----
   dt_flatten: alongDim,
   dt_unflatten: { parameters: [P, I, B, I], result: P },
   dt_flip: shaped,
@@ -254,9 +253,8 @@ export const symbols = {
   dt_nonzero: unary,
   dt_masked_select: binary,
   dt_one_hot: { parameters: [P, F], result: P },
-  // ---- B: end ----
 
-  // ---- C: linear algebra, creation and random (issue 17) ----
+  // ---- linear algebra, creation and random ----
   dt_einsum: { parameters: [B, B, I], result: P },
   dt_outer: binary,
   dt_addmm: { parameters: [P, P, P, F, F], result: P },
@@ -278,9 +276,8 @@ export const symbols = {
   dt_multinomial: { parameters: [P, F, I, U, U], result: P },
   dt_normal: { parameters: [B, I, F, F, I, I, I, U, U], result: P },
   dt_uniform: { parameters: [B, I, F, F, I, I, I, U, U], result: P },
-  // ---- C: end ----
 
-  // ---- D: neural network (issue 17) ----
+  // ---- convolution, pooling, normalization, losses (native/conv.cpp, norm.cpp, loss.cpp) ----
   // conv.cpp: the integer parameters of each op packed in one f64 buffer (see there)
   dt_conv: { parameters: [P, P, P, B, I, I, I], result: P },
   dt_conv_transpose: { parameters: [P, P, P, B, I, I], result: P },
@@ -301,22 +298,19 @@ export const symbols = {
   dt_binary_cross_entropy_with_logits: { parameters: [P, P, P, P, I], result: P },
   dt_kl_div: { parameters: [P, P, I, I], result: P },
   dt_cosine_embedding_loss: { parameters: [P, P, P, F, I], result: P },
-  // ---- D: end ----
 
-  // ---- E: transforms (issue 17) ----
+  // ---- transforms ----
   dt_nested_leaf: unary,
   dt_same_tensor: unary,
   dt_vjp: { parameters: [B, B, I, B, I, I, B], result: I },
   dt_jvp: { parameters: [B, I, B, B, I, I, B], result: I },
-  // ---- E: end ----
 
-  // ---- F: layers and optimizers (issue 17) ----
+  // ---- layers and optimizers ----
   // optimizer steps (native/optim.cpp): params, hyperparameters, in_place, out slots
   dt_sgd: { parameters: [P, P, P, F, F, F, F, I, I, B], result: I },
   dt_adagrad: { parameters: [P, P, P, F, F, F, F, F, I, B], result: I },
   dt_rmsprop: { parameters: [P, P, P, P, P, F, F, F, F, F, I, I, B], result: I },
   dt_lion: { parameters: [P, P, P, F, F, F, F, I, B], result: I },
-  // ---- F: end ----
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type Symbols = typeof symbols;

@@ -236,6 +236,24 @@ def mha(x, a):
     return F.linear(merged.reshape(query.shape), weights[3], biases[3])
 
 
+def opt(x, a, name):
+    """The optional input whose index in x is a[name] (None when absent): the neural network ops' bias, weight, ..."""
+    return x[a[name]] if a.get(name) is not None else None
+
+
+def snake(d):
+    """The library's camelCase options renamed as torch.nn.functional's keywords."""
+    return {"".join("_" + c.lower() if c.isupper() else c for c in k): v for k, v in d.items()}
+
+
+def mlp(x, a):
+    """nn.mlp.apply: linear layers with exact GELU between them, none after the last."""
+    h = x[0]
+    for i in range(a["layers"]):
+        h = F.linear(h if i == 0 else F.gelu(h), x[1 + 2 * i], x[2 + 2 * i])
+    return h
+
+
 OPS = {
     "add": lambda x, a: torch.add(x[0], other(x, a)),
     "sub": lambda x, a: torch.sub(x[0], other(x, a)),
@@ -342,7 +360,7 @@ OPS = {
     "nn.attention.apply": mha,
     "nn.embedding.apply": lambda x, a: F.embedding(x[1], x[0]),
     "nn.dropout.apply": lambda x, a: x[0],
-    # ---- A: elementwise and reductions/scans (issue 17) ----
+    # ---- elementwise and reductions/scans ----
     "silu": lambda x, a: F.silu(x[0]),
     "mish": lambda x, a: F.mish(x[0]),
     "softplus": lambda x, a: F.softplus(x[0], a["beta"], a["threshold"]),
@@ -407,9 +425,8 @@ OPS = {
     "unique": lambda x, a: (lambda r: [r[0], r[2], r[1]] if a["inverse"] else [r[0], r[1]])(
         torch.unique(x[0], sorted=True, return_inverse=a["inverse"], return_counts=True)
     ),
-    # ---- A: end ----
 
-    # ---- B: indexing and shape (issue 17) ----
+    # ---- indexing and shape ----
     "flatten": lambda x, a: torch.flatten(x[0], a.get("start", 0), a.get("end", -1)),
     "unflatten": lambda x, a: x[0].unflatten(a["dim"], a["sizes"]),
     "split": lambda x, a: list(torch.split(x[0], a["sizes"] if "sizes" in a else a["size"], a["dim"])),
@@ -447,9 +464,8 @@ OPS = {
     "nonzero": lambda x, a: torch.nonzero(x[0]),
     "maskedSelect": lambda x, a: torch.masked_select(x[0], x[1]),
     "oneHot": lambda x, a: F.one_hot(x[0], a["numClasses"]),
-    # ---- B: end ----
 
-    # ---- C: linear algebra, creation and random (issue 17) ----
+    # ---- linear algebra, creation and random ----
     "einsum": lambda x, a: torch.einsum(a["equation"], *x),
     "outer": lambda x, a: torch.outer(x[0], x[1]),
     "addmm": lambda x, a: torch.addmm(
@@ -480,17 +496,9 @@ OPS = {
     "linspace": lambda x, a: torch.linspace(float(a["start"]), float(a["end"]), a["steps"], **options(a)),
     "logspace": lambda x, a: torch.logspace(float(a["start"]), float(a["end"]), a["steps"], a["base"], **options(a)),
     "emptyLike": lambda x, a: torch.zeros_like(torch.empty_like(x[0])),
-    # ---- C: end ----
 
-    # ---- D: neural network (issue 17) ----
-    # This section's two helpers are bound (as module globals, by :=) in the first entry's tuple, so
-    # that they sit inside the section: opt(x, a, name) is the optional input whose index in x is
-    # a[name] (None when absent); snake(d) renames the library's camelCase options as F's keywords.
-    "conv1d": (
-        opt := lambda x, a, name: x[a[name]] if a.get(name) is not None else None,
-        snake := lambda d: {"".join("_" + c.lower() if c.isupper() else c for c in k): v for k, v in d.items()},
-        lambda x, a: F.conv1d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
-    )[-1],
+    # ---- neural network ----
+    "conv1d": lambda x, a: F.conv1d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
     "conv2d": lambda x, a: F.conv2d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
     "conv3d": lambda x, a: F.conv3d(x[0], x[1], opt(x, a, "bias"), **a["opts"]),
     "convTranspose1d": lambda x, a: F.conv_transpose1d(x[0], x[1], opt(x, a, "bias"), **snake(a["opts"])),
@@ -543,12 +551,8 @@ OPS = {
     ),
     "klDiv": lambda x, a: F.kl_div(x[0], x[1], **snake(a["opts"])),
     "cosineEmbeddingLoss": lambda x, a: F.cosine_embedding_loss(x[0], x[1], x[2], **snake(a["opts"])),
-    # ---- D: end ----
 
-    # ---- E: transforms (issue 17) ----
-    # ---- E: end ----
-
-    # ---- F: layers and optimizers (issue 17) ----
+    # ---- layers and optimizers ----
     # The optimizer steps through torch.optim's functional single-tensor code on copies of the states
     # (a null state is torch's first step: None for SGD's buffer, zeros for RMSprop's averages).
     "sgdStep": lambda x, a: (
@@ -589,12 +593,7 @@ OPS = {
     "nn.rmsNorm.apply": lambda x, a: x[0]
     * torch.rsqrt((x[0] * x[0]).mean(-1, keepdim=True) + a.get("eps", torch.finfo(x[0].dtype).eps))
     * x[1],
-    # linear layers with exact GELU between them, none after the last
-    "nn.mlp.apply": lambda x, a: [
-        h := x[0],
-        [h := F.linear(h if i == 0 else F.gelu(h), x[1 + 2 * i], x[2 + 2 * i]) for i in range(a["layers"])],
-        h,
-    ][-1],
+    "nn.mlp.apply": mlp,
     "nn.sequential.apply": lambda x, a: F.linear(F.gelu(F.linear(x[0], x[1], x[2])), x[3], x[4]),
     "nn.multiHeadAttention.apply": mha,
     # The convolution layers are F.convNd with the layer's weight and bias (x[2] when a["bias"]).
@@ -618,7 +617,6 @@ OPS = {
             var,
         ]
     )(x[3 if a["affine"] else 1].clone(), x[4 if a["affine"] else 2].clone()),
-    # ---- F: end ----
 }
 
 

@@ -6,11 +6,13 @@
  * - `typed`: the result's shape is computed by the type checker (with a readable compile-time error
  *   where it does not fit), not just `Tensor`;
  * - `differentiable`: gradients flow through it as through PyTorch's, and it has a finite-difference
- *   case in tests/grad_cases.ts (and an op with a case is marked differentiable);
+ *   case in tests/grad_cases.ts or tests/grad_cases/ (and an op with a case is marked differentiable);
  * - cross-checked against PyTorch is not claimed here but read off the differential fuzzer's table
- *   (scripts/fuzz/diff_table.ts), which CI runs against python3-torch.
+ *   (scripts/fuzz/diff_table.ts and its groups in scripts/fuzz/diff/), which CI runs against python3-torch.
  *
- * Each group's entries sit between its own markers, so that groups can grow side by side.
+ * Entries are in sections by group: first those that came before issue 17, then issue 17's
+ * (elementwise, reductions and scans; indexing and shape; linear algebra, creation and random;
+ * convolution, pooling, normalization, losses, attention; layers and optimizers).
  */
 
 /** The groups docs/ops.md is split into, in its order. */
@@ -99,7 +101,6 @@ export const OPS: readonly OpEntry[] = [
   ew("clamp", "torch.clamp"),
   ew("where", "torch.where"),
   ew("maskedFill", "torch.Tensor.masked_fill"),
-  // ---- elementwise: end ----
 
   // ---- reductions and scans ----
   red("sum", "torch.sum"),
@@ -114,14 +115,12 @@ export const OPS: readonly OpEntry[] = [
   red("softmax", "torch.softmax"),
   red("logSoftmax", "torch.log_softmax"),
   red("topk", "torch.topk"),
-  // ---- reductions and scans: end ----
 
   // ---- indexing ----
   idx("gather", "torch.gather"),
   idx("indexSelect", "torch.index_select"),
   idx("tril", "torch.tril"),
   idx("triu", "torch.triu"),
-  // ---- indexing: end ----
 
   // ---- shape ----
   shp("reshape", "torch.reshape"),
@@ -135,13 +134,11 @@ export const OPS: readonly OpEntry[] = [
   shp("slice", "tensor[a:b:s] along a dim"),
   shp("cat", "torch.cat"),
   shp("stack", "torch.stack"),
-  // ---- shape: end ----
 
   // ---- linear algebra ----
   la("matmul", "torch.matmul"),
   la("bmm", "torch.bmm"),
   la("linear", "torch.nn.functional.linear"),
-  // ---- linear algebra: end ----
 
   // ---- neural network ----
   nnOp("embedding", "torch.nn.functional.embedding"),
@@ -150,7 +147,6 @@ export const OPS: readonly OpEntry[] = [
   nnOp("crossEntropy", "torch.nn.functional.cross_entropy"),
   nnOp("attentionProbs", "softmax(q kᵀ / √d + mask), bool, additive or causal mask", true, false),
   nnOp("scaledDotProductAttention", "torch.nn.functional.scaled_dot_product_attention"),
-  // ---- neural network: end ----
 
   // ---- creation and random ----
   mk("tensor", "torch.tensor"),
@@ -167,14 +163,12 @@ export const OPS: readonly OpEntry[] = [
   mk("rand", "torch.rand"),
   mk("randint", "torch.randint"),
   mk("bernoulli", "torch.bernoulli"),
-  // ---- creation and random: end ----
 
   // ---- conversion ----
   op("conversion", "cast", "torch.Tensor.to(dtype)", true, true),
   op("conversion", "toDevice", "torch.Tensor.to(device)", true, true),
   op("conversion", "clone", "torch.clone", true, true),
   op("conversion", "detach", "torch.Tensor.detach", true, false),
-  // ---- conversion: end ----
 
   // ---- layers ----
   op("layers", "nn.linear", "torch.nn.Linear", true, true),
@@ -182,15 +176,13 @@ export const OPS: readonly OpEntry[] = [
   op("layers", "nn.layerNorm", "torch.nn.LayerNorm", true, true),
   op("layers", "nn.dropout", "torch.nn.Dropout", true, false),
   op("layers", "nn.attention", "torch.nn.MultiheadAttention", true, true),
-  // ---- layers: end ----
 
   // ---- optimizers ----
   op("optimizers", "adamStep", "torch.optim.Adam / AdamW (one tensor)", true, false),
   op("optimizers", "clipByGlobalNorm", "torch.nn.utils.clip_grad_norm_", false, false),
   op("optimizers", "clipGradNorm", "torch.nn.utils.clip_grad_norm_ (over a tree)", false, false),
-  // ---- optimizers: end ----
 
-  // ---- A: elementwise and reductions/scans (issue 17) ----
+  // ---- elementwise, reductions and scans ----
   ew("silu", "torch.nn.functional.silu"),
   ew("softplus", "torch.nn.functional.softplus"),
   ew("elu", "torch.nn.functional.elu"),
@@ -225,9 +217,8 @@ export const OPS: readonly OpEntry[] = [
   red("median", "torch.median"),
   red("mode", "torch.mode"),
   red("unique", "torch.unique", false),
-  // ---- A: end ----
 
-  // ---- B: indexing and shape (issue 17) ----
+  // ---- indexing and shape ----
   shp("flatten", "torch.flatten"),
   shp("unflatten", "torch.unflatten"),
   shp("split", "torch.split"),
@@ -256,9 +247,8 @@ export const OPS: readonly OpEntry[] = [
   idx("nonzero", "torch.nonzero", false),
   idx("maskedSelect", "torch.masked_select"),
   idx("oneHot", "torch.nn.functional.one_hot", false),
-  // ---- B: end ----
 
-  // ---- C: linear algebra, creation and random (issue 17) ----
+  // ---- linear algebra, creation and random ----
   la("einsum", "torch.einsum"),
   la("outer", "torch.outer"),
   la("addmm", "torch.addmm"),
@@ -280,9 +270,8 @@ export const OPS: readonly OpEntry[] = [
   mk("multinomial", "torch.multinomial"),
   mk("normal", "torch.normal"),
   mk("uniform", "torch.Tensor.uniform_"),
-  // ---- C: end ----
 
-  // ---- D: neural network (issue 17) ----
+  // ---- convolution, pooling, normalization, losses, attention ----
   nnOp("conv1d", "torch.nn.functional.conv1d"),
   nnOp("conv2d", "torch.nn.functional.conv2d"),
   nnOp("conv3d", "torch.nn.functional.conv3d"),
@@ -309,12 +298,8 @@ export const OPS: readonly OpEntry[] = [
   nnOp("binaryCrossEntropyWithLogits", "torch.nn.functional.binary_cross_entropy_with_logits"),
   nnOp("klDiv", "torch.nn.functional.kl_div"),
   nnOp("cosineEmbeddingLoss", "torch.nn.functional.cosine_embedding_loss"),
-  // ---- D: end ----
 
-  // ---- E: transforms (issue 17) ----
-  // ---- E: end ----
-
-  // ---- F: layers and optimizers (issue 17) ----
+  // ---- layers and optimizers ----
   op("layers", "nn.mlp", "torchvision.ops.MLP / eqx.nn.MLP (Linear, activation, ..., Linear)", true, true),
   op("layers", "nn.sequential", "torch.nn.Sequential", false, true),
   op("layers", "nn.rmsNorm", "torch.nn.RMSNorm (torch 2.4)", true, true),
@@ -326,5 +311,4 @@ export const OPS: readonly OpEntry[] = [
   op("optimizers", "adagradStep", "torch.optim.Adagrad (one tensor)", true, false),
   op("optimizers", "rmspropStep", "torch.optim.RMSprop (one tensor)", true, false),
   op("optimizers", "lionStep", "lion_pytorch.Lion (one tensor; not in torch)", true, false),
-  // ---- F: end ----
 ];

@@ -10,10 +10,10 @@
  * One difference kept on purpose: `takeAlongDim` without a dim flattens x and the indices whatever
  * their layout, where torch 1.13's `view(-1)` refuses non-contiguous ones; the torch side reshapes.
  */
-import * as torch from "../../mod.ts";
-import type { DType, Tensor } from "../../mod.ts";
-import { ALL, type DiffGen, FLOATS, INTS, NUMERIC } from "./diff_gen.ts";
-import type { DiffSpec } from "./diff_table.ts";
+import * as torch from "../../../mod.ts";
+import type { DType, Tensor } from "../../../mod.ts";
+import { ALL, type DiffGen, FLOATS, INTS, NUMERIC } from "../diff_gen.ts";
+import type { DiffSpec } from "./common.ts";
 
 // deno-lint-ignore no-explicit-any
 type Args = Record<string, any>;
@@ -91,7 +91,7 @@ function scatterCase(g: DiffGen, dtypes: readonly DType[], unique: boolean, with
   return { dim };
 }
 
-export const B_DIFF_OPS: Record<string, DiffSpec> = {
+export const INDEXING_SHAPE_DIFF_OPS: Record<string, DiffSpec> = {
   flatten: {
     make: (g) => {
       const shape = g.shape();

@@ -35,16 +35,16 @@ import {
   tile,
   unbind,
   unflatten,
-} from "../mod.ts";
-import { randf64 } from "./helpers/finite_diff.ts";
-import type { GradCase } from "./grad_cases.ts";
+} from "../../mod.ts";
+import { randf64 } from "../helpers/finite_diff.ts";
+import type { GradCase } from "./case.ts";
 
 /** Inputs drawn from randn in f64, one seed each (a shape per input). */
 const r = (...shapes: number[][]) => () => shapes.map((shape, i) => randf64(shape, 200 + i));
 const i64 = (values: number[], shape: number[]) => tensor(values, shape, { dtype: "i64" });
 const bool = (values: number[], shape: number[]) => tensor(values, shape, { dtype: "bool" });
 
-export const B_GRAD_CASES: Record<string, GradCase[]> = {
+export const INDEXING_SHAPE_GRAD_CASES: Record<string, GradCase[]> = {
   flatten: [
     { what: "dims 1..2", inputs: r([2, 3, 4]), f: (x) => flatten(x, 1) },
     { what: "all dims", inputs: r([2, 3]), f: (x) => flatten(x) },
