@@ -47,7 +47,9 @@ export function renderOpsDoc(ops: readonly OpEntry[] = OPS): string {
     "- **shape-typed**: the result's shape is computed by the type checker, and a shape that does not fit is a",
     "  compile-time error saying why; every op also checks shapes at run time, with the same rules.",
     "- **differentiable**: gradients flow through it as through PyTorch's; checked by central differences.",
-    "- **cross-checked**: values, dtypes and shapes compared with python3-torch on random valid calls.",
+    "- **cross-checked**: values, dtypes and shapes compared with python3-torch on random valid calls. The random ops are",
+    "  not (their numbers come from the library's keys, not torch's generator): their tests check distributions, keys",
+    "  that repeat, and keys that differ.",
   ];
   for (const group of GROUPS) {
     const rows = ops.filter((o) => o.group === group);
