@@ -119,17 +119,30 @@ export function beamSearch(
 
   return noGrad(() =>
     scope(() => {
-      const ctx = beamContext(model, src, srcMask, beam);
+      let ctx = beamContext(model, src, srcMask, beam);
       let cache: SelfCache = emptyCache(model);
-      let sentences = Array.from({ length: src.shape[0] }, () => startBeam(sos, beam));
-      for (let position = 0; position + 1 < limit && !sentences.every((s) => isDone(s.finished, beam)); position++) {
-        // One decoder step for all open hypotheses of all sentences; then each sentence picks its next beam.
-        const step = expand(model, ctx, cache, sentences, beam, position, src.device);
+      const sentences = Array.from({ length: src.shape[0] }, () => startBeam(sos, beam));
+      // The sentences still being decoded, in the order of their rows: a sentence that is done leaves
+      // the batch (its rows of the context and the cache too), so no step computes rows nobody reads,
+      // the output projection over the whole vocabulary above all (CTranslate2's batch reordering).
+      let active = sentences.map((_, i) => i);
+      for (let position = 0; position + 1 < limit && active.length > 0; position++) {
+        // One decoder step for all open hypotheses of the active sentences; then each picks its next beam.
+        const current = active.map((i) => sentences[i]);
+        const step = expand(model, ctx, cache, current, beam, position, src.device);
         const atLimit = position + 2 === limit; // this step's hypotheses hold `limit` ids
-        sentences = sentences.map((s, i) => advance(s, step.candidates[i], settings, atLimit));
-        const followed = keep(scope(() => followParents(step.cache, sentences, beam, src.device)));
+        const advanced = current.map((s, j) => advance(s, step.candidates[j], settings, atLimit));
+        advanced.forEach((s, j) => sentences[active[j]] = s);
+        const staying = advanced.flatMap((s, j) => isDone(s.finished, beam) ? [] : [j]);
+        const followed = keep(scope(() => followParents(step.cache, advanced, staying, beam, src.device)));
         free([cache, step.cache]);
         cache = followed;
+        if (staying.length < current.length) {
+          const shrunk = keep(scope(() => contextRows(ctx, staying, beam, src.device)));
+          free([ctx.srcMask, ctx.cross]);
+          ctx = shrunk;
+        }
+        active = staying.map((j) => active[j]);
       }
       free(cache);
       return sentences.map((s) => best(s, nbest, settings, limit));
@@ -222,10 +235,28 @@ function advance(
   return { open, finished };
 }
 
-/** The self-attention cache reordered so that each row holds the prefix of the hypothesis now there. */
-function followParents(cache: SelfCache, sentences: SentenceBeam[], beam: number, device: Device): SelfCache {
-  const parents = rowIndex(sentences.flatMap((s, i) => s.open.map((h) => i * beam + h.parent)), device);
+/**
+ * The self-attention cache of the sentences `staying` (their places among `sentences`), reordered so
+ * that each row holds the prefix of the hypothesis now there.
+ */
+function followParents(
+  cache: SelfCache,
+  sentences: SentenceBeam[],
+  staying: number[],
+  beam: number,
+  device: Device,
+): SelfCache {
+  const parents = rowIndex(staying.flatMap((j) => sentences[j].open.map((h) => j * beam + h.parent)), device);
   return cache.map((c) => c && { k: indexSelect(c.k, 0, parents), v: indexSelect(c.v, 0, parents) });
+}
+
+/** The decoder context's rows of the sentences `staying` (their places in the current batch). */
+function contextRows(ctx: DecoderContext, staying: number[], beam: number, device: Device): DecoderContext {
+  const rows = rowIndex(staying.flatMap((j) => Array.from({ length: beam }, (_, k) => j * beam + k)), device);
+  return {
+    srcMask: indexSelect(ctx.srcMask, 0, rows),
+    cross: ctx.cross.map((kv) => ({ k: indexSelect(kv.k, 0, rows), v: indexSelect(kv.v, 0, rows) })),
+  };
 }
 
 /** Batch rows as an index for `indexSelect` along the first dimension. */
