@@ -83,6 +83,37 @@ Deno.test("beam search: each sentence of a batch gets the hypotheses it gets dec
   }
 });
 
+Deno.test("beam search: sentences that finish early leave the batch, with the same results and nothing leaked", async () => {
+  const folder = loadModelFolder(SMALL);
+  try {
+    const ids = await Promise.all(sentences.slice(0, 12).map(async (s) => (await sourceIds(folder, s)).ids));
+    const decode = (batch: number[][], eos: number, beam: number) =>
+      scope(() => {
+        const src = padBatch<"src">(batch, 1);
+        return beamSearch(folder.model, src, transformer.paddingMask(src, 1), { maxLen: 20, sos: 2, eos, beam });
+      });
+    // This model rarely emits [EOS] within 20 ids; a token it does emit stands in for it, so that the
+    // sentences end at different steps and the batch shrinks as they do.
+    const plain = decode(ids, 3, 1).map((h) => h[0].ids);
+    const endsWith = (t: number) => plain.map((o) => o.indexOf(t, 1)).filter((at) => at > 0);
+    const spread = (t: number) => endsWith(t).length < plain.length ? new Set(endsWith(t)).size : 0;
+    const stop = [...new Set(plain.flat())].filter((t) => t !== 2).sort((a, b) => spread(b) - spread(a) || a - b)[0];
+    const ends = endsWith(stop);
+    assert.ok(new Set(ends).size >= 3 && ends.length < plain.length, `ends at ${ends}: varied, and not everywhere`);
+    for (const beam of [1, 3]) {
+      const before = memory().tensors;
+      const together = decode(ids, stop, beam);
+      assert.equal(memory().tensors, before, `beam ${beam}: nothing leaked`);
+      ids.forEach((sentence, i) => {
+        const [alone] = decode([sentence], stop, beam);
+        assert.deepEqual(together[i][0].ids, alone[0].ids, `beam ${beam}, sentence ${i}: what it gets alone`);
+      });
+    }
+  } finally {
+    free([folder.model.params, folder.model.buffers]);
+  }
+});
+
 Deno.test("parseLengthPenalty: the spellings, the defaults by beam, and errors naming the field", () => {
   assert.deepEqual(parseLengthPenalty(undefined, 1), { kind: "none" });
   assert.deepEqual(parseLengthPenalty(undefined, 4), { kind: "gnmt", alpha: 0.6 });

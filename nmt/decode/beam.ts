@@ -119,32 +119,39 @@ export function beamSearch(
 
   return noGrad(() =>
     scope(() => {
-      let ctx = beamContext(model, src, srcMask, beam);
+      // The context and cache of the rows still decoded: kept out of the scopes of the steps, and so
+      // freed here (the first context is this scope's).
+      const first = beamContext(model, src, srcMask, beam);
+      let ctx = first;
       let cache: SelfCache = emptyCache(model);
       const sentences = Array.from({ length: src.shape[0] }, () => startBeam(sos, beam));
       // The sentences still being decoded, in the order of their rows: a sentence that is done leaves
       // the batch (its rows of the context and the cache too), so no step computes rows nobody reads,
       // the output projection over the whole vocabulary above all (CTranslate2's batch reordering).
       let active = sentences.map((_, i) => i);
-      for (let position = 0; position + 1 < limit && active.length > 0; position++) {
-        // One decoder step for all open hypotheses of the active sentences; then each picks its next beam.
-        const current = active.map((i) => sentences[i]);
-        const step = expand(model, ctx, cache, current, beam, position, src.device);
-        const atLimit = position + 2 === limit; // this step's hypotheses hold `limit` ids
-        const advanced = current.map((s, j) => advance(s, step.candidates[j], settings, atLimit));
-        advanced.forEach((s, j) => sentences[active[j]] = s);
-        const staying = advanced.flatMap((s, j) => isDone(s.finished, beam) ? [] : [j]);
-        const followed = keep(scope(() => followParents(step.cache, advanced, staying, beam, src.device)));
-        free([cache, step.cache]);
-        cache = followed;
-        if (staying.length < current.length) {
-          const shrunk = keep(scope(() => contextRows(ctx, staying, beam, src.device)));
-          free([ctx.srcMask, ctx.cross]);
-          ctx = shrunk;
+      try {
+        for (let position = 0; position + 1 < limit && active.length > 0; position++) {
+          // One decoder step for all open hypotheses of the active sentences; then each picks its next beam.
+          const current = active.map((i) => sentences[i]);
+          const step = expand(model, ctx, cache, current, beam, position, src.device);
+          const atLimit = position + 2 === limit; // this step's hypotheses hold `limit` ids
+          const advanced = current.map((s, j) => advance(s, step.candidates[j], settings, atLimit));
+          advanced.forEach((s, j) => sentences[active[j]] = s);
+          const staying = advanced.flatMap((s, j) => isDone(s.finished, beam) ? [] : [j]);
+          const followed = keep(scope(() => followParents(step.cache, advanced, staying, beam, src.device)));
+          free([cache, step.cache]);
+          cache = followed;
+          if (staying.length < current.length) {
+            const shrunk = keep(scope(() => contextRows(ctx, staying, beam, src.device)));
+            if (ctx !== first) free([ctx.srcMask, ctx.cross]);
+            ctx = shrunk;
+          }
+          active = staying.map((j) => active[j]);
         }
-        active = staying.map((j) => active[j]);
+      } finally {
+        free(cache);
+        if (ctx !== first) free([ctx.srcMask, ctx.cross]);
       }
-      free(cache);
       return sentences.map((s) => best(s, nbest, settings, limit));
     })
   );
