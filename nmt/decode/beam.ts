@@ -11,9 +11,9 @@
 import { tensor } from "../../lib/create.ts";
 import { noGrad } from "../../lib/autograd.ts";
 import type { Device } from "../../lib/device.ts";
-import { logSoftmax, topk } from "../../lib/ops/reduce.ts";
+import { argmax, logSoftmax, topk } from "../../lib/ops/reduce.ts";
 import { add } from "../../lib/ops/elementwise.ts";
-import { indexSelect, reshape } from "../../lib/ops/shape.ts";
+import { gather, indexSelect, reshape } from "../../lib/ops/shape.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
 import { values } from "../../lib/transfer.ts";
@@ -201,7 +201,7 @@ function expand(
     const scores = add(logSoftmax(logits, -1), cumulative); // [sentences × beam, vocab]
     // One row per sentence: its hypotheses' extensions side by side, hypothesis k's at k·vocab + token.
     const perSentence = reshape(scores, [sentences.length, beam * vocab]);
-    const best = topk(perSentence, Math.min(2 * beam, beam * vocab), -1);
+    const best = beam === 1 ? firstBest(perSentence) : topk(perSentence, Math.min(2 * beam, beam * vocab), -1);
     return { cache: next, vocab, logProbs: values(best.values), flat: values(best.indices) };
   });
   const width = step.logProbs.length / sentences.length;
@@ -213,6 +213,18 @@ function expand(
     })
   );
   return { cache: step.cache, candidates };
+}
+
+/**
+ * Greedy's one candidate per row: the first of the best (argmax, as PyTorch's greedy decoders take
+ * it), and its log-probability. A beam of 1 never reads a second candidate: a best that is [EOS]
+ * finishes the sentence, one that is not fills its beam, and at the length limit the second, one
+ * token as long and less likely, cannot outrank the first. One pass over the vocabulary instead of
+ * topk's selection.
+ */
+function firstBest(scores: Tensor): { values: Tensor; indices: Tensor } {
+  const indices = argmax(scores, -1, true);
+  return { values: gather(scores, 1, indices), indices };
 }
 
 /**
