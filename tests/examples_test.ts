@@ -3,37 +3,45 @@ import assert from "node:assert/strict";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
-Deno.test("examples/xor_mlp.ts: learns XOR from mod.ts alone, leaking nothing", async () => {
+/** The JSON line an example ends with: each prints the fields it measures, so a test reads only those. */
+interface ExampleSummary {
+  loss: number;
+  leakedTensors: number;
+  seconds: number;
+  accuracy: number;
+  maxError: number;
+  sample: string;
+}
+
+/** Runs examples/NAME.ts as a user would; its stdout lines, and the JSON summary it prints last. */
+async function runExample(name: string): Promise<{ lines: string[]; result: ExampleSummary }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/xor_mlp.ts"],
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", `examples/${name}.ts`],
     cwd: ROOT,
   }).output();
   const text = new TextDecoder();
   assert.equal(code, 0, text.decode(stderr));
   const lines = text.decode(stdout).trim().split("\n");
+  return { lines, result: JSON.parse(lines[lines.length - 1]) };
+}
+
+Deno.test("examples/xor_mlp.ts: learns XOR from mod.ts alone, leaking nothing", async () => {
+  const { lines, result } = await runExample("xor_mlp");
   assert.match(lines[0], /^step 100: loss \d/);
-  const result = JSON.parse(lines[lines.length - 1]);
   assert.equal(result.accuracy, 1, "all four points classified");
   assert.ok(result.loss < 0.01, `final loss ${result.loss}`);
   assert.equal(result.leakedTensors, 0);
 });
 
 Deno.test("examples/char_gpt.ts: a causal character model learns its grammar's text and samples from it", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/char_gpt.ts"],
-    cwd: ROOT,
-  }).output();
-  const text = new TextDecoder();
-  assert.equal(code, 0, text.decode(stderr));
-  const lines = text.decode(stdout).trim().split("\n");
-  const result = JSON.parse(lines[lines.length - 1]);
+  const { result } = await runExample("char_gpt");
   assert.ok(result.loss < 0.6, `final loss ${result.loss} nats per character (the stated bound is 0.6)`);
   assert.equal(result.leakedTensors, 0);
   // The samples read like the grammar: most of their whole words are its words.
   const grammar = new Set(
     "the a cat dog bird fish child teacher sees likes follows finds small red old happy".split(" "),
   );
-  const words = (result.sample as string).split(/[ .]+/).slice(1, -1).filter(Boolean);
+  const words = result.sample.split(/[ .]+/).slice(1, -1).filter(Boolean);
   const known = words.filter((w) => grammar.has(w)).length;
   assert.ok(
     words.length >= 15 && known / words.length >= 0.8,
@@ -43,14 +51,7 @@ Deno.test("examples/char_gpt.ts: a causal character model learns its grammar's t
 });
 
 Deno.test("examples/pinn.ts: second derivatives through nested transforms solve u'' = -π² sin(πx)", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/pinn.ts"],
-    cwd: ROOT,
-  }).output();
-  const text = new TextDecoder();
-  assert.equal(code, 0, text.decode(stderr));
-  const lines = text.decode(stdout).trim().split("\n");
-  const result = JSON.parse(lines[lines.length - 1]);
+  const { result } = await runExample("pinn");
   // The network never sees u itself: a small error against sin(πx) means u'' was right.
   assert.ok(result.maxError < 0.002, `largest error against sin(πx): ${result.maxError} (the stated bound is 0.002)`);
   assert.equal(result.leakedTensors, 0);
@@ -60,14 +61,7 @@ Deno.test("examples/pinn.ts: second derivatives through nested transforms solve 
 });
 
 Deno.test("examples/cnn.ts: conv2d, batch norm and max pooling classify drawn shapes, statistics kept explicitly", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "examples/cnn.ts"],
-    cwd: ROOT,
-  }).output();
-  const text = new TextDecoder();
-  assert.equal(code, 0, text.decode(stderr));
-  const lines = text.decode(stdout).trim().split("\n");
-  const result = JSON.parse(lines[lines.length - 1]);
+  const { result } = await runExample("cnn");
   // Held-out images, classified in evaluation mode with the running statistics the loop carried.
   assert.ok(result.accuracy >= 0.98, `held-out accuracy ${result.accuracy} (the stated bound is 0.98)`);
   assert.equal(result.leakedTensors, 0);

@@ -3,30 +3,19 @@
  * fused and the plain path, against values worked out by hand: keys chosen so that the scores are
  * 0, ln 2, ln 3, ..., whose softmax weights are then 1, 2, 3, ... over their sum.
  */
-import assert from "node:assert";
 import {
   attentionProbs,
   DTypeError,
   FreedTensorError,
-  memory,
   scaledDotProductAttention,
-  scope,
   ShapeError,
   type Tensor,
   tensor,
 } from "../mod.ts";
-import { assertClose, assertMeta } from "./ops_helpers.ts";
+import { assertClose, assertMeta, noLeaks, rejects } from "./ops_helpers.ts";
 
 const { LN2, log } = Math;
 const TOL = { atol: 1e-5, rtol: 1e-5 };
-
-function noLeaks(body: () => void): () => void {
-  return () => {
-    const before = memory().tensors;
-    scope(body);
-    assert.equal(memory().tensors, before, "tensors leaked");
-  };
-}
 
 /** A column of values: [n, 1] (d = 1, so √d = 1 and a score is the product of a query and a key). */
 const column = (xs: number[], dtype: "f32" | "f64" = "f32") => tensor(xs, [xs.length, 1], { dtype });
@@ -39,15 +28,6 @@ function bothPaths(q: Tensor, k: Tensor, v: Tensor, opts: object, want: number[]
     assertMeta(out, [q.shape[0], v.shape[1]], q.dtype, `${what}, fused: ${fused}`);
     assertClose(out, want, `${what}, fused: ${fused}`, TOL);
   }
-}
-
-function rejects(f: () => unknown, cls: new (...args: never[]) => Error, op: string, pattern: RegExp): void {
-  assert.throws(f, (e: Error) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.ok(e.message.startsWith(`${op}:`), `message should start with "${op}:": ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 Deno.test(

@@ -19,38 +19,17 @@ import {
   maxPool1dWithIndices,
   maxPool2d,
   maxPool2dWithIndices,
-  memory,
   ones,
-  scope,
   ShapeError,
   type Tensor,
   tensor,
   zeros,
 } from "../mod.ts";
-import { assertClose, assertMeta, assertValues, guard, values } from "./ops_helpers.ts";
+import { assertClose, assertMeta, assertValues, guard, noLeaks, rejects, values } from "./ops_helpers.ts";
 
 const range = (n: number, f: (i: number) => number = (i) => i) => Array.from({ length: n }, (_, i) => f(i));
 /** Deterministic, distinct-ish values for inputs (no randomness in expectations). */
 const wave = (n: number, phase = 0) => range(n, (i) => Math.round(Math.sin(1.7 * i + phase) * 100) / 100);
-
-/** Throws `cls` with a message that starts with `op:` and matches `pattern`. */
-function rejects(f: () => unknown, cls: new (...args: never[]) => Error, op: string, pattern: RegExp): void {
-  assert.throws(f, (e: Error) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.ok(e.message.startsWith(`${op}:`), `message should start with "${op}:": ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
-/** No tensor outlives the test body. */
-function noLeaks(body: () => void): () => void {
-  return () => {
-    const before = memory().tensors;
-    scope(body);
-    assert.equal(memory().tensors, before, "tensors leaked");
-  };
-}
 
 /**
  * conv2d by loops: out[n][o][i][j] = b[o] + Σ_c Σ_p Σ_q x[n][g·cin + c][i·s − pad + p·d][j·s − pad + q·d] · w[o][c][p][q],

@@ -4,7 +4,7 @@
  * plain JS (broadcasting, index arithmetic) used to compute expected values independently.
  */
 import assert from "node:assert";
-import { data, type DType, type Tensor } from "../mod.ts";
+import { data, type DType, memory, scope, type Tensor } from "../mod.ts";
 
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
@@ -187,4 +187,23 @@ export function meanStd(xs: readonly number[], unbiased = true): { mean: number;
 /** A typed array from data() as plain numbers (bigint converts with Number). */
 export function nums(d: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array): number[] {
   return d instanceof BigInt64Array ? Array.from(d, Number) : Array.from(d as ArrayLike<number>);
+}
+
+/** Throws `cls` with a message that starts with `op:` and matches `pattern`. */
+export function rejects(f: () => unknown, cls: new (...args: never[]) => Error, op: string, pattern: RegExp): void {
+  assert.throws(f, (e: Error) => {
+    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
+    assert.ok(e.message.startsWith(`${op}:`), `message should start with "${op}:": ${e.message}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+/** A test body run in a scope, asserting that no tensor outlives it. */
+export function noLeaks(body: () => void): () => void {
+  return () => {
+    const before = memory().tensors;
+    scope(body);
+    assert.equal(memory().tensors, before, "tensors leaked");
+  };
 }

@@ -2,7 +2,6 @@
  * Losses, against their formulas evaluated by hand on small inputs, with each reduction ("mean",
  * "sum", "none", and klDiv's "batchmean"); the errors for bad arguments; no leaked tensors.
  */
-import assert from "node:assert/strict";
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -11,34 +10,15 @@ import {
   huberLoss,
   klDiv,
   l1Loss,
-  memory,
   mseLoss,
   nllLoss,
-  scope,
   ShapeError,
   smoothL1Loss,
   type Tensor,
   tensor,
   zeros,
 } from "../mod.ts";
-import { assertClose, assertMeta, guard } from "./ops_helpers.ts";
-
-function rejects(f: () => unknown, cls: new (...args: never[]) => Error, op: string, pattern: RegExp): void {
-  assert.throws(f, (e: Error) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.ok(e.message.startsWith(`${op}:`), `message should start with "${op}:": ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
-function noLeaks(body: () => void): () => void {
-  return () => {
-    const before = memory().tensors;
-    scope(body);
-    assert.equal(memory().tensors, before, "tensors leaked");
-  };
-}
+import { assertClose, assertMeta, guard, noLeaks, rejects } from "./ops_helpers.ts";
 
 const i64 = (values: number[], shape: number[]) => tensor(values, shape, { dtype: "i64" });
 

@@ -9,33 +9,14 @@ import {
   DTypeError,
   groupNorm,
   instanceNorm,
-  memory,
   ones,
   rmsNorm,
-  scope,
   ShapeError,
   type Tensor,
   tensor,
   zeros,
 } from "../mod.ts";
-import { assertClose, assertMeta, guard, meanStd } from "./ops_helpers.ts";
-
-function rejects(f: () => unknown, cls: new (...args: never[]) => Error, op: string, pattern: RegExp): void {
-  assert.throws(f, (e: Error) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.ok(e.message.startsWith(`${op}:`), `message should start with "${op}:": ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
-function noLeaks(body: () => void): () => void {
-  return () => {
-    const before = memory().tensors;
-    scope(body);
-    assert.equal(memory().tensors, before, "tensors leaked");
-  };
-}
+import { assertClose, assertMeta, guard, meanStd, noLeaks, rejects } from "./ops_helpers.ts";
 
 /** (x − mean) / sqrt(biased variance + eps) of a list. */
 function standardize(xs: number[], eps = 1e-5): number[] {
