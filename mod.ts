@@ -35,6 +35,7 @@ export * from "./lib/ops/elementwise.ts";
 export * from "./lib/ops/shape.ts";
 export * from "./lib/ops/reduce.ts";
 export * from "./lib/ops/linalg.ts";
+export * from "./lib/ops/quantized.ts";
 export * from "./lib/ops/nn.ts";
 export * from "./lib/ops/optim.ts";
 /**

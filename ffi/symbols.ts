@@ -131,6 +131,8 @@ export const symbols = {
   dt_matmul: binary,
   dt_bmm: binary,
   dt_linear: { parameters: [P, P, P], result: P },
+  dt_quantize_linear: { parameters: [P, I, I], result: P },
+  dt_linear_int8: { parameters: [P, P, P], result: P },
   // shape
   dt_reshape: shaped,
   dt_view: shaped,

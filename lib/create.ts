@@ -22,7 +22,7 @@ export type NestedArray = number | boolean | readonly NestedArray[];
  * Typed arrays accepted as flat data by `tensor`; each gives its own dtype by default (f32, f64, i32,
  * i64, and bool for Uint8Array).
  */
-export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+export type TypedData = Float32Array | Float64Array | Int32Array | Int8Array | BigInt64Array | Uint8Array;
 
 function device(opts: TensorOptions | undefined, op: string): [number, number] {
   return deviceCodes(opts?.device ?? "cpu", op);
@@ -138,6 +138,7 @@ function inferShape(data: NestedArray): number[] {
 function defaultDType(data: unknown, flat: ArrayLike<unknown>): DType {
   if (data instanceof Float64Array) return "f64";
   if (data instanceof Int32Array) return "i32";
+  if (data instanceof Int8Array) return "i8";
   if (data instanceof BigInt64Array) return "i64";
   if (data instanceof Uint8Array) return "bool";
   if (!ArrayBuffer.isView(data) && flat.length > 0 && typeof flat[0] === "boolean") return "bool";
@@ -150,6 +151,7 @@ function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: st
   if (flat instanceof Float64Array) return [flat as BufferSource, 1];
   if (flat instanceof BigInt64Array) return [flat as BufferSource, 4];
   if (flat instanceof Int32Array) return [flat as BufferSource, 5];
+  if (flat instanceof Int8Array) return [flat as BufferSource, 8];
   if (flat instanceof Uint8Array) return [flat as BufferSource, U8_CODE];
   if (dtype === "bool") {
     const out = new Uint8Array(flat.length);
@@ -176,6 +178,7 @@ function encode(flat: ArrayLike<number | boolean | bigint>, dtype: DType, op: st
     if (dtype === "i32" && (x < -2147483648 || x > 2147483647)) {
       throw new DTypeError(op, `${x} at index ${i} does not fit in i32`);
     }
+    if (dtype === "i8" && (x < -128 || x > 127)) throw new DTypeError(op, `${x} at index ${i} does not fit in i8`);
     out[i] = x;
   }
   // f32 data goes over as f32 (what the caller asked for); other floats round once from f64.

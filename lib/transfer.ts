@@ -15,11 +15,13 @@ import { scalarOut } from "./scratch.ts";
 
 /**
  * The typed array that holds elements of dtype `D` once read out: Float64Array for f64, BigInt64Array
- * for i64, Int32Array for i32, Uint8Array (0/1) for bool, and Float32Array for f32, bf16 and f16.
+ * for i64, Int32Array for i32, Int8Array for i8, Uint8Array (0/1) for bool, and Float32Array for f32,
+ * bf16 and f16.
  */
 export type DataOf<D extends DType> = D extends "f64" ? Float64Array
   : D extends "i64" ? BigInt64Array
   : D extends "i32" ? Int32Array
+  : D extends "i8" ? Int8Array
   : D extends "bool" ? Uint8Array
   : Float32Array;
 
@@ -31,6 +33,8 @@ function typedArray(dtype: DType, buffer: ArrayBuffer, length: number) {
       return new BigInt64Array(buffer, 0, length);
     case "i32":
       return new Int32Array(buffer, 0, length);
+    case "i8":
+      return new Int8Array(buffer, 0, length);
     case "bool":
       return new Uint8Array(buffer, 0, length);
     case "f32":
@@ -44,12 +48,15 @@ function typedArray(dtype: DType, buffer: ArrayBuffer, length: number) {
  * A copy of the elements in row-major order, as the matching typed array (bf16 and f16 widen to
  * Float32Array, bool is Uint8Array of 0/1, i64 is BigInt64Array).
  */
-export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+export function data(t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array {
   return dataAs("data", t);
 }
 
 /** `data` under the name of the reader that called it (`values`, `toArray`), so that its errors name that reader. */
-function dataAs(op: string, t: Tensor): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
+function dataAs(
+  op: string,
+  t: Tensor,
+): Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array {
   handleOf(t, op);
   if (t.dtype === "bf16" || t.dtype === "f16") return scope(() => dataAs(op, cast(t, "f32")));
   const n = t.size;

@@ -80,6 +80,7 @@ at::ScalarType scalar_type(int code) {
     case 5: return at::kInt;
     case 6: return at::kBool;
     case 7: return at::kByte;
+    case 8: return at::kChar;
   }
   TORCH_CHECK(false, "unknown dtype code ", code);
 }
@@ -94,6 +95,7 @@ int dtype_code(at::ScalarType type) {
     case at::kInt: return 5;
     case at::kBool: return 6;
     case at::kByte: return 7;
+    case at::kChar: return 8;
     default: break;
   }
   TORCH_CHECK(false, "dtype ", c10::toString(type), " is not supported by deno-torch");

@@ -54,6 +54,7 @@ Model options:
   --length-penalty P none, average, or gnmt:ALPHA (default gnmt:0.6 with --beam > 1)
   --max-len N        most output ids per sentence (default: the model's tgt_seq_len)
   --device DEV       cpu (default), cuda, cuda:N
+  --int8             quantize the linear layers to int8 at load (CPU only)
   --out FILE         also write the hypotheses (one per line)
   -h, --help         this text
 
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
       beam: { type: "string", default: "1" },
       "length-penalty": { type: "string" },
       device: { type: "string", default: "cpu" },
+      int8: { type: "boolean", default: false },
       out: { type: "string" },
       metrics: { type: "string" },
       tokenize: { type: "string", default: "13a" },
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const folder = loadModelFolder(modelDir, { device: f.device as Device });
+  const folder = loadModelFolder(modelDir, { device: f.device as Device, int8: f.int8 });
   const started = performance.now();
   const batchSize = num("batch-size", f["batch-size"]) ?? 64;
   const hyps: string[] = [];

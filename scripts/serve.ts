@@ -23,6 +23,7 @@ Options:
   --port N         port (default 8000; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1: this machine only)
   --window-ms N    how long a request waits to be batched with others (default 5)
+  --int8           quantize the linear layers to int8 at load (faster; CPU only)
   -h, --help       this text`;
 
 function fail(message: string): never {
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       port: { type: "string", default: "8000" },
       host: { type: "string", default: "127.0.0.1" },
       "window-ms": { type: "string", default: "5" },
+      int8: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }, fail).values;
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   if (!Number.isFinite(windowMs) || windowMs < 0) fail(`--window-ms must be ≥ 0, got ${flags["window-ms"]}`);
   let folder;
   try {
-    folder = loadModelFolder(await resolveModelFolder(flags.model));
+    folder = loadModelFolder(await resolveModelFolder(flags.model), { int8: flags.int8 });
   } catch (e) {
     console.error(`serve: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);

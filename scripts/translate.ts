@@ -31,6 +31,8 @@ Options:
   --attention FILE.html   write a page with the cross-attention heatmap of each sentence
   --batch-size N          sentences decoded together (default 32)
   --device DEV            cpu (default), cuda or cuda:N
+  --int8                  quantize the linear layers to int8 at load (dynamic, libtorch's onednn engine;
+                          CPU only): faster, and within a fraction of a BLEU point of f32
   -h, --help              show this help`;
 
 function fail(message: string): never {
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
       "max-len": { type: "string" },
       "batch-size": { type: "string" },
       device: { type: "string", default: "cpu" },
+      int8: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }, fail);
@@ -168,7 +171,7 @@ async function main(): Promise<void> {
 
   let folder: ModelFolder;
   try {
-    folder = loadModelFolder(await resolveModelFolder(flags.model), { device: opts.device });
+    folder = loadModelFolder(await resolveModelFolder(flags.model), { device: opts.device, int8: flags.int8 });
   } catch (e) {
     console.error(`translate: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);

@@ -185,7 +185,7 @@ export function meanStd(xs: readonly number[], unbiased = true): { mean: number;
 }
 
 /** A typed array from data() as plain numbers (bigint converts with Number). */
-export function nums(d: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array): number[] {
+export function nums(d: Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array): number[] {
   return d instanceof BigInt64Array ? Array.from(d, Number) : Array.from(d as ArrayLike<number>);
 }
 

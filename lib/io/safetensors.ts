@@ -109,6 +109,7 @@ const FILE_DTYPES: Record<string, DType> = {
   BF16: "bf16",
   I64: "i64",
   I32: "i32",
+  I8: "i8",
   BOOL: "bool",
 };
 const DTYPE_NAMES: Record<DType, string> = {
@@ -118,12 +119,12 @@ const DTYPE_NAMES: Record<DType, string> = {
   bf16: "BF16",
   i64: "I64",
   i32: "I32",
+  i8: "I8",
   bool: "BOOL",
 };
 // In the safetensors spec but without a dtype here: named as unsupported rather than unknown.
 const UNSUPPORTED = new Set([
   "U8",
-  "I8",
   "I16",
   "U16",
   "U32",

@@ -7,6 +7,7 @@ import { rand } from "../create.ts";
 import type { Device } from "../device.ts";
 import { add, mul } from "../ops/elementwise.ts";
 import { linear } from "../ops/linalg.ts";
+import { quantizeLinear, type QuantizeOptions } from "../ops/quantized.ts";
 import { type Key, namedKeys } from "../rng.ts";
 import { scope } from "../scope.ts";
 import type { Dim, SetDim, Shape } from "../shape.ts";
@@ -55,7 +56,30 @@ export function init(
 }
 
 /**
- * The layer applied to the last dimension of `x`: [..., in] → [..., out].
+ * The layer for int8 inference: its weight quantized (one scale per output row by default) and packed
+ * for libtorch's quantized engine, its bias shared with `layer`. `apply` then runs it as dynamic int8,
+ * as PyTorch's `quantize_dynamic` does.
+ *
+ * @example
+ * ```ts
+ * import { nn, randn, rng, scope } from "@deno-torch/torch";
+ * scope(() => {
+ *   const layer = nn.linear.quantize(nn.linear.init(rng(0), 3, 4));
+ *   const y = nn.linear.apply(layer, randn([2, 3], rng(1))); // [2, 4], f32
+ * });
+ * ```
+ */
+export function quantize<Out extends Dim, In extends Dim>(
+  layer: Linear<Out, In>,
+  options?: QuantizeOptions,
+): Linear<Out, In> {
+  const weight = quantizeLinear(layer.weight, options);
+  return layer.bias ? { weight, bias: layer.bias } : { weight };
+}
+
+/**
+ * The layer applied to the last dimension of `x`: [..., in] → [..., out]; as int8 when its weight is
+ * packed (`quantize`).
  *
  * @example
  * ```ts

@@ -12,6 +12,7 @@ import {
 } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
+import { linearInt8 } from "./quantized.ts";
 
 /**
  * Matrix product with PyTorch's rules: [..., n, k] @ [..., k, m] → [..., n, m], batch dimensions
@@ -51,7 +52,10 @@ export function bmm<Bt extends Dim, N extends Dim, K extends Dim, M extends Dim>
   return wrap(sym.dt_bmm(handleOf(a, op), handleOf(b, op)), op);
 }
 
-/** x @ weightᵀ + bias, with `weight` laid out [out, in] as in torch.nn.Linear. */
+/**
+ * x @ weightᵀ + bias, with `weight` laid out [out, in] as in torch.nn.Linear. An i8 weight packed by
+ * `quantizeLinear` runs as dynamic int8 (`linearInt8`).
+ */
 export function linear<X extends Shape, W extends Shape>(
   x: Tensor<X>,
   weight: Tensor<W> & LinearCheck<X, W>,
@@ -67,6 +71,9 @@ export function linear<X extends Shape, W extends Shape>(
       op,
       `x ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}${b} (weight is [out, in])`,
     );
+  }
+  if (weight.dtype === "i8") {
+    return linearInt8(x, weight as Tensor as Tensor<[Dim, Dim]>, bias) as Tensor as Tensor<Linear<X, W>>;
   }
   sameDevice(x, weight, op);
   return wrap(sym.dt_linear(handleOf(x, op), handleOf(weight, op), bias ? handleOf(bias, op) : null), op);

@@ -5,6 +5,7 @@
  *   tokenizer_<lang>.json  one tokenizer.json per language
  * Folders written here load in the PyTorch reference, and the reference's load here.
  */
+import { quantizeModel } from "../model/quantize.ts";
 import { flattenTree, flattenTreeWith, unflattenTree } from "../../lib/tree.ts";
 import { scope } from "../../lib/scope.ts";
 import { buffersFor, buildParams, type ParamInit, validateConfig } from "../model/init.ts";
@@ -160,8 +161,13 @@ function readText(path: string): string {
  * Loads a model folder. Keys may carry the "model." prefix of the seed's published folder. Missing
  * or unexpected keys and shape mismatches are reported by name before any tensor is created; the
  * sinusoid buffers are computed when the file lacks them. Tensors are created in the current scope.
+ * With `int8`, the linear layers are quantized at load for int8 inference (`quantizeModel`; CPU only)
+ * and their f32 weights freed.
  */
-export function loadModelFolder(dir: string, opts: { device?: Device } = {}): ModelFolder {
+export function loadModelFolder(dir: string, opts: { device?: Device; int8?: boolean } = {}): ModelFolder {
+  if (opts.int8 && opts.device !== undefined && opts.device !== "cpu") {
+    throw new ModelFolderError(`int8 inference runs on the CPU only, not on ${opts.device}`);
+  }
   const { config, srcLang, tgtLang } = parseConfig(readText(`${dir}/config.json`), `${dir}/config.json`);
   const weightsPath = `${dir}/model.safetensors`;
   let bytes: Uint8Array;
@@ -199,7 +205,8 @@ export function loadModelFolder(dir: string, opts: { device?: Device } = {}): Mo
     const params = unflattenTree(
       [...state].filter(([name]) => !BUFFER_NAMES.includes(name as never)),
     ) as unknown as TransformerParams;
-    return { config, params, buffers };
+    const model = { config, params, buffers };
+    return opts.int8 ? quantizeModel(model, { replace: true }) : model;
   });
   return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
 }

@@ -6,6 +6,7 @@
  */
 import * as torch from "../../mod.ts";
 import type { DType, Tensor } from "../../mod.ts";
+import { bytesPer } from "../../lib/dtype.ts";
 
 /**
  * How an input is laid out: the base itself, its first and last dimensions swapped (`transpose`),
@@ -117,7 +118,7 @@ export function decode(t: WireTensor): (number | bigint)[] {
   const b = fromBase64(t.data);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: (number | bigint)[] = [];
-  const per = { f64: 8, i64: 8, f32: 4, i32: 4, f16: 2, bf16: 2, bool: 1 }[t.dtype];
+  const per = bytesPer(t.dtype);
   for (let i = 0; i + per <= b.length; i += per) {
     switch (t.dtype) {
       case "f64":

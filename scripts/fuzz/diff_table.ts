@@ -46,6 +46,7 @@
 import * as torch from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { fromBase64, toBase64 } from "./diff_case.ts";
+import { bytesPer } from "../../lib/dtype.ts";
 import { ALL, FLOATS, FLOATS_F16, INTS, NUMERIC } from "./diff_gen.ts";
 import {
   along,
@@ -522,7 +523,7 @@ export const diffOps: Record<string, DiffSpec> = {
     make: (g) => {
       const shape = g.shape(0, 3);
       const dtype = g.dtype(ALL);
-      const n = shape.reduce((p, q) => p * q, 1) * { f64: 8, i64: 8, f32: 4, i32: 4, f16: 2, bf16: 2, bool: 1 }[dtype];
+      const n = shape.reduce((p, q) => p * q, 1) * bytesPer(dtype);
       // Any bytes: NaN payloads, subnormals, bool bytes other than 0 and 1.
       const bytes = Uint8Array.from({ length: n }, () => g.r.int(0, 255));
       return { bytes: toBase64(bytes), dtype, shape, castTo: g.r.chance(0.5) ? g.dtype(ALL) : undefined };

@@ -1,0 +1,85 @@
+/**
+ * Dynamic int8 linear layers for inference, through libtorch's quantized engines: the weight is
+ * quantized once (symmetric int8, one scale per output row by default) and packed for the engine;
+ * each call quantizes the activations on the fly, multiplies in int8 and returns f32, as PyTorch's
+ * `quantize_dynamic` does. A packed weight is an i8 tensor, so `linear` (and every layer built on
+ * it) runs int8 wherever it is handed one. CPU only, and not differentiable.
+ *
+ * @module
+ */
+import { sym } from "../../ffi/lib.ts";
+import { ShapeError } from "../errors.ts";
+import { type Dim, formatShape, type SetDim, type Shape } from "../shape.ts";
+import { handleOf, type Tensor, wrap } from "../tensor.ts";
+
+/** libtorch's quantized engines built into Debian's libtorch (fbgemm is not). */
+export type QuantizedEngine = "onednn" | "qnnpack";
+
+/** Options of {@link quantizeLinear}. */
+export interface QuantizeOptions {
+  /** The engine that packs the weight and runs the products; default "onednn" (x86's). */
+  engine?: QuantizedEngine;
+  /** One scale per output row (default true) or one for the whole matrix. */
+  perChannel?: boolean;
+}
+
+const engineCodes: Record<QuantizedEngine, number> = { onednn: 0, qnnpack: 1 };
+
+/**
+ * Quantizes a linear layer's f32 `weight` [out, in] to a packed int8 weight for {@link linearInt8}
+ * (and `linear`). The result is an i8 tensor of the integer weights; the engine's packed copy lives
+ * with it and is freed with it. The bias stays f32.
+ *
+ * @example
+ * ```ts
+ * import { linear, linearInt8, quantizeLinear, randn, rng, scope } from "@deno-torch/torch";
+ * scope(() => {
+ *   const w = randn([4, 3], rng(0));
+ *   const packed = quantizeLinear(w); // i8 [4, 3]
+ *   const y = linearInt8(randn([2, 3], rng(1)), packed); // f32 [2, 4], close to linear(x, w)
+ *   const same = linear(randn([2, 3], rng(1)), packed); // linear runs int8 for a packed weight
+ * });
+ * ```
+ */
+export function quantizeLinear<Out extends Dim, In extends Dim>(
+  weight: Tensor<[Out, In]>,
+  options: QuantizeOptions = {},
+): Tensor<[Out, In]> {
+  const op = "quantizeLinear";
+  const { engine = "onednn", perChannel = true } = options;
+  if (!(engine in engineCodes)) {
+    throw new RangeError(`${op}: engine must be "onednn" or "qnnpack", got ${JSON.stringify(engine)}`);
+  }
+  if (weight.rank !== 2) throw new ShapeError(op, `weight must be [out, in], got ${formatShape(weight.shape)}`);
+  return wrap(sym.dt_quantize_linear(handleOf(weight, op), engineCodes[engine], perChannel ? 1 : 0), op);
+}
+
+/**
+ * x [..., in] through a weight packed by {@link quantizeLinear}, plus `bias` [out]: [..., out] in
+ * f32, close to `linear(x, weight, bias)` (int8 rounding of the weights and of each call's
+ * activations). Any other i8 tensor is refused.
+ */
+export function linearInt8<X extends Shape, Out extends Dim, In extends Dim>(
+  x: Tensor<X>,
+  packed: Tensor<[Out, In]>,
+  bias?: Tensor,
+): Tensor<SetDim<X, -1, Out>> {
+  const op = "linearInt8";
+  if (packed.rank !== 2 || packed.dtype !== "i8") {
+    throw new ShapeError(
+      op,
+      `the weight must be a packed i8 [out, in], got ${packed.dtype} ${formatShape(packed.shape)}`,
+    );
+  }
+  if (x.rank === 0 || x.shape[x.rank - 1] !== packed.shape[1]) {
+    throw new ShapeError(
+      op,
+      `x ${formatShape(x.shape)} does not fit weight ${formatShape(packed.shape)} (weight is [out, in])`,
+    );
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== packed.shape[0])) {
+    throw new ShapeError(op, `bias ${formatShape(bias.shape)} does not fit weight ${formatShape(packed.shape)}`);
+  }
+  const b = bias ? handleOf(bias, op) : null;
+  return wrap(sym.dt_linear_int8(handleOf(x, op), handleOf(packed, op), b), op);
+}

@@ -1,0 +1,119 @@
+// Dynamic int8 linear layers through libtorch's quantized engines (onednn, qnnpack): weights are
+// quantized once, symmetric int8 per output channel (or per tensor), and packed for the engine;
+// activations are quantized on the fly at every call, as torch.ao.quantization.quantize_dynamic does.
+//
+// The packed weight travels as an ordinary i8 tensor handle [out, in] holding the integer weights,
+// so scopes, the live count and trees treat it like any tensor. Its storage's deleter owns the
+// engine's packed object: `dt_linear_int8` recognises a packed weight by that deleter and refuses
+// any other i8 tensor, and freeing the handle frees the packed object with it.
+#include <ATen/core/dispatch/Dispatcher.h>
+
+#include <memory>
+
+#include "shim.h"
+
+using dt::T;
+
+namespace {
+
+struct Packed {
+  c10::IValue params;  // the engine's LinearPackedParamsBase, without bias
+  at::Tensor integers;  // the int8 weights [out, in], what the handle's data points at
+  at::QEngine engine;
+};
+
+void delete_packed(void* p) { delete static_cast<Packed*>(p); }
+
+// 0: onednn, 1: qnnpack, as lib/ops/quantized.ts numbers them.
+at::QEngine engine_for(int code) {
+  TORCH_CHECK(code == 0 || code == 1, "engine code must be 0 (onednn) or 1 (qnnpack), got ", code);
+  const auto engine = code == 0 ? at::QEngine::ONEDNN : at::QEngine::QNNPACK;
+  const auto& supported = at::globalContext().supportedQEngines();
+  TORCH_CHECK(std::find(supported.begin(), supported.end(), engine) != supported.end(), "this libtorch has no ",
+              code == 0 ? "onednn" : "qnnpack", " quantized engine");
+  return engine;
+}
+
+// The packed object behind a handle made by dt_quantize_linear, or an error naming what it is instead.
+const Packed& packed_of(const at::Tensor& w) {
+  TORCH_CHECK(w.defined() && w.has_storage(), "the weight is not a packed int8 weight (use quantizeLinear)");
+  const auto& data = w.storage().data_ptr();
+  TORCH_CHECK(data.get_deleter() == &delete_packed && w.storage_offset() == 0,
+              "the weight is not a packed int8 weight from quantizeLinear (got shape ", w.sizes(), ")");
+  const auto* p = static_cast<const Packed*>(data.get_context());
+  TORCH_CHECK(w.sizes() == p->integers.sizes(), "the weight is a view of a packed weight, not the weight itself");
+  return *p;
+}
+
+c10::OperatorHandle op(const char* name) {
+  return c10::Dispatcher::singleton().findSchemaOrThrow(name, "");
+}
+
+}  // namespace
+
+// Quantizes w [out, in] (f32, CPU) to int8, symmetric with zero point 0 as PyTorch's weight observers
+// (scale = max |w| / 127.5 per row when per_channel, over the whole matrix otherwise), and packs it
+// for `engine`. The bias stays apart, an f32 tensor of the layer's, added by dt_linear_int8.
+DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
+  DT_TRY(nullptr, {
+    const auto qengine = engine_for(engine);
+    TORCH_CHECK(w->dim() == 2, "weight must be [out, in], got shape ", w->sizes());
+    TORCH_CHECK(w->scalar_type() == at::kFloat && w->device().is_cpu(),
+                "weight must be f32 on the CPU, got ", w->scalar_type(), " on ", w->device());
+    TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
+    TORCH_CHECK(at::isfinite(*w).all().item<bool>(), "weight holds NaN or infinite values");
+    at::globalContext().setQEngine(qengine);
+    const auto weight = w->contiguous();
+    const double eps = std::numeric_limits<float>::epsilon();
+    at::Tensor quantized;
+    if (per_channel) {
+      const auto scales = (weight.abs().amax({1}) / 127.5).clamp_min(eps).to(at::kDouble);
+      quantized = at::quantize_per_channel(weight, scales, at::zeros({weight.size(0)}, at::kLong), 0, at::kQInt8);
+    } else {
+      quantized = at::quantize_per_tensor(weight, std::max(weight.abs().max().item<double>() / 127.5, eps), 0, at::kQInt8);
+    }
+    std::vector<c10::IValue> stack{quantized, c10::optional<at::Tensor>()};
+    static const auto prepack = op("quantized::linear_prepack");
+    prepack.callBoxed(&stack);
+    auto owner = std::make_unique<Packed>(Packed{std::move(stack.at(0)), quantized.int_repr(), qengine});
+    void* data = owner->integers.data_ptr();
+    const auto sizes = owner->integers.sizes().vec();
+    const auto nbytes = owner->integers.nbytes();
+    c10::DataPtr ptr(data, owner.get(), &delete_packed, at::Device(at::kCPU));
+    owner.release();  // the DataPtr owns it from here, and frees it even if what follows throws
+    at::Storage storage(at::Storage::use_byte_size_t(), nbytes, std::move(ptr), nullptr, false);
+    return dt::out(at::empty({0}, at::kChar).set_(storage, 0, sizes, {sizes[1], 1}));
+  })
+}
+
+// x [..., in] (f32, CPU) through the packed weight, plus the optional bias b [out]: [..., out], the
+// activations quantized per call.
+DT_API T* dt_linear_int8(T* x, T* w, T* b) {
+  DT_TRY(nullptr, {
+    const auto& packed = packed_of(*w);
+    const auto in = packed.integers.size(1);
+    TORCH_CHECK(x->dim() >= 1 && x->size(-1) == in, "x's last dimension must be ", in,
+                " (the weight's in features), got shape ", x->sizes());
+    TORCH_CHECK(x->scalar_type() == at::kFloat && x->device().is_cpu(),
+                "x must be f32 on the CPU, got ", x->scalar_type(), " on ", x->device());
+    TORCH_CHECK(at::isfinite(*x).all().item<bool>(), "x holds NaN or infinite values");
+    if (b) {
+      TORCH_CHECK(b->dim() == 1 && b->size(0) == packed.integers.size(0), "bias must be [", packed.integers.size(0),
+                  "] for weight ", packed.integers.sizes(), ", got shape ", b->sizes());
+      TORCH_CHECK(b->scalar_type() == at::kFloat && b->device().is_cpu(),
+                  "bias must be f32 on the CPU, got ", b->scalar_type(), " on ", b->device());
+    }
+    auto sizes = x->sizes().vec();
+    sizes.back() = packed.integers.size(0);
+    if (x->numel() == 0) return dt::out(at::zeros(sizes, x->options()));
+    at::globalContext().setQEngine(packed.engine);
+    // Engines quantize each call's activations with one scale: reduce_range stays off, as the VNNI and
+    // ARM kernels have no 16-bit overflow to avoid.
+    std::vector<c10::IValue> stack{x->reshape({-1, in}).contiguous(), packed.params, false};
+    static const auto dynamic = op("quantized::linear_dynamic");
+    dynamic.callBoxed(&stack);
+    auto y = stack.at(0).toTensor();
+    if (b) y.add_(*b);  // in place on the fresh result: one pass, no second tensor
+    return dt::out(y.view(sizes));
+  })
+}

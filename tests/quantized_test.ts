@@ -1,0 +1,203 @@
+/**
+ * Dynamic int8 linear layers: bit for bit against torch's quantized::linear_dynamic on the same
+ * engine and quantization, close to f32 within the int8 rounding bound, refusals of whatever is not
+ * a packed weight, and an int8 Transformer that decodes without leaks.
+ */
+import assert from "node:assert/strict";
+import {
+  assume,
+  linear,
+  linearInt8,
+  nn,
+  quantizeLinear,
+  randn,
+  rng,
+  scope,
+  ShapeError,
+  slice,
+  tensor,
+  TorchError,
+  values,
+} from "../mod.ts";
+import { greedyDecode, initTransformer, isQuantized, quantizeModel, transformer } from "../nmt/mod.ts";
+import { PYTHON, referenceAvailable } from "./helpers/reference.ts";
+import { noLeaks } from "./ops_helpers.ts";
+
+const OUT = 37;
+const IN = 24;
+const ROWS = 5;
+const ENGINES = ["onednn", "qnnpack"] as const;
+
+/** Weights, bias and activations of a wide range of sizes, so that the per-call activation scale matters. */
+function inputs() {
+  return scope(() => ({
+    w: Array.from(values(randn([OUT, IN], rng(1)))),
+    b: Array.from(values(randn([OUT], rng(2)))),
+    x: Array.from(values(randn([ROWS, IN], rng(3)))).map((v, i) => Math.fround(v * (1 + (i % 7)))),
+  }));
+}
+
+const TORCH_SCRIPT = `
+import json, sys, torch
+d = json.loads(sys.stdin.read())
+w = torch.tensor(d["w"], dtype=torch.float32).reshape(${OUT}, ${IN})
+x = torch.tensor(d["x"], dtype=torch.float32).reshape(${ROWS}, ${IN})
+b = torch.tensor(d["b"], dtype=torch.float32)
+out = {}
+for engine in ["onednn", "qnnpack"]:
+    torch.backends.quantized.engine = engine
+    for per_channel in [True, False]:
+        # torch's symmetric int8 weight observers, as quantize_dynamic's qconfigs use them
+        if per_channel:
+            obs = torch.ao.quantization.PerChannelMinMaxObserver(dtype=torch.qint8, qscheme=torch.per_channel_symmetric)
+        else:
+            obs = torch.ao.quantization.MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric)
+        obs(w)
+        scale, zero = obs.calculate_qparams()
+        if per_channel:
+            q = torch.quantize_per_channel(w, scale.double(), zero.long(), 0, torch.qint8)
+        else:
+            q = torch.quantize_per_tensor(w, float(scale), int(zero), torch.qint8)
+        y = torch.ops.quantized.linear_dynamic(x, torch.ops.quantized.linear_prepack(q, None), False) + b
+        out[f"{engine} {per_channel}"] = {"int": q.int_repr().flatten().tolist(), "y": y.flatten().tolist()}
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "int8 linear: torch's quantized::linear_dynamic bit for bit (onednn and qnnpack, per channel and per tensor)",
+  ignore: !referenceAvailable,
+  fn: async () => {
+    const { w, b, x } = inputs();
+    const child = new Deno.Command(PYTHON, { args: ["-c", TORCH_SCRIPT], stdin: "piped", stdout: "piped" }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify({ w, b, x })));
+    await writer.close();
+    const { code, stdout } = await child.output();
+    assert.equal(code, 0, "the torch script failed");
+    const expected = JSON.parse(new TextDecoder().decode(stdout));
+    scope(() => {
+      const weight = tensor(w, [OUT, IN]);
+      const bias = tensor(b, [OUT]);
+      const xs = tensor(x, [ROWS, IN]);
+      for (const engine of ENGINES) {
+        for (const perChannel of [true, false]) {
+          const want = expected[`${engine} ${perChannel ? "True" : "False"}`];
+          const packed = quantizeLinear(weight, { engine, perChannel });
+          assert.deepEqual(Array.from(values(packed)), want.int, `${engine} perChannel=${perChannel}: int8 weights`);
+          assert.deepEqual(
+            Array.from(values(linearInt8(xs, packed, bias))),
+            want.y.map(Math.fround),
+            `${engine} perChannel=${perChannel}: outputs`,
+          );
+        }
+      }
+    });
+  },
+});
+
+Deno.test(
+  "int8 linear is within the rounding bound of f32, and linear and nn.linear run it for a packed weight",
+  noLeaks(() => {
+    const { w, b, x } = inputs();
+    const weight = tensor(w, [OUT, IN]);
+    const bias = tensor(b, [OUT]);
+    const x2 = tensor(x, [ROWS, IN]);
+    const exact = values(linear(x2, weight, bias));
+    const packed = quantizeLinear(weight);
+    const int8 = values(linearInt8(x2, packed, bias));
+    // Each product's error is at most half a weight step times |x| plus |w| times half an activation step.
+    for (let r = 0; r < ROWS; r++) {
+      for (let o = 0; o < OUT; o++) {
+        const row = w.slice(o * IN, o * IN + IN);
+        const wStep = Math.max(...row.map(Math.abs)) / 127.5;
+        const xStep = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
+        const bound = row.reduce(
+          (s, wi, i) => s + (wStep / 2) * Math.abs(x[r * IN + i]) + (xStep / 2) * (Math.abs(wi) + wStep / 2),
+          0,
+        );
+        assert.ok(Math.abs(int8[r * OUT + o] - exact[r * OUT + o]) <= bound + 1e-5, `row ${r} out ${o}`);
+      }
+    }
+    assert.deepEqual(values(linear(x2, packed, bias)), int8, "linear with a packed weight is linearInt8");
+    const layer = nn.linear.quantize({ weight, bias });
+    assert.deepEqual(values(nn.linear.apply(layer, x2)), int8, "nn.linear.quantize + apply");
+    // Leading dimensions pass through, and empty batches give empty results.
+    const x3 = tensor(x, [1, ROWS, IN]);
+    assert.deepEqual(linearInt8(x3, packed, bias).shape, [1, ROWS, OUT]);
+    assert.deepEqual(values(linearInt8(x3, packed, bias)), int8);
+    assert.deepEqual(linearInt8(tensor([], [0, IN]), packed).shape, [0, OUT]);
+  }),
+);
+
+Deno.test(
+  "int8 linear refuses what is not a packed weight, bad shapes, dtypes and values, and leaks nothing",
+  noLeaks(() => {
+    const weight = randn([OUT, IN], rng(1));
+    const packed = quantizeLinear(weight);
+    const x = randn([ROWS, IN], rng(2));
+    const refuse = (f: () => unknown, kind: ErrorConstructor | typeof ShapeError, pattern: RegExp) =>
+      assert.throws(f, (e: Error) => e instanceof kind && pattern.test(e.message), String(pattern));
+    refuse(() => linearInt8(x, tensor(new Int8Array(OUT * IN), [OUT, IN])), TorchError, /not a packed int8 weight/);
+    refuse(() => linearInt8(x, slice(packed, 0, 0, 3)), TorchError, /view of a packed weight|not a packed/);
+    refuse(() => linearInt8(x, weight), ShapeError, /packed i8/);
+    refuse(() => linearInt8(randn([ROWS, IN + 1], rng(3)), packed), ShapeError, /does not fit/);
+    refuse(() => linearInt8(x, packed, randn([OUT + 1], rng(4))), ShapeError, /bias/);
+    refuse(
+      () => linearInt8(tensor([NaN, ...new Array(IN - 1).fill(0)], [1, IN]), packed),
+      TorchError,
+      /NaN or infinite/,
+    );
+    refuse(() => linearInt8(tensor(new Array(IN).fill(0), [1, IN], { dtype: "f64" }), packed), TorchError, /f32/);
+    refuse(() => quantizeLinear(randn([OUT, IN], rng(5), { dtype: "f64" })), TorchError, /f32 on the CPU/);
+    refuse(() => quantizeLinear(tensor([1, Infinity], [1, 2])), TorchError, /NaN or infinite/);
+    refuse(() => quantizeLinear(randn([OUT], rng(6)) as never), ShapeError, /\[out, in\]/);
+    // deno-lint-ignore no-explicit-any
+    refuse(() => quantizeLinear(weight, { engine: "fbgemm" as any }), RangeError, /onednn/);
+  }),
+);
+
+Deno.test(
+  "an int8 Transformer decodes close to f32 and its packed weights are freed with it",
+  noLeaks(() => {
+    const config = {
+      srcVocabSize: 30,
+      tgtVocabSize: 40,
+      srcSeqLen: 12,
+      tgtSeqLen: 12,
+      dModel: 16,
+      layers: 2,
+      heads: 2,
+      dropout: 0,
+      dFF: 32,
+    };
+    const model = initTransformer(config, rng(7));
+    const int8 = quantizeModel(model);
+    assert.ok(isQuantized(int8) && !isQuantized(model));
+    assert.equal(int8.params.decoder.layers[1].cross_attention_block.w_k.weight.dtype, "i8");
+    assert.equal(int8.params.tgt_embed.embedding.weight, model.params.tgt_embed.embedding.weight, "embeddings shared");
+    const src = assume<["batch", "src"]>(tensor([[1, 5, 6, 7, 2], [1, 8, 9, 2, 0]], [2, 5], { dtype: "i64" }));
+    const mask = transformer.paddingMask(src, 0);
+    const logits = (m: typeof model) =>
+      values(
+        transformer.project(
+          m.params,
+          transformer.decode(
+            m,
+            transformer.encode(m, src, mask, transformer.evalMode),
+            mask,
+            assume(src),
+            transformer.decoderMask(assume(src), 0),
+            transformer.evalMode,
+          ),
+        ),
+      );
+    const a = logits(model);
+    const q = logits(int8);
+    const scale = Math.max(...Array.from(a, Math.abs));
+    const worst = Math.max(...Array.from(a, (v, i) => Math.abs(v - q[i])));
+    assert.ok(worst < 0.05 * scale, `int8 logits within 5% of the largest f32 logit, worst ${worst} of ${scale}`);
+    assert.ok(worst > 0, "int8 does round");
+    const opts = { maxLen: 8, sos: 1, eos: 2 };
+    assert.equal(greedyDecode(int8, src, mask, opts).length, 2);
+  }),
+);
