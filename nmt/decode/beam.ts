@@ -11,8 +11,8 @@
 import { tensor } from "../../lib/create.ts";
 import { noGrad } from "../../lib/autograd.ts";
 import type { Device } from "../../lib/device.ts";
-import { argmax, logSoftmax, topk } from "../../lib/ops/reduce.ts";
-import { add } from "../../lib/ops/elementwise.ts";
+import { argmax, logSoftmax, logsumexp, topk } from "../../lib/ops/reduce.ts";
+import { add, sub } from "../../lib/ops/elementwise.ts";
 import { gather, indexSelect, reshape } from "../../lib/ops/shape.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
@@ -198,10 +198,7 @@ function expand(
     const { logits, cache: next } = decodeStep(model, ctx, cache, assume(tokens), position);
     const vocab = logits.shape[1];
     const cumulative = tensor(open.map((h) => h.logProb), [open.length, 1], { device, dtype: logits.dtype });
-    const scores = add(logSoftmax(logits, -1), cumulative); // [sentences × beam, vocab]
-    // One row per sentence: its hypotheses' extensions side by side, hypothesis k's at k·vocab + token.
-    const perSentence = reshape(scores, [sentences.length, beam * vocab]);
-    const best = beam === 1 ? firstBest(perSentence) : topk(perSentence, Math.min(2 * beam, beam * vocab), -1);
+    const best = beam === 1 ? firstBest(logits, cumulative) : bestExtensions(logits, cumulative, sentences.length, beam);
     return { cache: next, vocab, logProbs: values(best.values), flat: values(best.indices) };
   });
   const width = step.logProbs.length / sentences.length;
@@ -216,15 +213,25 @@ function expand(
 }
 
 /**
- * Greedy's one candidate per row: the first of the best (argmax, as PyTorch's greedy decoders take
- * it), and its log-probability. A beam of 1 never reads a second candidate: a best that is [EOS]
- * finishes the sentence, one that is not fills its beam, and at the length limit the second, one
- * token as long and less likely, cannot outrank the first. One pass over the vocabulary instead of
- * topk's selection.
+ * Each sentence's best 2·beam extensions over all its hypotheses: the scores [sentences × beam,
+ * vocab] laid side by side, one row per sentence (hypothesis k's extensions at k·vocab + token).
  */
-function firstBest(scores: Tensor): { values: Tensor; indices: Tensor } {
-  const indices = argmax(scores, -1, true);
-  return { values: gather(scores, 1, indices), indices };
+function bestExtensions(logits: Tensor, cumulative: Tensor, sentences: number, beam: number) {
+  const vocab = logits.shape[1];
+  const perSentence = reshape(add(logSoftmax(logits, -1), cumulative), [sentences, beam * vocab]);
+  return topk(perSentence, Math.min(2 * beam, beam * vocab), -1);
+}
+
+/**
+ * Greedy's one candidate per row: the first of the most likely tokens (argmax, as PyTorch's greedy
+ * decoders take it) and its log-probability, its logit less the row's logsumexp, so that no row of
+ * log-probabilities over the whole vocabulary is written. A beam of 1 never reads a second
+ * candidate: a best that is [EOS] finishes the sentence, one that is not fills its beam, and at the
+ * length limit the second, one token as long and less likely, cannot outrank the first.
+ */
+function firstBest(logits: Tensor, cumulative: Tensor): { values: Tensor; indices: Tensor } {
+  const indices = argmax(logits, -1, true);
+  return { values: add(sub(gather(logits, 1, indices), logsumexp(logits, -1, true)), cumulative), indices };
 }
 
 /**
