@@ -20,8 +20,6 @@ import {
   resultJson,
 } from "../nmt/metrics/evaluate.ts";
 import type { SentencePair } from "../nmt/data/corpus.ts";
-import type { TrainState } from "../nmt/train/checkpoint.ts";
-import type { TrainOptions } from "../nmt/train/options.ts";
 import type { Device } from "../lib/device.ts";
 
 const HELP = `Usage:
@@ -55,6 +53,7 @@ Model options:
   --max-len N        most output ids per sentence (default: the model's tgt_seq_len)
   --device DEV       cpu (default), cuda, cuda:N
   --int8             quantize the linear layers to int8 at load (CPU only)
+  --shortlist        score only the model folder's shortlist of target words (deno task shortlist)
   --out FILE         also write the hypotheses (one per line)
   -h, --help         this text
 
@@ -137,18 +136,6 @@ function scoreOptions(f: {
   return { metrics, tokenize: f.tokenize as BleuTokenizer, lowercase: f.lowercase, sentence: f.sentence, json: f.json };
 }
 
-/** The run's training options when `dir` is a run folder (or a checkpoint in one). */
-async function runOptions(dir: string): Promise<TrainOptions | null> {
-  const { latestCheckpoint } = await import("../nmt/train/checkpoint.ts");
-  for (const candidate of [dir, await latestCheckpoint(dir)]) {
-    if (candidate === null) continue;
-    try {
-      return (JSON.parse(await Deno.readTextFile(`${candidate}/state.json`)) as TrainState).options;
-    } catch { /* not a checkpoint */ }
-  }
-  return null;
-}
-
 async function main(): Promise<void> {
   const parsed = parseCommandLine({
     options: {
@@ -167,6 +154,7 @@ async function main(): Promise<void> {
       "length-penalty": { type: "string" },
       device: { type: "string", default: "cpu" },
       int8: { type: "boolean", default: false },
+      shortlist: { type: "boolean", default: false },
       out: { type: "string" },
       metrics: { type: "string" },
       tokenize: { type: "string", default: "13a" },
@@ -202,12 +190,9 @@ async function main(): Promise<void> {
   const { loadModelFolder } = await import("../nmt/io/folder.ts");
   const { translate } = await import("../nmt/decode/translate.ts");
   const { parseLengthPenalty } = await import("../nmt/decode/parse_length_penalty.ts");
-  const { loadPairs } = await import("../nmt/data/corpus.ts");
-  const { syntheticCorpus } = await import("../nmt/data/synthetic.ts");
-  const { splitBySource } = await import("../nmt/data/split.ts");
-  const { PRESETS } = await import("../nmt/train/options.ts");
   const { formatDuration } = await import("../nmt/train/progress.ts");
   const { resolveModelFolder } = await import("../nmt/io/hub.ts");
+  const { runSplits } = await import("../nmt/data/run_splits.ts");
   let modelDir: string;
   try {
     modelDir = await resolveModelFolder(f.model);
@@ -215,21 +200,22 @@ async function main(): Promise<void> {
     console.error(`eval: ${(e as Error).message}`);
     Deno.exit(1);
   }
-  const run = await runOptions(modelDir);
-  const base: TrainOptions = run ?? { ...PRESETS.tiny };
-  const o: TrainOptions = {
-    ...base,
-    data: f.data ?? base.data,
-    seed: num("seed", f.seed) ?? base.seed,
-    validSize: num("valid-size", f["valid-size"]) ?? base.validSize,
-    testSize: num("test-size", f["test-size"]) ?? base.testSize,
-  };
-  let pairs: SentencePair[];
-  if (o.data !== null) pairs = (await loadPairs(o.data, { src: o.src, tgt: o.tgt })).pairs;
-  else if (run !== null) pairs = syntheticCorpus(o.syntheticSize, o.seed);
-  else fail("--data FILE is needed (the model folder is not a training run folder)");
-  const split =
-    splitBySource(pairs, { valid: o.validSize, test: o.testSize, seed: o.seed })[f.split as "test" | "valid"];
+  let split: SentencePair[];
+  let o: { data: string | null };
+  try {
+    const overrides = {
+      data: f.data,
+      seed: num("seed", f.seed),
+      validSize: num("valid-size", f["valid-size"]),
+      testSize: num("test-size", f["test-size"]),
+    };
+    const splits = await runSplits(modelDir, overrides);
+    split = splits[f.split as "test" | "valid"];
+    o = splits.options;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    fail(e.message);
+  }
   const refs = new Map<string, string[]>();
   for (const p of split) refs.set(p.src, [...(refs.get(p.src) ?? []), p.tgt]);
   let sources = [...refs.keys()];
@@ -244,7 +230,7 @@ async function main(): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const folder = loadModelFolder(modelDir, { device: f.device as Device, int8: f.int8 });
+  const folder = loadModelFolder(modelDir, { device: f.device as Device, int8: f.int8, shortlist: f.shortlist });
   const started = performance.now();
   const batchSize = num("batch-size", f["batch-size"]) ?? 64;
   const hyps: string[] = [];
@@ -274,7 +260,8 @@ async function main(): Promise<void> {
     model: f.model,
     data: o.data ?? "generated",
     split: f.split,
-    decoding: beam > 1 ? `beam ${beam}, length penalty ${JSON.stringify(lengthPenalty)}` : "greedy",
+    decoding: (beam > 1 ? `beam ${beam}, length penalty ${JSON.stringify(lengthPenalty)}` : "greedy") +
+      (f.int8 ? ", int8" : "") + (f.shortlist ? ", shortlist" : ""),
     seconds: (performance.now() - started) / 1000,
   });
 }

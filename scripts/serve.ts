@@ -24,6 +24,7 @@ Options:
   --host ADDR      address to bind (default 127.0.0.1: this machine only)
   --window-ms N    how long a request waits to be batched with others (default 5)
   --int8           quantize the linear layers to int8 at load (faster; CPU only)
+  --shortlist      score only the model folder's shortlist of target words (deno task shortlist)
   -h, --help       this text`;
 
 function fail(message: string): never {
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       "window-ms": { type: "string", default: "5" },
       int8: { type: "boolean", default: false },
+      shortlist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }, fail).values;
@@ -50,7 +52,10 @@ async function main(): Promise<void> {
   if (!Number.isFinite(windowMs) || windowMs < 0) fail(`--window-ms must be ≥ 0, got ${flags["window-ms"]}`);
   let folder;
   try {
-    folder = loadModelFolder(await resolveModelFolder(flags.model), { int8: flags.int8 });
+    folder = loadModelFolder(await resolveModelFolder(flags.model), {
+      int8: flags.int8,
+      shortlist: flags.shortlist,
+    });
   } catch (e) {
     console.error(`serve: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);

@@ -33,6 +33,7 @@ Options:
   --device DEV            cpu (default), cuda or cuda:N
   --int8                  quantize the linear layers to int8 at load (dynamic, libtorch's onednn engine;
                           CPU only): faster, and within a fraction of a BLEU point of f32
+  --shortlist             score only the model folder's shortlist of target words (deno task shortlist)
   -h, --help              show this help`;
 
 function fail(message: string): never {
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
       "batch-size": { type: "string" },
       device: { type: "string", default: "cpu" },
       int8: { type: "boolean", default: false },
+      shortlist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }, fail);
@@ -171,7 +173,11 @@ async function main(): Promise<void> {
 
   let folder: ModelFolder;
   try {
-    folder = loadModelFolder(await resolveModelFolder(flags.model), { device: opts.device, int8: flags.int8 });
+    folder = loadModelFolder(await resolveModelFolder(flags.model), {
+      device: opts.device,
+      int8: flags.int8,
+      shortlist: flags.shortlist,
+    });
   } catch (e) {
     console.error(`translate: cannot load the model: ${(e as Error).message}`);
     Deno.exit(1);

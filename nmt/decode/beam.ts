@@ -17,6 +17,7 @@ import { gather, indexSelect, reshape } from "../../lib/ops/shape.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
 import { values } from "../../lib/transfer.ts";
+import type * as linear from "../../lib/nn/linear.ts";
 import {
   type DecoderContext,
   decoderContext,
@@ -45,6 +46,11 @@ export interface BeamOptions {
   lengthPenalty?: LengthPenalty;
   /** Hypotheses returned per sentence (≤ beam). */
   nbest?: number;
+  /**
+   * The target ids scored, ascending (a shortlist's, `shortlistFor`); default the whole vocabulary.
+   * Log-probabilities are then normalized over these ids.
+   */
+  vocabulary?: readonly number[];
 }
 
 export interface Hypothesis {
@@ -122,6 +128,7 @@ export function beamSearch(
       // The context and cache of the rows still decoded: kept out of the scopes of the steps, and so
       // freed here (the first context is this scope's).
       const first = beamContext(model, src, srcMask, beam);
+      const output = opts.vocabulary && shortlistProjection(model, opts.vocabulary, src.device);
       let ctx = first;
       let cache: SelfCache = emptyCache(model);
       const sentences = Array.from({ length: src.shape[0] }, () => startBeam(sos, beam));
@@ -133,7 +140,7 @@ export function beamSearch(
         for (let position = 0; position + 1 < limit && active.length > 0; position++) {
           // One decoder step for all open hypotheses of the active sentences; then each picks its next beam.
           const current = active.map((i) => sentences[i]);
-          const step = expand(model, ctx, cache, current, beam, position, src.device);
+          const step = expand(model, ctx, cache, current, beam, position, src.device, output);
           const atLimit = position + 2 === limit; // this step's hypotheses hold `limit` ids
           const advanced = current.map((s, j) => advance(s, step.candidates[j], settings, atLimit));
           advanced.forEach((s, j) => sentences[active[j]] = s);
@@ -167,6 +174,27 @@ function beamContext(model: Transformer, src: Tensor<["batch", "src"]>, srcMask:
   return decoderContext(model, assume(memory), indexSelect(srcMask, 0, repeated));
 }
 
+/** The output projection's rows of the `vocabulary` ids, and the ids, for a step to score with. */
+interface ShortlistProjection {
+  layer: linear.Linear;
+  ids: readonly number[];
+}
+
+function shortlistProjection(model: Transformer, ids: readonly number[], device: Device): ShortlistProjection {
+  const { weight, bias } = model.params.projection_layer.proj;
+  const vocab = model.config.tgtVocabSize;
+  if (ids.length === 0 || ids.some((id, i) => !Number.isInteger(id) || id < 0 || id >= vocab || id <= ids[i - 1])) {
+    throw new RangeError(`beamSearch: vocabulary must be ascending distinct ids in [0, ${vocab})`);
+  }
+  if (weight.dtype === "i8") {
+    throw new RangeError(
+      "beamSearch: a vocabulary needs the f32 output projection (quantizeModel with projection: false)",
+    );
+  }
+  const rows = rowIndex([...ids], device);
+  return { layer: { weight: indexSelect(weight, 0, rows), bias: bias && indexSelect(bias, 0, rows) }, ids };
+}
+
 /** At the start all rows of a sentence hold the same [SOS]; only the first may expand. */
 function startBeam(sos: number, beam: number): SentenceBeam {
   const open = Array.from({ length: beam }, (_, k) => ({ ids: [sos], logProb: k === 0 ? 0 : -Infinity, parent: k }));
@@ -191,14 +219,17 @@ function expand(
   beam: number,
   position: number,
   device: Device,
+  output?: ShortlistProjection,
 ): { cache: SelfCache; candidates: Candidate[][] } {
   const open = sentences.flatMap((s) => s.open);
   const step = scope(() => {
     const tokens = tensor(open.map((h) => h.ids[h.ids.length - 1]), [open.length, 1], { dtype: "i64", device });
-    const { logits, cache: next } = decodeStep(model, ctx, cache, assume(tokens), position);
+    const { logits, cache: next } = decodeStep(model, ctx, cache, assume(tokens), position, output?.layer);
     const vocab = logits.shape[1];
     const cumulative = tensor(open.map((h) => h.logProb), [open.length, 1], { device, dtype: logits.dtype });
-    const best = beam === 1 ? firstBest(logits, cumulative) : bestExtensions(logits, cumulative, sentences.length, beam);
+    const best = beam === 1
+      ? firstBest(logits, cumulative)
+      : bestExtensions(logits, cumulative, sentences.length, beam);
     return { cache: next, vocab, logProbs: values(best.values), flat: values(best.indices) };
   });
   const width = step.logProbs.length / sentences.length;
@@ -206,7 +237,12 @@ function expand(
     Array.from({ length: width }, (_, c): Candidate => {
       const at = i * width + c;
       const flat = step.flat[at];
-      return { parent: Math.floor(flat / step.vocab), token: flat % step.vocab, logProb: step.logProbs[at] };
+      const token = flat % step.vocab;
+      return {
+        parent: Math.floor(flat / step.vocab),
+        token: output ? output.ids[token] : token,
+        logProb: step.logProbs[at],
+      };
     })
   );
   return { cache: step.cache, candidates };

@@ -7,6 +7,7 @@ import { padBatch } from "../data/pad.ts";
 import { paddingMask } from "../model/transformer.ts";
 import { scope } from "../../lib/scope.ts";
 import { beamSearch, type LengthPenalty } from "./beam.ts";
+import { shortlistFor } from "./shortlist.ts";
 import { detokenize } from "../tokenize/detokenize.ts";
 import { type AttentionMaps, crossAttention } from "./attention.ts";
 import type { Device } from "../../lib/device.ts";
@@ -135,6 +136,8 @@ export async function translate(
         eos,
         lengthPenalty: opts.lengthPenalty,
         nbest: opts.nbest,
+        vocabulary: folder.shortlist &&
+          shortlistFor(folder.shortlist, chunk.map((i) => sources[i].ids), Object.values(tgtTokenizer.special)),
       });
     });
     for (const [j, i] of chunk.entries()) {

@@ -6,8 +6,10 @@
  * Folders written here load in the PyTorch reference, and the reference's load here.
  */
 import { quantizeModel } from "../model/quantize.ts";
+import type { Shortlist } from "../decode/shortlist.ts";
+import { loadShortlist, SHORTLIST_FILE } from "./shortlist_file.ts";
 import { flattenTree, flattenTreeWith, unflattenTree } from "../../lib/tree.ts";
-import { scope } from "../../lib/scope.ts";
+import { free, scope } from "../../lib/scope.ts";
 import { buffersFor, buildParams, type ParamInit, validateConfig } from "../model/init.ts";
 import type { Transformer, TransformerBuffers, TransformerConfig, TransformerParams } from "../model/transformer.ts";
 import { TextTokenizer } from "../tokenize/tokenizer.ts";
@@ -27,6 +29,8 @@ export interface ModelFolder {
   srcTokenizer: TextTokenizer;
   /** The tokenizer for target sentences (`tokenizer_<tgtLang>.json`). */
   tgtTokenizer: TextTokenizer;
+  /** The lexical shortlist (`shortlist.safetensors`), when loaded with `shortlist: true`; `translate` then uses it. */
+  shortlist?: Shortlist;
 }
 
 /**
@@ -162,9 +166,13 @@ function readText(path: string): string {
  * or unexpected keys and shape mismatches are reported by name before any tensor is created; the
  * sinusoid buffers are computed when the file lacks them. Tensors are created in the current scope.
  * With `int8`, the linear layers are quantized at load for int8 inference (`quantizeModel`; CPU only)
- * and their f32 weights freed.
+ * and their f32 weights freed. With `shortlist`, the folder's `shortlist.safetensors` is loaded too
+ * (an error when it has none), and the output projection stays f32 for it.
  */
-export function loadModelFolder(dir: string, opts: { device?: Device; int8?: boolean } = {}): ModelFolder {
+export function loadModelFolder(
+  dir: string,
+  opts: { device?: Device; int8?: boolean; shortlist?: boolean } = {},
+): ModelFolder {
   if (opts.int8 && opts.device !== undefined && opts.device !== "cpu") {
     throw new ModelFolderError(`int8 inference runs on the CPU only, not on ${opts.device}`);
   }
@@ -206,9 +214,21 @@ export function loadModelFolder(dir: string, opts: { device?: Device; int8?: boo
       [...state].filter(([name]) => !BUFFER_NAMES.includes(name as never)),
     ) as unknown as TransformerParams;
     const model = { config, params, buffers };
-    return opts.int8 ? quantizeModel(model, { replace: true }) : model;
+    return opts.int8 ? quantizeModel(model, { replace: true, projection: !opts.shortlist }) : model;
   });
-  return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
+  if (!opts.shortlist) return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
+  let shortlist: Shortlist | null;
+  try {
+    shortlist = loadShortlist(dir, config.tgtVocabSize);
+  } catch (e) {
+    free([model.params, model.buffers]);
+    throw new ModelFolderError((e as Error).message);
+  }
+  if (shortlist === null) {
+    free([model.params, model.buffers]);
+    throw new ModelFolderError(`${dir} has no ${SHORTLIST_FILE} (deno task shortlist --model ${dir} makes one)`);
+  }
+  return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer, shortlist };
 }
 
 /** The config.json this project writes: the seed's fields, so the reference reads it as is. */

@@ -13,7 +13,8 @@ import type { AttentionParams, FeedForwardParams, Transformer } from "./transfor
 /**
  * The model for int8 inference: the same tree, each linear weight replaced by its packed int8 form
  * (`nn.linear.quantize`); everything else is shared with `model`. With `replace`, the f32 weights
- * that were quantized are freed, and `model` must not be used again.
+ * that were quantized are freed, and `model` must not be used again. `projection: false` leaves the
+ * output projection f32 (a shortlist selects its rows).
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ import type { AttentionParams, FeedForwardParams, Transformer } from "./transfor
  */
 export function quantizeModel(
   model: Transformer,
-  options: QuantizeOptions & { replace?: boolean } = {},
+  options: QuantizeOptions & { replace?: boolean; projection?: boolean } = {},
 ): Transformer {
   const replaced: Tensor[] = [];
   const q = <L extends linear.Linear>(layer: L): L => {
@@ -63,7 +64,9 @@ export function quantizeModel(
           feed_forward_block: feedForward(l.feed_forward_block),
         })),
       },
-      projection_layer: { proj: q(params.projection_layer.proj) },
+      projection_layer: {
+        proj: options.projection === false ? params.projection_layer.proj : q(params.projection_layer.proj),
+      },
     },
   };
   if (options.replace) free(replaced);
@@ -72,5 +75,5 @@ export function quantizeModel(
 
 /** Whether the model's linear layers run int8 (made by {@link quantizeModel}). */
 export function isQuantized(model: Transformer): boolean {
-  return model.params.projection_layer.proj.weight.dtype === "i8";
+  return model.params.decoder.layers[0]?.feed_forward_block.linear_1.weight.dtype === "i8";
 }

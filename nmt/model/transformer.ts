@@ -428,7 +428,8 @@ function extended(past: attention.KeyValues | null, newest: attention.KeyValues)
 /**
  * One decoding step in eval mode: the next tokens [batch, 1] at position `position` → logits
  * [batch, tgt_vocab] and the cache extended by one position. Gives the logits the full
- * recomputation (`decode` + `project`) gives at that position, without recomputing the prefix.
+ * recomputation (`decode` + `project`) gives at that position, without recomputing the prefix; with
+ * `projection`, the logits of its rows only.
  */
 export function decodeStep(
   model: Transformer,
@@ -436,6 +437,8 @@ export function decodeStep(
   cache: SelfCache,
   tokens: Tensor<["batch", 1]>,
   position: number,
+  /** The output projection to score with instead of the model's: its rows of a shortlist. */
+  projection?: linear.Linear,
 ): { logits: Tensor<["batch", "tgt_vocab"]>; cache: SelfCache } {
   const next: SelfCache = emptyCache(model);
   const sources = (i: number): DecoderSources => ({
@@ -446,6 +449,7 @@ export function decodeStep(
     crossMask: ctx.srcMask,
   });
   const out = decoderStack(model, tokens, position, null, sources, { sourcesHandOut: true }); // [batch, 1, d_model]
-  const logits = project(model.params, reshape(out, [out.shape[0], out.shape[2]]));
+  const last = reshape(out, [out.shape[0], out.shape[2]]);
+  const logits = projection ? linear.apply(projection, last) : project(model.params, last);
   return { logits: logits as Tensor<["batch", "tgt_vocab"]>, cache: next };
 }

@@ -8,14 +8,17 @@
  * Tatoeba, 500 for beam search), with the model's own length limit, in whole processes' threads.
  * Each side's time covers tokenizing, encoding and decoding, not loading the model; tokens/s counts
  * the output ids after [SOS] that are not [EOS], as decode_ref.py counts them.
+ * Our side decodes in its own default batches (translate's), theirs in its default 32.
  * Targets (issue 18): greedy f32 at least 1.5x decode_ref.py's target tokens/s with identical output;
- * beam 4 at least 2x decode_ref.py --beam 4. int8 is measured on the reference's side only (this
- * project has no int8 decoding yet).
+ * greedy int8 at least 3x decode_ref.py f32 and 1.5x decode_ref.py --int8; beam 4 at least 2x
+ * decode_ref.py --beam 4. With a training run as --model, BLEU on its held-out test split (deno task
+ * eval) compares int8 with f32, greedy and beam.
  */
 import { free, setThreads, threads } from "../../mod.ts";
 import { loadModelFolder } from "../../nmt/io/folder.ts";
 import { translate } from "../../nmt/decode/translate.ts";
 import { repeatShots, timed } from "./harness.ts";
+import type { ModelFolder } from "../../nmt/io/folder.ts";
 import { python, REFERENCE, referenceMissing, ROOT, skipped } from "./reference.ts";
 import { TATOEBA_PATH } from "./data.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
@@ -27,7 +30,9 @@ const BEAM_COUNT = 500;
 const SIZE = ["--d-model", "256", "--layers", "3", "--heads", "4", "--d-ff", "1024", "--seq-len", "64"];
 const BEAM = 4;
 const TARGET_GREEDY = "greedy f32 at least 1.5x decode_ref.py's target tokens/s, identical output";
+const TARGET_INT8 = "greedy int8 at least 3x decode_ref.py f32 and 1.5x decode_ref.py --int8 (target tokens/s)";
 const TARGET_BEAM = `beam ${BEAM} at least 2x decode_ref.py --beam ${BEAM}'s target tokens/s`;
+const TARGET_BLEU = "int8 BLEU within 0.5 of f32 (greedy) and equal to it with beam search";
 
 /** `count` English sentences spread evenly over Tatoeba (the fixture sentences where it is absent). */
 function benchSentences(count: number): { sentences: string[]; source: string } {
@@ -64,11 +69,35 @@ function targetTokens(outputs: number[][], eos: number): number {
   return outputs.reduce((n, ids) => n + ids.slice(1).filter((t) => t !== eos).length, 0);
 }
 
+/**
+ * BLEU on the run's held-out test split, as `deno task eval` scores it; null when `dir` is not a
+ * training run (eval re-derives the split from its checkpoints' options).
+ */
+function heldOutBleu(dir: string, flags: string[]): number | null {
+  try {
+    Deno.statSync(`${dir}/checkpoints`);
+  } catch {
+    return null;
+  }
+  const args = ["run", "-A", `${ROOT}/scripts/eval.ts`, "--model", dir, "--metrics", "bleu", "--json", ...flags];
+  const { code, stdout, stderr } = new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).outputSync();
+  if (code !== 0) throw new Error(`eval ${flags.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  return JSON.parse(new TextDecoder().decode(stdout)).bleu.score;
+}
+
+/** A figure row; `id` names it in the JSON output. */
+const row = (id: string, label: string, value: number, unit: MacroFigure["unit"] = "count"): MacroFigure => ({
+  id,
+  label,
+  value,
+  unit,
+});
+
 export const decodeGroup: MacroGroup = {
   kind: "macro",
   name: "decode",
-  title: "Decoding: deno-torch vs decode_ref.py (batched, KV cache; int8 and beam on its side too)",
-  description: "greedy f32, int8 and beam 4 vs decode_ref.py on the same model folder and sentences",
+  title: "Decoding: deno-torch vs decode_ref.py (batched, KV cache; f32, int8 and beam 4 on both sides)",
+  description: "greedy f32, greedy int8 and beam 4 vs decode_ref.py on the same model folder and sentences",
 
   async run(ctx: MacroContext): Promise<MacroOutcome> {
     const why = referenceMissing();
@@ -77,6 +106,7 @@ export const decodeGroup: MacroGroup = {
       return skipped(TARGET_GREEDY, why);
     }
     const tmp = await Deno.makeTempDir({ prefix: "bench-decode-" });
+    const folders: ModelFolder[] = [];
     try {
       const dir = ctx.model ?? tmp;
       if (ctx.model === undefined) {
@@ -88,91 +118,64 @@ export const decodeGroup: MacroGroup = {
       await Deno.writeTextFile(`${tmp}/beam.txt`, beamSentences.join("\n") + "\n");
       const n = threads();
       setThreads(n);
-      const folder = loadModelFolder(dir);
-      const eos = folder.tgtTokenizer.special.eos;
+      const f32 = loadModelFolder(dir);
+      const int8 = loadModelFolder(dir, { int8: true });
+      folders.push(f32, int8);
+      const eos = f32.tgtTokenizer.special.eos;
+      const tokensPerSecond = (outputs: number[][], seconds: number) => targetTokens(outputs, eos) / seconds;
       let same = true;
       const rows = await repeatShots(ctx.shots, async () => {
         const refGreedy = referenceDecode(dir, `${tmp}/sentences.txt`, n, []);
         const refInt8 = referenceDecode(dir, `${tmp}/sentences.txt`, n, ["--int8"]);
         const refBeam = referenceDecode(dir, `${tmp}/beam.txt`, n, ["--beam", String(BEAM)]);
-        const greedy = await timed(() => translate(folder, sentences, { batchSize: 32 }));
-        const beam = await timed(() => translate(folder, beamSentences, { batchSize: 32, beam: BEAM }));
+        const greedy = await timed(() => translate(f32, sentences));
+        const greedyInt8 = await timed(() => translate(int8, sentences));
+        const beam = await timed(() => translate(f32, beamSentences, { beam: BEAM }));
         same &&= greedy.result.every((r, i) => JSON.stringify(r.ids) === JSON.stringify(refGreedy.outputs[i]));
         const ours = {
-          greedy: targetTokens(greedy.result.map((r) => r.ids), eos) / greedy.seconds,
-          beam: targetTokens(beam.result.map((r) => r.ids), eos) / beam.seconds,
+          greedy: tokensPerSecond(greedy.result.map((r) => r.ids), greedy.seconds),
+          int8: tokensPerSecond(greedyInt8.result.map((r) => r.ids), greedyInt8.seconds),
+          beam: tokensPerSecond(beam.result.map((r) => r.ids), beam.seconds),
         };
         const theirs = {
           greedy: refGreedy.target_tokens / refGreedy.seconds,
           int8: refInt8.target_tokens / refInt8.seconds,
           beam: refBeam.target_tokens / refBeam.seconds,
         };
-        const figures: MacroFigure[] = [
-          { id: "ref_greedy_s", label: "decode_ref.py greedy f32 (s)", value: refGreedy.seconds, unit: "s" },
-          { id: "ours_greedy_s", label: "deno-torch greedy f32 (s)", value: greedy.seconds, unit: "s" },
-          { id: "ref_int8_s", label: "decode_ref.py greedy int8 (s)", value: refInt8.seconds, unit: "s" },
-          { id: "ref_beam_s", label: `decode_ref.py beam ${BEAM} (s)`, value: refBeam.seconds, unit: "s" },
-          { id: "ours_beam_s", label: `deno-torch beam ${BEAM} (s)`, value: beam.seconds, unit: "s" },
-          {
-            id: "ref_greedy_tps",
-            label: "decode_ref.py greedy f32: target tokens/s",
-            value: theirs.greedy,
-            unit: "count",
-          },
-          { id: "ours_greedy_tps", label: "deno-torch greedy f32: target tokens/s", value: ours.greedy, unit: "count" },
-          {
-            id: "ref_int8_tps",
-            label: "decode_ref.py greedy int8: target tokens/s",
-            value: theirs.int8,
-            unit: "count",
-          },
-          {
-            id: "ref_beam_tps",
-            label: `decode_ref.py beam ${BEAM}: target tokens/s`,
-            value: theirs.beam,
-            unit: "count",
-          },
-          { id: "ours_beam_tps", label: `deno-torch beam ${BEAM}: target tokens/s`, value: ours.beam, unit: "count" },
-          {
-            id: "ours_greedy_sps",
-            label: "deno-torch greedy f32: sentences/s",
-            value: COUNT / greedy.seconds,
-            unit: "count",
-          },
-          {
-            id: "ref_greedy_sps",
-            label: "decode_ref.py greedy f32: sentences/s",
-            value: COUNT / refGreedy.seconds,
-            unit: "count",
-          },
-          {
-            id: "ratio_greedy",
-            label: "greedy f32: ours / decode_ref.py (tokens/s)",
-            value: ours.greedy / theirs.greedy,
-            unit: "count",
-          },
-          {
-            id: "ratio_greedy_int8",
-            label: "greedy: ours f32 / decode_ref.py int8",
-            value: ours.greedy / theirs.int8,
-            unit: "count",
-          },
-          {
-            id: "ratio_beam",
-            label: `beam ${BEAM}: ours / decode_ref.py (tokens/s)`,
-            value: ours.beam / theirs.beam,
-            unit: "count",
-          },
-        ];
         ctx.log(
-          `  greedy f32: ref ${refGreedy.seconds.toFixed(2)} s, ours ${greedy.seconds.toFixed(2)} s; int8 ref ${
+          `  greedy f32: ref ${refGreedy.seconds.toFixed(2)} s, ours ${greedy.seconds.toFixed(2)} s; int8: ref ${
             refInt8.seconds.toFixed(2)
-          } s; beam ${BEAM}: ref ${refBeam.seconds.toFixed(2)} s, ours ${beam.seconds.toFixed(2)} s`,
+          } s, ours ${greedyInt8.seconds.toFixed(2)} s; beam ${BEAM}: ref ${refBeam.seconds.toFixed(2)} s, ours ${
+            beam.seconds.toFixed(2)
+          } s`,
         );
-        return figures;
+        return [
+          row("ref_greedy_s", "decode_ref.py greedy f32 (s)", refGreedy.seconds, "s"),
+          row("ours_greedy_s", "deno-torch greedy f32 (s)", greedy.seconds, "s"),
+          row("ref_int8_s", "decode_ref.py greedy int8 (s)", refInt8.seconds, "s"),
+          row("ours_int8_s", "deno-torch greedy int8 (s)", greedyInt8.seconds, "s"),
+          row("ref_beam_s", `decode_ref.py beam ${BEAM} (s)`, refBeam.seconds, "s"),
+          row("ours_beam_s", `deno-torch beam ${BEAM} (s)`, beam.seconds, "s"),
+          row("ref_greedy_tps", "decode_ref.py greedy f32: target tokens/s", theirs.greedy),
+          row("ours_greedy_tps", "deno-torch greedy f32: target tokens/s", ours.greedy),
+          row("ref_int8_tps", "decode_ref.py greedy int8: target tokens/s", theirs.int8),
+          row("ours_int8_tps", "deno-torch greedy int8: target tokens/s", ours.int8),
+          row("ref_beam_tps", `decode_ref.py beam ${BEAM}: target tokens/s`, theirs.beam),
+          row("ours_beam_tps", `deno-torch beam ${BEAM}: target tokens/s`, ours.beam),
+          row("ref_greedy_sps", "decode_ref.py greedy f32: sentences/s", COUNT / refGreedy.seconds),
+          row("ours_greedy_sps", "deno-torch greedy f32: sentences/s", COUNT / greedy.seconds),
+          row("ref_int8_sps", "decode_ref.py greedy int8: sentences/s", COUNT / refInt8.seconds),
+          row("ours_int8_sps", "deno-torch greedy int8: sentences/s", COUNT / greedyInt8.seconds),
+          row("ref_beam_sps", `decode_ref.py beam ${BEAM}: sentences/s`, BEAM_COUNT / refBeam.seconds),
+          row("ours_beam_sps", `deno-torch beam ${BEAM}: sentences/s`, BEAM_COUNT / beam.seconds),
+          row("ratio_greedy", "greedy f32: ours / decode_ref.py (tokens/s)", ours.greedy / theirs.greedy),
+          row("ratio_int8_f32", "greedy: ours int8 / decode_ref.py f32", ours.int8 / theirs.greedy),
+          row("ratio_int8", "greedy int8: ours / decode_ref.py --int8", ours.int8 / theirs.int8),
+          row("ratio_beam", `beam ${BEAM}: ours / decode_ref.py (tokens/s)`, ours.beam / theirs.beam),
+        ];
       });
-      free([folder.model.params, folder.model.buffers]);
       const ratio = (id: string) => rows.find((r) => r.id === id)!.value;
+      const bleu = ctx.quick ? null : heldOutBleu(dir, []);
       const verdicts: Verdict[] = [
         {
           target: TARGET_GREEDY,
@@ -182,6 +185,13 @@ export const decodeGroup: MacroGroup = {
           } on all ${COUNT} sentences; ${n} threads both sides`,
         },
         {
+          target: TARGET_INT8,
+          status: ratio("ratio_int8_f32") >= 3 && ratio("ratio_int8") >= 1.5 ? "PASS" : "FAIL",
+          detail: `${ratio("ratio_int8_f32").toFixed(2)}x decode_ref.py f32, ${
+            ratio("ratio_int8").toFixed(2)
+          }x decode_ref.py --int8`,
+        },
+        {
           target: TARGET_BEAM,
           status: ratio("ratio_beam") >= 2 ? "PASS" : "FAIL",
           detail: `${
@@ -189,21 +199,46 @@ export const decodeGroup: MacroGroup = {
           }x on ${BEAM_COUNT} sentences (the reference decodes them one at a time)`,
         },
       ];
+      if (bleu !== null) {
+        const scores = {
+          f32: bleu,
+          int8: heldOutBleu(dir, ["--int8"])!,
+          beam: heldOutBleu(dir, ["--beam", String(BEAM)])!,
+          beamInt8: heldOutBleu(dir, ["--beam", String(BEAM), "--int8"])!,
+        };
+        const once = (figure: MacroFigure) => ({ ...figure, runs: [figure.value] });
+        rows.push(
+          once(row("bleu_f32", "BLEU, held-out test split: greedy f32", scores.f32)),
+          once(row("bleu_int8", "BLEU, held-out test split: greedy int8", scores.int8)),
+          once(row("bleu_beam", `BLEU, held-out test split: beam ${BEAM} f32`, scores.beam)),
+          once(row("bleu_beam_int8", `BLEU, held-out test split: beam ${BEAM} int8`, scores.beamInt8)),
+        );
+        verdicts.push({
+          target: TARGET_BLEU,
+          status: Math.abs(scores.int8 - scores.f32) <= 0.5 && scores.beamInt8 === scores.beam ? "PASS" : "FAIL",
+          detail: `greedy ${scores.int8.toFixed(2)} int8 vs ${scores.f32.toFixed(2)} f32; beam ${BEAM} ${
+            scores.beamInt8.toFixed(2)
+          } int8 vs ${scores.beam.toFixed(2)} f32`,
+        });
+      }
       return {
         rows,
         verdicts,
         notes: [
           ctx.model === undefined
-            ? `Model: written by the reference's make-folder (${SIZE.join(" ")}), random weights.`
+            ? `Model: written by the reference's make-folder (${SIZE.join(" ")}), random weights; no BLEU.`
             : `Model: ${ctx.model} (--model).`,
           `Sentences: ${COUNT} English sentences spread evenly over ${source} (every ${
             COUNT / BEAM_COUNT
           }th for beam ${BEAM}).`,
-          "Both sides: tokenize, encode and decode timed, model loading not; batches of 32 sorted by length.",
-          "decode_ref.py --int8 quantizes every Linear dynamically (onednn); this project has no int8 path yet.",
+          "Both sides: tokenize, encode and decode timed, model loading not. decode_ref.py: batches of 32 sorted by " +
+          "length, beam search one sentence at a time. Ours: translate's defaults, finished sentences leaving the batch.",
+          "int8: decode_ref.py quantizes every Linear with torch's quantize_dynamic (onednn, per-tensor weights); ours " +
+          "quantizes the same layers through the same engine with per-channel weights (quantizeModel).",
         ],
       };
     } finally {
+      for (const f of folders) free([f.model.params, f.model.buffers]);
       await Deno.remove(tmp, { recursive: true });
     }
   },
