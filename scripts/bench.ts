@@ -78,8 +78,9 @@ Training step (train-step, epoch), flags as transformer_ref.py bench-train:
   --steps <n>        timed steps per side (default 5, quick 3)
   --profile          also print where one of our steps spends its time (native ops, freeing, JS + FFI)
 
-Decoding (decode):
+Decoding (decode, serve):
   --model <dir>      a trained model folder both sides load (e.g. a training run); default: random weights
+                     (serve needs one and skips without it)
 
 Groups:
 ${

@@ -35,7 +35,7 @@ const TARGET_BEAM = `beam ${BEAM} at least 2x decode_ref.py --beam ${BEAM}'s tar
 const TARGET_BLEU = "int8 BLEU within 0.5 of f32 (greedy) and equal to it with beam search";
 
 /** `count` English sentences spread evenly over Tatoeba (the fixture sentences where it is absent). */
-function benchSentences(count: number): { sentences: string[]; source: string } {
+export function benchSentences(count: number): { sentences: string[]; source: string } {
   let path = TATOEBA_PATH;
   let lines: string[];
   try {

@@ -7,6 +7,7 @@ import { ffiGroup } from "./ffi.ts";
 import { overheadGroup } from "./overhead.ts";
 import { dataGroup } from "./data.ts";
 import { decodeGroup } from "./decode.ts";
+import { serveGroup } from "./serve.ts";
 import { trainStepGroup } from "./train_step.ts";
 import { epochGroup } from "./epoch.ts";
 import { distGroup } from "./dist.ts";
@@ -16,6 +17,7 @@ export const GROUPS: readonly AnyGroup[] = [
   overheadGroup,
   dataGroup,
   decodeGroup,
+  serveGroup,
   trainStepGroup,
   epochGroup,
   distGroup,
