@@ -58,6 +58,12 @@ export function quantizeLinear<Out extends Dim, In extends Dim>(
  * x [..., in] through a weight packed by {@link quantizeLinear}, plus `bias` [out]: [..., out] in
  * f32, close to `linear(x, weight, bias)` (int8 rounding of the weights and of each call's
  * activations). Any other i8 tensor is refused.
+ *
+ * @example
+ * ```ts
+ * import { linearInt8, quantizeLinear, randn, rng, scope } from "@deno-torch/torch";
+ * scope(() => linearInt8(randn([5, 3], rng(1)), quantizeLinear(randn([4, 3], rng(0))), randn([4], rng(2)))); // [5, 4]
+ * ```
  */
 export function linearInt8<X extends Shape, Out extends Dim, In extends Dim>(
   x: Tensor<X>,

@@ -139,6 +139,8 @@ export const OPS: readonly OpEntry[] = [
   la("matmul", "torch.matmul"),
   la("bmm", "torch.bmm"),
   la("linear", "torch.nn.functional.linear"),
+  la("quantizeLinear", "torch.quantize_per_channel + quantized::linear_prepack", false, true),
+  la("linearInt8", "torch.ops.quantized.linear_dynamic", false, true),
 
   // ---- neural network ----
   nnOp("embedding", "torch.nn.functional.embedding"),

@@ -2,7 +2,7 @@
  * The invalid-input fuzzer's linear algebra, creation and random ops of issue 17 (group C), spread
  * into `ops` by scripts/fuzz/table.ts.
  */
-import type { Tensor } from "../../../mod.ts";
+import { scope, type Tensor } from "../../../mod.ts";
 import { EDGE_NUMBERS_NOT_ALLOCATABLE, type Inputs } from "../gen.ts";
 import { matrices, type OpSpec, options, T } from "./common.ts";
 
@@ -78,6 +78,34 @@ export const LINALG_CREATION_OPS: Record<string, OpSpec> = {
     },
   },
   kron: { call: (g) => T.kron(g.tensor(), g.tensor()) },
+  quantizeLinear: {
+    call: (g) => {
+      const weight = g.r.chance(0.8)
+        ? g.like([g.r.int(0, 4), g.r.int(0, 4)], g.r.chance(0.8) ? "f32" : undefined)
+        : g.tensor();
+      const engine = g.r.pick<unknown>(["onednn", "qnnpack", "fbgemm", undefined, 3]);
+      return T.quantizeLinear(
+        weight,
+        g.r.chance(0.3) ? {} : { engine, perChannel: g.r.pick<unknown>([true, false, 1]) },
+      );
+    },
+  },
+  linearInt8: {
+    // The weight: packed (a call that may itself be refused), or any tensor, i8 ones included; the
+    // scope frees the packed weight, which no input list holds.
+    call: (g) =>
+      scope(() => {
+        const [inF, outF] = [g.r.int(0, 3), g.r.int(1, 3)];
+        const w = g.like([outF, inF], "f32");
+        const packed = g.r.chance(0.7) ? T.quantizeLinear(w) : g.like([outF, inF], g.r.chance(0.5) ? "i8" : undefined);
+        const x = g.like(
+          g.r.chance(0.8) ? [g.r.int(0, 3), inF] : [g.r.int(0, 3), inF + 1],
+          g.r.chance(0.8) ? "f32" : undefined,
+        );
+        return T.linearInt8(x, packed, g.r.chance(0.5) ? g.like([g.r.chance(0.9) ? outF : outF + 1]) : undefined);
+      }),
+    names: ["linearInt8", "quantizeLinear"],
+  },
   inverse: { call: (g) => T.inverse(squareish(g)) },
   det: { call: (g) => T.det(squareish(g)) },
   slogdet: { call: (g) => T.slogdet(squareish(g)) },
