@@ -127,6 +127,7 @@ const I32 = [-2147483648, 2147483647, 0, -7, 123456, 1];
 const F32 = [1 / 3, -0, Infinity, -1e-30, 3.4e38, 42];
 const F64 = [1 / 3, 1e300, -5e-324, Math.PI, -0, 2 ** 60 + 2 ** 8];
 const BOOL = [1, 0, 0, 1, 1, 0];
+const I8 = [-128, 127, 0, -1, 42, 1];
 
 /** One tensor per dtype (each 2x3), built from hand-made bytes, with those bytes. */
 function everyDType(): [string, Tensor, Uint8Array][] {
@@ -138,6 +139,7 @@ function everyDType(): [string, Tensor, Uint8Array][] {
     ["i64", le("i64", I64)],
     ["i32", le("i32", I32)],
     ["bool", le("u8", BOOL)],
+    ["i8", le("u8", I8.map((x) => x & 0xff))],
   ];
   return raw.map(([d, b]) => [`t_${d}`, fromBytes(b, d, [2, 3]), b]);
 }
@@ -167,6 +169,9 @@ function assertValues(t: Tensor, dtype: DType, shape: number[]): void {
       break;
     case "bool":
       assert.deepStrictEqual([...d], BOOL);
+      break;
+    case "i8":
+      assert.deepStrictEqual([...d], I8);
       break;
   }
 }
@@ -338,7 +343,7 @@ Deno.test("readSafetensors/writeSafetensors through a file; dtype casts floats o
       const { tensors } = readSafetensors(path, { dtype: "bf16" });
       assert.deepStrictEqual(
         [...tensors.values()].map((t) => t.dtype),
-        ["bf16", "bf16", "bf16", "bf16", "i64", "i32", "bool"],
+        ["bf16", "bf16", "bf16", "bf16", "i64", "i32", "bool", "i8"],
       );
       // 1/3 rounds to bf16's 0.333984375; 1e300 is beyond bf16's range.
       assert.deepStrictEqual(values(tensors.get("t_f64")!).slice(0, 2), [0.333984375, Infinity]);
@@ -500,7 +505,7 @@ print("{}")
       const back = python(
         `
 T = {"F32": torch.float32, "F64": torch.float64, "BF16": torch.bfloat16, "F16": torch.float16,
-     "I64": torch.int64, "I32": torch.int32, "BOOL": torch.bool}
+     "I64": torch.int64, "I32": torch.int32, "BOOL": torch.bool, "I8": torch.int8}
 data = open(sys.argv[1], "rb").read()
 n = struct.unpack("<Q", data[:8])[0]
 header = json.loads(data[8:8 + n])
@@ -518,10 +523,19 @@ json.dump(out, sys.stdout)
       ) as Record<string, { dtype: string; shape: number[]; v: (number | boolean | string)[] }>;
       const num = (xs: readonly (number | boolean | string)[]) =>
         xs.map((x) => x === "inf" ? Infinity : x === "-inf" ? -Infinity : Number(x));
-      assert.deepStrictEqual(Object.keys(back), ["t_f32", "t_f64", "t_bf16", "t_f16", "t_i64", "t_i32", "t_bool"]);
+      assert.deepStrictEqual(Object.keys(back), [
+        "t_f32",
+        "t_f64",
+        "t_bf16",
+        "t_f16",
+        "t_i64",
+        "t_i32",
+        "t_bool",
+        "t_i8",
+      ]);
       assert.deepStrictEqual(
         Object.values(back).map((x) => x.dtype),
-        ["F32", "F64", "BF16", "F16", "I64", "I32", "BOOL"],
+        ["F32", "F64", "BF16", "F16", "I64", "I32", "BOOL", "I8"],
       );
       for (const x of Object.values(back)) assert.deepStrictEqual(x.shape, [2, 3]);
       assert.deepStrictEqual(num(back.t_f32.v), F32.map(Math.fround));
@@ -531,6 +545,7 @@ json.dump(out, sys.stdout)
       assert.deepStrictEqual(back.t_i64.v.map((s) => BigInt(s as string)), I64);
       assert.deepStrictEqual(num(back.t_i32.v), I32);
       assert.deepStrictEqual(back.t_bool.v, BOOL.map(Boolean));
+      assert.deepStrictEqual(num(back.t_i8.v), I8);
     });
   },
 });
@@ -578,7 +593,7 @@ Deno.test("malformed entries: missing or mistyped fields, unknown/unsupported dt
   const u8 = rejects(one({ dtype: "U8", shape: [8], data_offsets: [0, 8] }), /dtype U8 is not supported/);
   assert.strictEqual(u8.tensor, "encoder.w");
   assert.strictEqual(u8.source, "bad.safetensors");
-  rejects(one({ dtype: "I8", shape: [8], data_offsets: [0, 8] }), /tensor "encoder.w": dtype I8 is not supported/);
+  rejects(one({ dtype: "I16", shape: [4], data_offsets: [0, 8] }), /tensor "encoder.w": dtype I16 is not supported/);
   rejects(one({ ...OK_ENTRY, shape: "2" }), /tensor "encoder.w": shape must be an array of sizes, got "2"/);
   rejects(one({ ...OK_ENTRY, shape: [-2] }), /shape entries must be non-negative integers, got \[-2\]/);
   rejects(one({ ...OK_ENTRY, shape: [1.5] }), /shape entries must be non-negative integers, got \[1.5\]/);

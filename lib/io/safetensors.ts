@@ -191,12 +191,17 @@ function fmtJSON(x: unknown): string {
  * Parses and validates the header of a whole safetensors file held in `bytes`: everything but the
  * tensor data itself. Throws `SafetensorsError` on the first problem found.
  */
-export function parseSafetensorsHeader(bytes: Uint8Array, source = "<buffer>"): SafetensorsHeader {
+export function parseSafetensorsHeader(
+  bytes: Uint8Array,
+  source = "<buffer>",
+  /** The whole file's size when `bytes` holds only its start (the header); default `bytes.length`. */
+  fileLength = bytes.length,
+): SafetensorsHeader {
   const fail = (detail: string, tensor?: string, cause?: unknown): never => {
     throw new SafetensorsError(source, tensor, detail, cause === undefined ? undefined : { cause });
   };
-  if (bytes.length < 8) {
-    fail(`${bytes.length}-byte file is too short for a safetensors file (needs at least the 8-byte header length)`);
+  if (fileLength < 8 || bytes.length < 8) {
+    fail(`${fileLength}-byte file is too short for a safetensors file (needs at least the 8-byte header length)`);
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
@@ -205,9 +210,9 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = "<buffer>"): 
     );
   }
   const n = Number(headerLength);
-  if (8 + n > bytes.length) {
+  if (8 + n > fileLength || 8 + n > bytes.length) {
     fail(
-      `header length ${n} runs past the end of the ${bytes.length}-byte file: ${8 + n - bytes.length} bytes missing ` +
+      `header length ${n} runs past the end of the ${fileLength}-byte file: ${8 + n - fileLength} bytes missing ` +
         `(file truncated?)`,
     );
   }
@@ -227,7 +232,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = "<buffer>"): 
     fail(`header must be a JSON object, got ${Array.isArray(header) ? "an array" : fmtJSON(header)}`);
   }
   const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileLength - dataStart;
   const metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -341,12 +346,60 @@ export function parseSafetensors(
 }
 
 /**
- * The tensors and metadata of the safetensors file at `path` (read into one buffer; each tensor is copied
- * from a view into it). Synchronous, so the tensors belong to the caller's current scope. A missing or
- * unreadable file raises Deno's own error (`Deno.errors.NotFound`, ...); a malformed one `SafetensorsError`.
+ * The tensors and metadata of the safetensors file at `path`, read a tensor at a time through one buffer
+ * the size of the largest, so that the file is never in memory whole beside the tensors made from it.
+ * Synchronous, so the tensors belong to the caller's current scope. A missing or unreadable file raises
+ * Deno's own error (`Deno.errors.NotFound`, ...); a malformed one `SafetensorsError`.
  */
 export function readSafetensors(path: string, opts?: ReadSafetensorsOptions): SafetensorsContents {
-  return parseSafetensors(Deno.readFileSync(path), path, opts);
+  if (opts?.dtype !== undefined && !isFloat(opts.dtype)) {
+    throw new DTypeError(
+      "readSafetensors",
+      `dtype casts floating tensors and must be a float dtype, got ${opts.dtype}`,
+    );
+  }
+  using file = Deno.openSync(path);
+  const { entries, metadata } = readHeader(file, path);
+  const scratch = new Uint8Array(Math.max(0, ...entries.map((e) => e.end - e.begin)));
+  const tensors = new Map<string, Tensor>();
+  try {
+    for (const e of entries) {
+      const bytes = readAt(file, e.begin, scratch.subarray(0, e.end - e.begin), path);
+      const castTo = opts?.dtype !== undefined && isFloat(e.dtype) ? opts.dtype : undefined;
+      tensors.set(e.name, fromBytes(bytes, e.dtype, e.shape, { device: opts?.device, castTo }));
+    }
+  } catch (e) {
+    free(tensors);
+    throw e;
+  }
+  return { tensors, metadata };
+}
+
+/** The header of the safetensors file at `path`, read without its data; malformed is `SafetensorsError`. */
+export function readSafetensorsHeader(path: string): SafetensorsHeader {
+  using file = Deno.openSync(path);
+  return readHeader(file, path);
+}
+
+function readHeader(file: Deno.FsFile, path: string): SafetensorsHeader {
+  const size = file.statSync().size;
+  const start = readAt(file, 0, new Uint8Array(Math.min(8, size)), path);
+  const length = start.length < 8 ? 0 : Number(new DataView(start.buffer).getBigUint64(0, true));
+  // An absurd or truncated length is for the parser to name; it reads no further than the file.
+  const headerBytes = Math.min(size, 8 + Math.min(length, MAX_HEADER_BYTES + 1));
+  return parseSafetensorsHeader(readAt(file, 0, new Uint8Array(headerBytes), path), path, size);
+}
+
+/** Fills `into` from `offset` of `file`; a file that ends first is a SafetensorsError (it changed under us). */
+function readAt(file: Deno.FsFile, offset: number, into: Uint8Array, path: string): Uint8Array {
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < into.length) {
+    const n = file.readSync(into.subarray(filled));
+    if (n === null) throw new SafetensorsError(path, undefined, `file ended at byte ${offset + filled} while reading`);
+    filled += n;
+  }
+  return into;
 }
 
 interface Plan {

@@ -13,7 +13,13 @@ import { free, scope } from "../../lib/scope.ts";
 import { buffersFor, buildParams, type ParamInit, validateConfig } from "../model/init.ts";
 import type { Transformer, TransformerBuffers, TransformerConfig, TransformerParams } from "../model/transformer.ts";
 import { TextTokenizer } from "../tokenize/tokenizer.ts";
-import { matchState, parseSafetensors, parseSafetensorsHeader, writeSafetensors } from "../../lib/io/safetensors.ts";
+import {
+  matchState,
+  readSafetensors,
+  readSafetensorsHeader,
+  SafetensorsError,
+  writeSafetensors,
+} from "../../lib/io/safetensors.ts";
 import type { Device } from "../../lib/device.ts";
 import type { Tensor } from "../../lib/tensor.ts";
 
@@ -178,13 +184,13 @@ export function loadModelFolder(
   }
   const { config, srcLang, tgtLang } = parseConfig(readText(`${dir}/config.json`), `${dir}/config.json`);
   const weightsPath = `${dir}/model.safetensors`;
-  let bytes: Uint8Array;
+  let header;
   try {
-    bytes = Deno.readFileSync(weightsPath);
+    header = readSafetensorsHeader(weightsPath);
   } catch (e) {
+    if (e instanceof SafetensorsError) throw e;
     throw new ModelFolderError(`cannot read ${weightsPath}: ${(e as Error).message}`);
   }
-  const header = parseSafetensorsHeader(bytes, weightsPath);
   const names = header.entries.map((e) => e.name);
   const prefixed = names.length > 0 && names.every((n) => n.startsWith(PREFIX));
   const strip = (name: string) => prefixed ? name.slice(PREFIX.length) : name;
@@ -203,7 +209,7 @@ export function loadModelFolder(
   }
 
   const model = scope(() => {
-    const { tensors } = parseSafetensors(bytes, weightsPath, { device: opts.device });
+    const { tensors } = readSafetensors(weightsPath, { device: opts.device });
     const state = new Map([...tensors].map(([name, t]) => [strip(name), t]));
     const computed = buffersFor(config, opts.device);
     const buffers: TransformerBuffers = {

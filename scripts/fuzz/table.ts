@@ -675,6 +675,7 @@ export const skipped: Record<string, string> = {
   parseSafetensorsHeader: "file format (safetensors tests)",
   serializeSafetensors: "file format (safetensors tests)",
   readSafetensors: "file I/O (safetensors tests)",
+  readSafetensorsHeader: "file I/O (safetensors tests)",
   writeSafetensors: "file I/O (safetensors tests)",
   allReduceMean: "needs a process group (dist tests)",
   allReduceSum: "needs a process group (dist tests)",
