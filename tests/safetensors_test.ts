@@ -352,7 +352,8 @@ Deno.test("readSafetensors/writeSafetensors through a file; dtype casts floats o
     });
     assert.strictEqual(memory().tensors, before, "tensors read inside a scope are freed with it");
     const kept = readSafetensors(path, { dtype: "f64" }).tensors; // outside any scope: kept
-    assert.strictEqual(memory().tensors, before + 7);
+    assert.strictEqual(kept.size, 8, "one tensor per dtype");
+    assert.strictEqual(memory().tensors, before + 8);
     assert.strictEqual(kept.get("t_f32")!.dtype, "f64");
     for (const t of kept.values()) t.free();
     assert.strictEqual(memory().tensors, before);
