@@ -15,14 +15,15 @@ scores, the cross-attention heatmap), and a JSON API beside it:
   GET  /api/model       config, vocabulary sizes, parameter count, limits
   GET  /api/health      status and batching counts
 
-Requests that arrive within a few milliseconds of each other are decoded together. Limits: at most
+Requests that arrive while a decode runs are decoded together next. Limits: at most
 ${DEFAULT_LIMITS.maxChars} characters per text and ${DEFAULT_LIMITS.maxTexts} texts per request; bad requests get a 4xx JSON error.
 
 Options:
   --model DIR      model folder (a training run, or the seed's Hugging Face layout), or hf:user/name
   --port N         port (default 8000; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1: this machine only)
-  --window-ms N    how long a request waits to be batched with others (default 5)
+  --window-ms N    how long an idle server waits for more requests before decoding (default 0); requests
+                   that arrive during a decode are always decoded together next
   --int8           quantize the linear layers to int8 at load (faster; CPU only)
   --shortlist      score only the model folder's shortlist of target words (deno task shortlist)
   -h, --help       this text`;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
       model: { type: "string" },
       port: { type: "string", default: "8000" },
       host: { type: "string", default: "127.0.0.1" },
-      "window-ms": { type: "string", default: "5" },
+      "window-ms": { type: "string", default: "0" },
       int8: { type: "boolean", default: false },
       shortlist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },

@@ -1,9 +1,10 @@
 /**
- * Requests that arrive together are decoded together. Each job waits up to `windowMs` for others
- * with the same decoding options; then one `translate` call decodes all their sentences in batches,
- * and each job gets its own slice back. Decoding 32 sentences at once costs far less than 32
- * separate decodes (the batched greedy decoder is ~5× faster per sentence), so throughput under
- * concurrent load rises while a lone request waits only the window.
+ * Requests that arrive together are decoded together. An idle server decodes a request as soon as
+ * it arrives (after `windowMs`, default 0: only what arrived in the same turn joins it); requests
+ * that arrive while a decode runs queue up, and the next decode takes all of them with the same
+ * decoding options in one `translate` call, each job getting its own slice back. So a lone request
+ * waits for nothing, and under load the batches grow with the load: decoding 32 sentences at once
+ * costs far less than 32 separate decodes.
  */
 import type { ModelFolder } from "../io/folder.ts";
 import { translate, type TranslateOptions, type Translation } from "../decode/translate.ts";
@@ -24,20 +25,22 @@ export interface BatcherStats {
   sentences: number;
 }
 
-/** Collects jobs per decoding-options key and decodes each group in one `translate` call. */
+/** Queues jobs per decoding-options key and decodes the queues one `translate` call each, in arrival order. */
 export class Batcher {
   readonly stats: BatcherStats = { batches: 0, jobs: 0, sentences: 0 };
   #queues = new Map<string, { options: TranslateOptions; jobs: Job[] }>();
-  #chain: Promise<void> = Promise.resolve(); // one decode at a time: the native calls are synchronous anyway
+  #decoding = false; // one decode at a time: the native calls are synchronous anyway
+  #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly folder: ModelFolder,
-    readonly windowMs = 5,
-    /** Most sentences decoded in one `translate` call; a fuller queue is flushed at once. */
+    /** How long an idle server waits for more requests before it decodes. */
+    readonly windowMs = 0,
+    /** Sentences decoded together in one batch of a `translate` call. */
     readonly maxSentences = 64,
   ) {}
 
-  /** Translates `texts` with `options`, decoded together with whatever else arrives within the window. */
+  /** Translates `texts` with `options`, decoded together with whatever else is waiting. */
   translate(texts: string[], options: TranslateOptions): Promise<Translation[]> {
     const key = JSON.stringify(options);
     return new Promise((resolve, reject) => {
@@ -45,33 +48,45 @@ export class Batcher {
       if (!queue) {
         queue = { options, jobs: [] };
         this.#queues.set(key, queue);
-        setTimeout(() => this.#flush(key), this.windowMs);
       }
       queue.jobs.push({ texts, resolve, reject });
-      const queued = queue.jobs.reduce((n, j) => n + j.texts.length, 0);
-      if (queued >= this.maxSentences) this.#flush(key);
+      if (!this.#decoding && this.#timer === null) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.#drain();
+        }, this.windowMs);
+      }
     });
   }
 
-  #flush(key: string): void {
-    const queue = this.#queues.get(key);
-    if (!queue) return; // flushed already (full before its timer)
-    this.#queues.delete(key);
-    this.#chain = this.#chain.then(async () => {
-      const texts = queue.jobs.flatMap((j) => j.texts);
-      try {
-        const results = await translate(this.folder, texts, { ...queue.options, batchSize: this.maxSentences });
-        this.stats.batches++;
-        this.stats.jobs += queue.jobs.length;
-        this.stats.sentences += texts.length;
-        let at = 0;
-        for (const job of queue.jobs) {
-          job.resolve(results.slice(at, at + job.texts.length));
-          at += job.texts.length;
-        }
-      } catch (e) {
-        for (const job of queue.jobs) job.reject(e);
+  /** Decodes queue after queue until none is left; what arrives meanwhile joins the next one. */
+  async #drain(): Promise<void> {
+    this.#decoding = true;
+    try {
+      for (let next = this.#queues.keys().next(); !next.done; next = this.#queues.keys().next()) {
+        const queue = this.#queues.get(next.value)!;
+        this.#queues.delete(next.value);
+        await this.#decode(queue.options, queue.jobs);
       }
-    });
+    } finally {
+      this.#decoding = false;
+    }
+  }
+
+  async #decode(options: TranslateOptions, jobs: Job[]): Promise<void> {
+    const texts = jobs.flatMap((j) => j.texts);
+    try {
+      const results = await translate(this.folder, texts, { ...options, batchSize: this.maxSentences });
+      this.stats.batches++;
+      this.stats.jobs += jobs.length;
+      this.stats.sentences += texts.length;
+      let at = 0;
+      for (const job of jobs) {
+        job.resolve(results.slice(at, at + job.texts.length));
+        at += job.texts.length;
+      }
+    } catch (e) {
+      for (const job of jobs) job.reject(e);
+    }
   }
 }

@@ -8,6 +8,7 @@
  *   GET  /api/model       config, languages, vocabulary sizes, parameter count
  *   POST /api/translate   {"text": "..."} or {"texts": [...]}, with beam, nbest, lengthPenalty, attention
  */
+import { isQuantized } from "../model/quantize.ts";
 import { type ModelFolder, seedConfig } from "../io/folder.ts";
 import type { Translation } from "../decode/translate.ts";
 import { countParams } from "../../lib/tree.ts";
@@ -18,7 +19,7 @@ import { APP_CSS, APP_JS, PAGE_HTML } from "./page.ts";
 /** Settings of the app; all optional. */
 export interface AppOptions {
   limits?: ApiLimits;
-  /** How long a request waits for others to decode with it, ms. */
+  /** How long an idle server waits for more requests before it decodes, ms (default 0). */
   windowMs?: number;
   /** Largest request body, bytes. */
   maxBodyBytes?: number;
@@ -78,7 +79,7 @@ function answer(t: Translation, req: TranslateRequest) {
 export function createApp(folder: ModelFolder, options: AppOptions = {}) {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
-  const batcher = new Batcher(folder, options.windowMs ?? 5);
+  const batcher = new Batcher(folder, options.windowMs ?? 0);
   const started = Date.now();
   const { config } = folder.model;
   const modelInfo = {
@@ -87,6 +88,8 @@ export function createApp(folder: ModelFolder, options: AppOptions = {}) {
     tgtLang: folder.tgtLang,
     vocab: { src: folder.srcTokenizer.vocabSize, tgt: folder.tgtTokenizer.vocabSize },
     parameters: countParams(folder.model.params),
+    /** How decoding runs: int8 linear layers (--int8), a shortlist of target words (--shortlist). */
+    inference: { int8: isQuantized(folder.model), shortlist: folder.shortlist !== undefined },
     limits,
   };
 
