@@ -8,7 +8,7 @@
  */
 import { loadTest } from "../../nmt/serve/load.ts";
 import { benchSentences } from "./decode.ts";
-import { ROOT } from "./reference.ts";
+import { ROOT, skipped } from "./reference.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, MacroRow, Verdict } from "./types.ts";
 
 const CLIENTS = [1, 8, 32];
@@ -60,7 +60,7 @@ export const serveGroup: MacroGroup = {
     if (model === undefined) {
       const why = "needs a trained model folder (--model DIR)";
       ctx.log(`notice: group serve skipped: ${why}`);
-      return { rows: [], verdicts: [{ target: TARGET, status: "SKIP", detail: why }], notes: [`Skipped: ${why}.`] };
+      return skipped(TARGET, why);
     }
     const { sentences } = benchSentences(ctx.quick ? 200 : 1000);
     const typing = prefixes(sentences.slice(0, ctx.quick ? 10 : 40));
@@ -76,6 +76,7 @@ export const serveGroup: MacroGroup = {
     const add = (figure: MacroFigure) => rows.push({ ...figure, runs: [figure.value] });
     const byVariant = new Map<string, { p50: number; rps32: number }>();
     for (const [name, flags] of variants) {
+      const slug = name.replaceAll(/\W+/g, "_");
       const server = await startServer(model, flags);
       try {
         await loadTest(server.url, { clients: 4, requests: 100, sentences }); // warm up
@@ -89,7 +90,7 @@ export const serveGroup: MacroGroup = {
               r.p99.toFixed(1)
             } ms`,
           );
-          const id = `${name.replaceAll(/\W+/g, "_")}_${clients}`;
+          const id = `${slug}_${clients}`;
           add({
             id: `${id}_rps`,
             label: `${name}, ${clients} clients: requests/s`,
@@ -106,13 +107,13 @@ export const serveGroup: MacroGroup = {
           `  ${name}, typing (${typing.length} prefixes): p50 ${t.p50.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms`,
         );
         add({
-          id: `${name.replaceAll(/\W+/g, "_")}_typing_p50`,
+          id: `${slug}_typing_p50`,
           label: `${name}, typing: p50 (ms)`,
           value: t.p50,
           unit: "count",
         });
         add({
-          id: `${name.replaceAll(/\W+/g, "_")}_typing_p99`,
+          id: `${slug}_typing_p99`,
           label: `${name}, typing: p99 (ms)`,
           value: t.p99,
           unit: "count",
