@@ -76,6 +76,13 @@ export { padBatch } from "./data/pad.ts";
 // Decoding: greedy and beam search, whole-sentence translation, attention maps.
 export { greedyDecode, type GreedyOptions } from "./decode/greedy.ts";
 export { isQuantized, quantizeModel } from "./model/quantize.ts";
+export {
+  buildShortlist,
+  type IdPair,
+  type Shortlist,
+  shortlistFor,
+  type ShortlistOptions,
+} from "./decode/shortlist.ts";
 export { type MaxLen, sourceIds, translate, type TranslateOptions, type Translation } from "./decode/translate.ts";
 export type { LengthPenalty } from "./decode/beam.ts";
 export type { AttentionMaps } from "./decode/attention.ts";

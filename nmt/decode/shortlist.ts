@@ -29,7 +29,9 @@ export interface ShortlistOptions {
 
 /** One training pair as token ids, specials left out. */
 export interface IdPair {
+  /** Source token ids. */
   src: readonly number[];
+  /** Target token ids. */
   tgt: readonly number[];
 }
 
