@@ -133,6 +133,7 @@ export const symbols = {
   dt_linear: { parameters: [P, P, P], result: P },
   dt_quantize_linear: { parameters: [P, I, I], result: P },
   dt_linear_int8: { parameters: [P, P, P], result: P },
+  dt_quantized_engines: { parameters: [], result: I },
   // shape
   dt_reshape: shaped,
   dt_view: shaped,

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "quantized_dnnl.h"
 #include "shim.h"
 
 using dt::T;
@@ -17,16 +18,19 @@ using dt::T;
 namespace {
 
 struct Packed {
-  c10::IValue params;  // the engine's LinearPackedParamsBase, without bias
+  c10::IValue params;  // libtorch's engines: their LinearPackedParamsBase, without bias
+  std::shared_ptr<dt::dnnl_int8::Weights> direct;  // the dnnl engine's packed weight instead
   at::Tensor integers;  // the int8 weights [out, in], what the handle's data points at
   at::QEngine engine;
 };
 
 void delete_packed(void* p) { delete static_cast<Packed*>(p); }
 
-// 0: onednn, 1: qnnpack, as lib/ops/quantized.ts numbers them.
+constexpr int DNNL = 2;
+
+// 0: onednn, 1: qnnpack (libtorch's engines), as lib/ops/quantized.ts numbers them; 2 (dnnl) is ours.
 at::QEngine engine_for(int code) {
-  TORCH_CHECK(code == 0 || code == 1, "engine code must be 0 (onednn) or 1 (qnnpack), got ", code);
+  TORCH_CHECK(code == 0 || code == 1, "engine code must be 0 (onednn), 1 (qnnpack) or 2 (dnnl), got ", code);
   const auto engine = code == 0 ? at::QEngine::ONEDNN : at::QEngine::QNNPACK;
   const auto& supported = at::globalContext().supportedQEngines();
   TORCH_CHECK(std::find(supported.begin(), supported.end(), engine) != supported.end(), "this libtorch has no ",
@@ -56,26 +60,38 @@ c10::OperatorHandle op(const char* name) {
 // for `engine`. The bias stays apart, an f32 tensor of the layer's, added by dt_linear_int8.
 DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
   DT_TRY(nullptr, {
-    const auto qengine = engine_for(engine);
+    TORCH_CHECK(engine != DNNL || dt::dnnl_int8::available(),
+                "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
+    const auto qengine = engine == DNNL ? at::QEngine::NoQEngine : engine_for(engine);
     TORCH_CHECK(w->dim() == 2, "weight must be [out, in], got shape ", w->sizes());
     TORCH_CHECK(w->scalar_type() == at::kFloat && w->device().is_cpu(),
                 "weight must be f32 on the CPU, got ", w->scalar_type(), " on ", w->device());
     TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
     TORCH_CHECK(at::isfinite(*w).all().item<bool>(), "weight holds NaN or infinite values");
-    at::globalContext().setQEngine(qengine);
     const auto weight = w->contiguous();
     const double eps = std::numeric_limits<float>::epsilon();
-    at::Tensor quantized;
+    at::Tensor scales;  // [out] as double, one value repeated when per tensor
     if (per_channel) {
-      const auto scales = (weight.abs().amax({1}) / 127.5).clamp_min(eps).to(at::kDouble);
-      quantized = at::quantize_per_channel(weight, scales, at::zeros({weight.size(0)}, at::kLong), 0, at::kQInt8);
+      scales = (weight.abs().amax({1}) / 127.5).clamp_min(eps).to(at::kDouble);
     } else {
-      quantized = at::quantize_per_tensor(weight, std::max(weight.abs().max().item<double>() / 127.5, eps), 0, at::kQInt8);
+      const double scale = std::max(weight.abs().max().item<double>() / 127.5, eps);
+      scales = at::full({weight.size(0)}, scale, weight.options().dtype(at::kDouble));
     }
-    std::vector<c10::IValue> stack{quantized, c10::optional<at::Tensor>()};
-    static const auto prepack = op("quantized::linear_prepack");
-    prepack.callBoxed(&stack);
-    auto owner = std::make_unique<Packed>(Packed{std::move(stack.at(0)), quantized.int_repr(), qengine});
+    const auto quantized = per_channel
+                               ? at::quantize_per_channel(weight, scales, at::zeros({weight.size(0)}, at::kLong), 0, at::kQInt8)
+                               : at::quantize_per_tensor(weight, scales[0].item<double>(), 0, at::kQInt8);
+    std::unique_ptr<Packed> owner;
+    if (engine == DNNL) {
+      auto integers = quantized.int_repr().contiguous();
+      auto direct = dt::dnnl_int8::pack(integers, scales.to(at::kFloat));
+      owner = std::make_unique<Packed>(Packed{c10::IValue(), std::move(direct), std::move(integers), qengine});
+    } else {
+      at::globalContext().setQEngine(qengine);
+      std::vector<c10::IValue> stack{quantized, c10::optional<at::Tensor>()};
+      static const auto prepack = op("quantized::linear_prepack");
+      prepack.callBoxed(&stack);
+      owner = std::make_unique<Packed>(Packed{std::move(stack.at(0)), nullptr, quantized.int_repr(), qengine});
+    }
     void* data = owner->integers.data_ptr();
     const auto sizes = owner->integers.sizes().vec();
     const auto nbytes = owner->integers.nbytes();
@@ -96,7 +112,6 @@ DT_API T* dt_linear_int8(T* x, T* w, T* b) {
                 " (the weight's in features), got shape ", x->sizes());
     TORCH_CHECK(x->scalar_type() == at::kFloat && x->device().is_cpu(),
                 "x must be f32 on the CPU, got ", x->scalar_type(), " on ", x->device());
-    TORCH_CHECK(at::isfinite(*x).all().item<bool>(), "x holds NaN or infinite values");
     if (b) {
       TORCH_CHECK(b->dim() == 1 && b->size(0) == packed.integers.size(0), "bias must be [", packed.integers.size(0),
                   "] for weight ", packed.integers.sizes(), ", got shape ", b->sizes());
@@ -106,14 +121,29 @@ DT_API T* dt_linear_int8(T* x, T* w, T* b) {
     auto sizes = x->sizes().vec();
     sizes.back() = packed.integers.size(0);
     if (x->numel() == 0) return dt::out(at::zeros(sizes, x->options()));
+    const auto rows = x->reshape({-1, in}).contiguous();
+    if (packed.direct) {  // the dnnl engine checks that x is finite in its own pass over it
+      return dt::out(dt::dnnl_int8::linear(rows, *packed.direct, b ? b->contiguous() : at::Tensor()).view(sizes));
+    }
+    TORCH_CHECK(at::isfinite(*x).all().item<bool>(), "x holds NaN or infinite values");
     at::globalContext().setQEngine(packed.engine);
     // Engines quantize each call's activations with one scale: reduce_range stays off, as the VNNI and
     // ARM kernels have no 16-bit overflow to avoid.
-    std::vector<c10::IValue> stack{x->reshape({-1, in}).contiguous(), packed.params, false};
+    std::vector<c10::IValue> stack{rows, packed.params, false};
     static const auto dynamic = op("quantized::linear_dynamic");
     dynamic.callBoxed(&stack);
     auto y = stack.at(0).toTensor();
     if (b) y.add_(*b);  // in place on the fresh result: one pass, no second tensor
     return dt::out(y.view(sizes));
+  })
+}
+
+// The int8 engines this build and its libtorch have, as bits: 1 onednn, 2 qnnpack, 4 dnnl.
+DT_API int32_t dt_quantized_engines() {
+  DT_TRY(-1, {
+    const auto& supported = at::globalContext().supportedQEngines();
+    const auto has = [&](at::QEngine e) { return std::find(supported.begin(), supported.end(), e) != supported.end(); };
+    return (has(at::QEngine::ONEDNN) ? 1 : 0) | (has(at::QEngine::QNNPACK) ? 2 : 0) |
+           (dt::dnnl_int8::available() ? 4 : 0);
   })
 }

@@ -14,7 +14,7 @@ builds build/libdeno_torch.so when its sources, the libtorch or the compiler cha
 Installs when missing:
   deno 2.x      npm install -g deno (global; never into the project's node_modules)
   g++, make     apt-get install -y g++ make
-  libtorch      apt-get install -y libtorch-dev libopenblas0-pthread libgloo-dev   (Debian's CPU build)
+  libtorch      apt-get install -y libtorch-dev libopenblas0-pthread libgloo-dev libdnnl-dev   (Debian's CPU build)
                 (`apt-get update` runs once, and only when something must be installed)
 
 Which libtorch is used, first match wins:
@@ -143,6 +143,11 @@ fi
 # Debian's libtorch-dev leaves out the Gloo headers that its distributed headers include (native/dist.cpp).
 if [ "$TORCH_KIND" = system ] && command -v dpkg-query >/dev/null 2>&1 && ! dpkg_installed libgloo-dev; then
   APT_PACKAGES+=(libgloo-dev)
+fi
+# oneDNN's headers, for the dnnl int8 engine (native/quantized_dnnl.cpp) on the oneDNN that Debian's
+# libtorch links; without them the library builds without that engine.
+if [ "$TORCH_KIND" = system ] && command -v dpkg-query >/dev/null 2>&1 && ! dpkg_installed libdnnl-dev; then
+  APT_PACKAGES+=(libdnnl-dev)
 fi
 
 # ---- compiler, make, deno ---------------------------------------------------------------------------
@@ -318,7 +323,8 @@ echo "libtorch $TORCH_VERSION ($TORCH_KIND, $devices, C++11 ABI $CXX11_ABI) at $
 
 COMPILER="$("$CXX" --version 2>/dev/null | head -n1)"
 TOOLCHAIN="toolchain $(printf '%s\n' "$TORCH_KIND" "$TORCH_INCLUDE" "$TORCH_LIBDIR" "$TORCH_BUILD_ID" \
-  "cuda=$TORCH_CUDA" "nccl=$TORCH_NCCL ${CUDA_INCLUDE:-} ${NCCL_INCLUDE:-}" "abi=$CXX11_ABI" "$CXX" "$COMPILER" |
+  "cuda=$TORCH_CUDA" "nccl=$TORCH_NCCL ${CUDA_INCLUDE:-} ${NCCL_INCLUDE:-}" "abi=$CXX11_ABI" "$CXX" "$COMPILER" \
+  "dnnl=$([ -e /usr/include/oneapi/dnnl/dnnl.hpp ] && echo 1 || echo 0)" |
   sha256sum | cut -d' ' -f1)"
 # One sha256 per native source (content only: touching a file changes nothing; docs are left out),
 # then the toolchain.

@@ -9,6 +9,7 @@ import {
   linear,
   linearInt8,
   nn,
+  quantizedEngines,
   quantizeLinear,
   randn,
   rng,
@@ -95,29 +96,76 @@ Deno.test({
   },
 });
 
+/** Rounds half to even, as C's nearbyint does in the default rounding mode. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : r;
+}
+
+Deno.test({
+  name: "int8 linear, dnnl engine: the symmetric int8 arithmetic it states, bit for bit (per channel and per tensor)",
+  ignore: !quantizedEngines().includes("dnnl"),
+  fn: noLeaks(() => {
+    const { w, b, x } = inputs();
+    const f = Math.fround;
+    for (const perChannel of [true, false]) {
+      const packed = quantizeLinear(tensor(w, [OUT, IN]), { engine: "dnnl", perChannel });
+      const ints = Array.from(values(packed));
+      const y = values(linearInt8(tensor(x, [ROWS, IN]), packed, tensor(b, [OUT])));
+      // Weights: scale max |w| / 127.5 per row (or over the matrix), as torch's symmetric observers, and
+      // quantized as torch quantizes, times the scale's f32 inverse.
+      const wScale = (o: number) =>
+        f(Math.max(...(perChannel ? w.slice(o * IN, o * IN + IN) : w).map(Math.abs)) / 127.5);
+      ints.forEach((q, i) => {
+        const want = roundHalfEven(f(w[i] * f(1 / wScale(i / IN | 0)))) + 0; // + 0: no -0
+        assert.equal(q, Math.max(-128, Math.min(127, want)), `perChannel=${perChannel}: weight ${i}`);
+      });
+      // Activations: one scale for the call, max |x| / 127, no zero point; products summed exactly in int32,
+      // then times (activation scale · weight scale) and plus the bias, each rounded to f32.
+      const xScale = f(Math.max(...x.map(Math.abs)) / 127);
+      const inverse = f(1 / xScale);
+      const xq = x.map((v) => roundHalfEven(f(v * inverse)) + 0);
+      for (let r = 0; r < ROWS; r++) {
+        for (let o = 0; o < OUT; o++) {
+          let acc = 0;
+          for (let i = 0; i < IN; i++) acc += xq[r * IN + i] * ints[o * IN + i];
+          const want = f(f(acc * f(wScale(o) * xScale)) + b[o]);
+          assert.equal(y[r * OUT + o], want, `perChannel=${perChannel}: row ${r}, out ${o}`);
+        }
+      }
+    }
+  }),
+});
+
 Deno.test(
-  "int8 linear is within the rounding bound of f32, and linear and nn.linear run it for a packed weight",
+  "int8 linear is within the rounding bound of f32 on every engine, and linear and nn.linear run it for a packed weight",
   noLeaks(() => {
     const { w, b, x } = inputs();
     const weight = tensor(w, [OUT, IN]);
     const bias = tensor(b, [OUT]);
     const x2 = tensor(x, [ROWS, IN]);
     const exact = values(linear(x2, weight, bias));
-    const packed = quantizeLinear(weight);
-    const int8 = values(linearInt8(x2, packed, bias));
-    // Each product's error is at most half a weight step times |x| plus |w| times half an activation step.
-    for (let r = 0; r < ROWS; r++) {
-      for (let o = 0; o < OUT; o++) {
-        const row = w.slice(o * IN, o * IN + IN);
-        const wStep = Math.max(...row.map(Math.abs)) / 127.5;
-        const xStep = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
-        const bound = row.reduce(
-          (s, wi, i) => s + (wStep / 2) * Math.abs(x[r * IN + i]) + (xStep / 2) * (Math.abs(wi) + wStep / 2),
-          0,
-        );
-        assert.ok(Math.abs(int8[r * OUT + o] - exact[r * OUT + o]) <= bound + 1e-5, `row ${r} out ${o}`);
+    for (const engine of quantizedEngines()) {
+      const int8 = values(linearInt8(x2, quantizeLinear(weight, { engine }), bias));
+      // Each product's error is at most half a weight step times |x| plus |w| times half an activation step:
+      // libtorch's engines spread 256 steps over [min(x, 0), max(x, 0)], dnnl 254 over [-max |x|, max |x|].
+      const xStep = engine === "dnnl"
+        ? Math.max(...x.map(Math.abs)) / 127
+        : (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
+      for (let r = 0; r < ROWS; r++) {
+        for (let o = 0; o < OUT; o++) {
+          const row = w.slice(o * IN, o * IN + IN);
+          const wStep = Math.max(...row.map(Math.abs)) / 127.5;
+          const bound = row.reduce(
+            (s, wi, i) => s + (wStep / 2) * Math.abs(x[r * IN + i]) + (xStep / 2) * (Math.abs(wi) + wStep / 2),
+            0,
+          );
+          assert.ok(Math.abs(int8[r * OUT + o] - exact[r * OUT + o]) <= bound + 1e-5, `${engine}: row ${r} out ${o}`);
+        }
       }
     }
+    const packed = quantizeLinear(weight);
+    const int8 = values(linearInt8(x2, packed, bias));
     assert.deepEqual(values(linear(x2, packed, bias)), int8, "linear with a packed weight is linearInt8");
     const layer = nn.linear.quantize({ weight, bias });
     assert.deepEqual(values(nn.linear.apply(layer, x2)), int8, "nn.linear.quantize + apply");
@@ -138,6 +186,12 @@ Deno.test(
     const refuse = (f: () => unknown, kind: ErrorConstructor | typeof ShapeError, pattern: RegExp) =>
       assert.throws(f, (e: Error) => e instanceof kind && pattern.test(e.message), String(pattern));
     refuse(() => linearInt8(x, tensor(new Int8Array(OUT * IN), [OUT, IN])), TorchError, /not a packed int8 weight/);
+    for (const engine of quantizedEngines()) {
+      const bad = quantizeLinear(weight, { engine });
+      for (const v of [NaN, Infinity, -Infinity]) {
+        refuse(() => linearInt8(tensor([1, v, ...new Array(IN - 2).fill(0)], [1, IN]), bad), TorchError, /NaN or inf/);
+      }
+    }
     refuse(() => linearInt8(x, slice(packed, 0, 0, 3)), TorchError, /view of a packed weight|not a packed/);
     refuse(() => linearInt8(x, weight), ShapeError, /packed i8/);
     refuse(() => linearInt8(randn([ROWS, IN + 1], rng(3)), packed), ShapeError, /does not fit/);

@@ -1,29 +1,54 @@
 /**
- * Dynamic int8 linear layers for inference, through libtorch's quantized engines: the weight is
- * quantized once (symmetric int8, one scale per output row by default) and packed for the engine;
- * each call quantizes the activations on the fly, multiplies in int8 and returns f32, as PyTorch's
- * `quantize_dynamic` does. A packed weight is an i8 tensor, so `linear` (and every layer built on
- * it) runs int8 wherever it is handed one. CPU only, and not differentiable.
+ * Dynamic int8 linear layers for inference: the weight is quantized once (symmetric int8, one scale
+ * per output row by default) and packed for an engine; each call quantizes the activations on the
+ * fly, multiplies in int8 and returns f32, as PyTorch's `quantize_dynamic` does. A packed weight is an
+ * i8 tensor, so `linear` (and every layer built on it) runs int8 wherever it is handed one. CPU only,
+ * and not differentiable.
+ *
+ * The engines: libtorch's own `onednn` and `qnnpack` (`quantized::linear_dynamic`, asymmetric
+ * activations, bit for bit what PyTorch computes), and `dnnl`, oneDNN's int8 matmul kernel called
+ * directly, with symmetric activations and the scales and bias fused into the kernel. `dnnl` is the
+ * default where the native library was built with it (`quantizedEngines()`), as it is several times
+ * faster than libtorch 1.13's path into the same oneDNN.
  *
  * @module
  */
-import { sym } from "../../ffi/lib.ts";
+import { fail, sym } from "../../ffi/lib.ts";
 import { ShapeError } from "../errors.ts";
 import { type Dim, formatShape, type SetDim, type Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 
-/** libtorch's quantized engines built into Debian's libtorch (fbgemm is not). */
-export type QuantizedEngine = "onednn" | "qnnpack";
+/**
+ * The int8 engines: libtorch's quantized engines built into Debian's libtorch (`onednn`, `qnnpack`;
+ * fbgemm is not), and `dnnl`, oneDNN's matmul called directly by the native library.
+ */
+export type QuantizedEngine = "onednn" | "qnnpack" | "dnnl";
 
 /** Options of {@link quantizeLinear}. */
 export interface QuantizeOptions {
-  /** The engine that packs the weight and runs the products; default "onednn" (x86's). */
+  /** The engine that packs the weight and runs the products; default: the first of dnnl, onednn, qnnpack available. */
   engine?: QuantizedEngine;
   /** One scale per output row (default true) or one for the whole matrix. */
   perChannel?: boolean;
 }
 
-const engineCodes: Record<QuantizedEngine, number> = { onednn: 0, qnnpack: 1 };
+const engineCodes: Record<QuantizedEngine, number> = { onednn: 0, qnnpack: 1, dnnl: 2 };
+const engineBits: [QuantizedEngine, number][] = [["dnnl", 4], ["onednn", 1], ["qnnpack", 2]];
+
+/**
+ * The int8 engines this native library and its libtorch have, the default first.
+ *
+ * @example
+ * ```ts
+ * import { quantizedEngines } from "@deno-torch/torch";
+ * console.log(quantizedEngines()); // e.g. ["dnnl", "onednn", "qnnpack"]
+ * ```
+ */
+export function quantizedEngines(): QuantizedEngine[] {
+  const bits = sym.dt_quantized_engines();
+  if (bits < 0) fail("quantizedEngines");
+  return engineBits.filter(([, bit]) => (bits & bit) !== 0).map(([name]) => name);
+}
 
 /**
  * Quantizes a linear layer's f32 `weight` [out, in] to a packed int8 weight for {@link linearInt8}
@@ -46,9 +71,9 @@ export function quantizeLinear<Out extends Dim, In extends Dim>(
   options: QuantizeOptions = {},
 ): Tensor<[Out, In]> {
   const op = "quantizeLinear";
-  const { engine = "onednn", perChannel = true } = options;
-  if (!(engine in engineCodes)) {
-    throw new RangeError(`${op}: engine must be "onednn" or "qnnpack", got ${JSON.stringify(engine)}`);
+  const { engine = quantizedEngines()[0], perChannel = true } = options;
+  if (!Object.hasOwn(engineCodes, engine ?? "")) {
+    throw new RangeError(`${op}: engine must be "dnnl", "onednn" or "qnnpack", got ${JSON.stringify(engine)}`);
   }
   if (weight.rank !== 2) throw new ShapeError(op, `weight must be [out, in], got ${formatShape(weight.shape)}`);
   return wrap(sym.dt_quantize_linear(handleOf(weight, op), engineCodes[engine], perChannel ? 1 : 0), op);

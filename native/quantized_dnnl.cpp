@@ -1,0 +1,153 @@
+// int8 linear layers on oneDNN's matmul kernels, called directly. oneDNN is the library under
+// libtorch's onednn quantized engine, and Debian's libtorch links the system's libdnnl. libtorch 1.13's
+// quantized::linear_dynamic asks it for asymmetric activations (a runtime zero point) and runtime output
+// scales, which oneDNN serves with its generic gemm:jit path and two reorders per call. Here:
+//   - weights are packed once, in the layout the brgemm VNNI kernel reads (its choice, `format_tag::any`);
+//   - activations are quantized symmetrically, one scale per call, so there is no zero point;
+//   - the scales and the bias are post-ops of the kernel (binary mul and add over the output columns).
+// Each call is then one quantizing pass over x and one brgemm kernel.
+#include "quantized_dnnl.h"
+
+#include "shim.h"
+
+#ifdef DT_WITH_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cmath>
+#include <mutex>
+#include <unordered_map>
+#endif
+
+namespace dt::dnnl_int8 {
+
+#ifdef DT_WITH_DNNL
+
+namespace {
+
+using dnnl::memory;
+using f = memory::format_tag;
+using t = memory::data_type;
+
+dnnl::engine& cpu() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+// x [rows, in] s8 · w [in, out] s8 → f32, then · scales [1, out], then + bias [1, out].
+dnnl::matmul::primitive_desc describe(int64_t rows, int64_t in, int64_t out, bool bias) {
+  dnnl::post_ops ops;
+  ops.append_binary(dnnl::algorithm::binary_mul, memory::desc({1, out}, t::f32, f::ab));
+  if (bias) ops.append_binary(dnnl::algorithm::binary_add, memory::desc({1, out}, t::f32, f::ab));
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  const dnnl::matmul::desc desc(memory::desc({rows, in}, t::s8, f::ab), memory::desc({in, out}, t::s8, f::any),
+                                memory::desc({rows, out}, t::f32, f::ab));
+  return dnnl::matmul::primitive_desc(desc, attr, cpu());
+}
+
+struct Kernel {
+  dnnl::matmul matmul;
+  memory::desc weights;  // the layout this primitive reads its weights in
+};
+
+// A primitive is fixed to its shape, and the rows change from call to call (sentences leave a
+// decoding batch), so each shape's primitive is made once and kept.
+const Kernel& kernel(int64_t rows, int64_t in, int64_t out, bool bias) {
+  static std::mutex lock;
+  static std::unordered_map<std::string, Kernel> kernels;
+  const auto key = std::to_string(rows) + "x" + std::to_string(in) + "x" + std::to_string(out) + (bias ? "b" : "");
+  std::lock_guard<std::mutex> guard(lock);
+  auto found = kernels.find(key);
+  if (found == kernels.end()) {
+    const auto pd = describe(rows, in, out, bias);
+    found = kernels.emplace(key, Kernel{dnnl::matmul(pd), pd.weights_desc()}).first;
+  }
+  return found->second;
+}
+
+// Wraps a contiguous tensor's data as oneDNN memory of `desc` (no copy).
+memory view(const memory::desc& desc, const at::Tensor& tensor) {
+  return memory(desc, cpu(), const_cast<void*>(tensor.data_ptr()));
+}
+
+}  // namespace
+
+struct Weights {
+  memory packed;
+  at::Tensor scales;  // [out] f32, the weight's per-row scales
+  int64_t in, out;
+};
+
+bool available() { return true; }
+
+std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales) {
+  const int64_t out = integers.size(0), in = integers.size(1);
+  const auto layout = kernel(1, in, out, false).weights;
+  auto w = std::make_shared<Weights>(Weights{memory(layout, cpu()), scales.contiguous(), in, out});
+  // integers [out, in] row-major is the kernel's [in, out] with its dimensions swapped (format ba).
+  auto plain = view(memory::desc({in, out}, t::s8, f::ba), integers);
+  dnnl::stream stream(cpu());
+  dnnl::reorder(plain, w->packed).execute(stream, plain, w->packed);
+  stream.wait();
+  return w;
+}
+
+at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias) {
+  const int64_t rows = x.size(0), n = x.numel();
+  const float* src = x.data_ptr<float>();
+  // One pass for the scale, and for the check that every activation is finite (NaN fails `<=`).
+  float largest = 0;
+  bool finite = true;
+  for (int64_t i = 0; i < n; i++) {
+    const float magnitude = std::fabs(src[i]);
+    finite &= magnitude <= std::numeric_limits<float>::max();
+    largest = magnitude > largest ? magnitude : largest;
+  }
+  TORCH_CHECK(finite, "x holds NaN or infinite values");
+  const float scale = largest > 0 ? largest / 127.0f : 1.0f;
+  const float inverse = 1.0f / scale;
+  auto quantized = at::empty({rows, w.in}, x.options().dtype(at::kChar));
+  auto* q = quantized.data_ptr<int8_t>();
+  for (int64_t i = 0; i < n; i++) q[i] = static_cast<int8_t>(std::nearbyint(src[i] * inverse));  // |.| <= 127
+  // The output columns' scales for this call: the activations' scale times each weight row's.
+  const auto column_scales = w.scales * scale;
+  auto y = at::empty({rows, w.out}, x.options());
+  const auto& k = kernel(rows, w.in, w.out, bias.defined());
+  dnnl::stream stream(cpu());
+  memory packed = w.packed, weights = w.packed;  // handles: copies share the data
+  if (!(k.weights == packed.get_desc())) {  // never seen with oneDNN 2.6: the layout is the same for any rows
+    weights = memory(k.weights, cpu());
+    dnnl::reorder(packed, weights).execute(stream, packed, weights);
+  }
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, view(memory::desc({rows, w.in}, t::s8, f::ab), quantized)},
+      {DNNL_ARG_WEIGHTS, weights},
+      {DNNL_ARG_DST, view(memory::desc({rows, w.out}, t::f32, f::ab), y)},
+      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, view(memory::desc({1, w.out}, t::f32, f::ab), column_scales)},
+  };
+  if (bias.defined()) {
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1,
+                 view(memory::desc({1, w.out}, t::f32, f::ab), bias));
+  }
+  k.matmul.execute(stream, args);
+  stream.wait();
+  return y;
+}
+
+#else  // no oneDNN headers at build time
+
+struct Weights {};
+
+bool available() { return false; }
+
+std::shared_ptr<Weights> pack(const at::Tensor&, const at::Tensor&) {
+  TORCH_CHECK(false, "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
+}
+
+at::Tensor linear(const at::Tensor&, const Weights&, const at::Tensor&) {
+  TORCH_CHECK(false, "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
+}
+
+#endif
+
+}  // namespace dt::dnnl_int8
