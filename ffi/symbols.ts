@@ -134,6 +134,7 @@ export const symbols = {
   dt_quantize_linear: { parameters: [P, I, I], result: P },
   dt_linear_int8: { parameters: [P, P, P], result: P },
   dt_quantized_engines: { parameters: [], result: I },
+  dt_pack_linear: { parameters: [P], result: P },
   // shape
   dt_reshape: shaped,
   dt_view: shaped,

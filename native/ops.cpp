@@ -66,7 +66,7 @@ DT_OP(triu, (T* x, int32_t k), at::triu(*x, k))
 // ---- linear algebra ----
 DT_OP(matmul, (T* a, T* b), at::matmul(*a, *b))
 DT_OP(bmm, (T* a, T* b), at::bmm(*a, *b))
-DT_OP(linear, (T* x, T* w, T* b), at::linear(*x, *w, b ? c10::optional<at::Tensor>(*b) : c10::nullopt))
+DT_OP(linear, (T* x, T* w, T* b), dt::linear(*x, *w, b))
 
 // ---- shape ----
 DT_OP(reshape, (T* x, const double* sizes, int32_t rank), x->reshape(dt::dims(sizes, rank)))

@@ -1,12 +1,20 @@
-// Dynamic int8 linear layers through libtorch's quantized engines (onednn, qnnpack): weights are
-// quantized once, symmetric int8 per output channel (or per tensor), and packed for the engine;
-// activations are quantized on the fly at every call, as torch.ao.quantization.quantize_dynamic does.
+// Packed linear weights for inference.
 //
-// The packed weight travels as an ordinary i8 tensor handle [out, in] holding the integer weights,
-// so scopes, the live count and trees treat it like any tensor. Its storage's deleter owns the
-// engine's packed object: `dt_linear_int8` recognises a packed weight by that deleter and refuses
-// any other i8 tensor, and freeing the handle frees the packed object with it.
+// Dynamic int8: through libtorch's quantized engines (onednn, qnnpack) or oneDNN directly (dnnl,
+// quantized_dnnl.cpp), weights are quantized once, symmetric int8 per output channel (or per tensor),
+// and packed for the engine; activations are quantized on the fly at every call, as
+// torch.ao.quantization.quantize_dynamic does. The packed weight travels as an ordinary i8 tensor
+// handle [out, in] holding the integer weights, so scopes, the live count and trees treat it like any
+// tensor. Its storage's deleter owns the engine's packed object: `dt_linear_int8` recognises a packed
+// weight by that deleter and refuses any other i8 tensor, and freeing the handle frees the packed
+// object with it.
+//
+// f32 (dt_pack_linear): the weight stays an f32 tensor with its own values, and its storage's deleter
+// owns a copy packed for oneDNN's f32 kernel, which `linear` uses when no gradient is needed. ATen's
+// linear hands OpenBLAS the weight unpacked, and OpenBLAS packs it again at every call: for a decoding
+// step's few rows against the 22 MB output projection that packing is most of the time.
 #include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/grad_mode.h>
 
 #include <memory>
 
@@ -146,4 +154,61 @@ DT_API int32_t dt_quantized_engines() {
     return (has(at::QEngine::ONEDNN) ? 1 : 0) | (has(at::QEngine::QNNPACK) ? 2 : 0) |
            (dt::dnnl_int8::available() ? 4 : 0);
   })
+}
+
+namespace {
+
+struct PackedF32 {
+  std::shared_ptr<dt::dnnl_int8::Weights> direct;
+  at::Tensor values;  // the weight [out, in], what the handle's data points at
+};
+
+void delete_packed_f32(void* p) { delete static_cast<PackedF32*>(p); }
+
+// The packed copy behind w when w is a weight from dt_pack_linear itself (not a view of one).
+const PackedF32* packed_f32_of(const at::Tensor& w) {
+  if (!w.defined() || !w.has_storage() || w.dim() != 2) return nullptr;
+  const auto& data = w.storage().data_ptr();
+  if (data.get_deleter() != &delete_packed_f32 || w.storage_offset() != 0) return nullptr;
+  const auto* p = static_cast<const PackedF32*>(data.get_context());
+  return w.sizes() == p->values.sizes() && w.strides() == p->values.strides() ? p : nullptr;
+}
+
+}  // namespace
+
+// A copy of w [out, in] (f32, CPU) that `linear` multiplies with oneDNN's f32 kernel on a packed copy
+// when no gradient is needed; anywhere else it is the plain f32 weight it holds.
+DT_API T* dt_pack_linear(T* w) {
+  DT_TRY(nullptr, {
+    TORCH_CHECK(dt::dnnl_int8::available(),
+                "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
+    TORCH_CHECK(w->dim() == 2, "weight must be [out, in], got shape ", w->sizes());
+    TORCH_CHECK(w->scalar_type() == at::kFloat && w->device().is_cpu(),
+                "weight must be f32 on the CPU, got ", w->scalar_type(), " on ", w->device());
+    TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
+    auto values = w->detach().contiguous().clone();
+    auto owner = std::make_unique<PackedF32>(PackedF32{dt::dnnl_int8::pack_f32(values), values});
+    void* data = owner->values.data_ptr();
+    const auto sizes = owner->values.sizes().vec();
+    const auto nbytes = owner->values.nbytes();
+    c10::DataPtr ptr(data, owner.get(), &delete_packed_f32, at::Device(at::kCPU));
+    owner.release();  // the DataPtr owns it from here
+    at::Storage storage(at::Storage::use_byte_size_t(), nbytes, std::move(ptr), nullptr, false);
+    return dt::out(at::empty({0}, w->options()).set_(storage, 0, sizes, {sizes[1], 1}));
+  })
+}
+
+at::Tensor dt::linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor* b) {
+  const auto* packed = packed_f32_of(w);
+  const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
+  if (packed && !grad && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.dim() >= 1 &&
+      x.size(-1) == w.size(1) && x.numel() > 0 &&
+      (!b || (b->scalar_type() == at::kFloat && b->device().is_cpu() && b->dim() == 1 && b->size(0) == w.size(0)))) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.size(0);
+    const auto y = dt::dnnl_int8::linear(x.reshape({-1, w.size(1)}).contiguous(), *packed->direct,
+                                         b ? b->contiguous() : at::Tensor());
+    return y.view(sizes);
+  }
+  return at::linear(x, w, b ? c10::optional<at::Tensor>(*b) : c10::nullopt);  // and its errors
 }

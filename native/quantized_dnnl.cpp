@@ -33,14 +33,15 @@ dnnl::engine& cpu() {
   return engine;
 }
 
-// x [rows, in] s8 · w [in, out] s8 → f32, then · scales [1, out], then + bias [1, out].
-dnnl::matmul::primitive_desc describe(int64_t rows, int64_t in, int64_t out, bool bias) {
+// int8: x [rows, in] s8 · w [in, out] s8 → f32, then · scales [1, out], then + bias [1, out].
+// f32: x [rows, in] f32 · w [in, out] f32 → f32, then + bias [1, out].
+dnnl::matmul::primitive_desc describe(t type, int64_t rows, int64_t in, int64_t out, bool bias) {
   dnnl::post_ops ops;
-  ops.append_binary(dnnl::algorithm::binary_mul, memory::desc({1, out}, t::f32, f::ab));
+  if (type == t::s8) ops.append_binary(dnnl::algorithm::binary_mul, memory::desc({1, out}, t::f32, f::ab));
   if (bias) ops.append_binary(dnnl::algorithm::binary_add, memory::desc({1, out}, t::f32, f::ab));
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
-  const dnnl::matmul::desc desc(memory::desc({rows, in}, t::s8, f::ab), memory::desc({in, out}, t::s8, f::any),
+  const dnnl::matmul::desc desc(memory::desc({rows, in}, type, f::ab), memory::desc({in, out}, type, f::any),
                                 memory::desc({rows, out}, t::f32, f::ab));
   return dnnl::matmul::primitive_desc(desc, attr, cpu());
 }
@@ -52,14 +53,15 @@ struct Kernel {
 
 // A primitive is fixed to its shape, and the rows change from call to call (sentences leave a
 // decoding batch), so each shape's primitive is made once and kept.
-const Kernel& kernel(int64_t rows, int64_t in, int64_t out, bool bias) {
+const Kernel& kernel(t type, int64_t rows, int64_t in, int64_t out, bool bias) {
   static std::mutex lock;
   static std::unordered_map<std::string, Kernel> kernels;
-  const auto key = std::to_string(rows) + "x" + std::to_string(in) + "x" + std::to_string(out) + (bias ? "b" : "");
+  const auto key = std::string(type == t::s8 ? "s8 " : "f32 ") + std::to_string(rows) + "x" + std::to_string(in) + "x" +
+                   std::to_string(out) + (bias ? "b" : "");
   std::lock_guard<std::mutex> guard(lock);
   auto found = kernels.find(key);
   if (found == kernels.end()) {
-    const auto pd = describe(rows, in, out, bias);
+    const auto pd = describe(type, rows, in, out, bias);
     found = kernels.emplace(key, Kernel{dnnl::matmul(pd), pd.weights_desc()}).first;
   }
   return found->second;
@@ -74,26 +76,65 @@ memory view(const memory::desc& desc, const at::Tensor& tensor) {
 
 struct Weights {
   memory packed;
-  at::Tensor scales;  // [out] f32, the weight's per-row scales
+  at::Tensor scales;  // int8: [out] f32, the weight's per-row scales; f32: undefined
   int64_t in, out;
+  t type;
 };
 
 bool available() { return true; }
 
-std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales) {
-  const int64_t out = integers.size(0), in = integers.size(1);
-  const auto layout = kernel(1, in, out, false).weights;
-  auto w = std::make_shared<Weights>(Weights{memory(layout, cpu()), scales.contiguous(), in, out});
-  // integers [out, in] row-major is the kernel's [in, out] with its dimensions swapped (format ba).
-  auto plain = view(memory::desc({in, out}, t::s8, f::ba), integers);
+namespace {
+
+// `weight` [out, in] row-major is the kernel's [in, out] with its dimensions swapped (format ba).
+std::shared_ptr<Weights> packed(t type, const at::Tensor& weight, const at::Tensor& scales) {
+  const int64_t out = weight.size(0), in = weight.size(1);
+  const auto layout = kernel(type, 1, in, out, false).weights;
+  auto w = std::make_shared<Weights>(Weights{memory(layout, cpu()), scales, in, out, type});
+  auto plain = view(memory::desc({in, out}, type, f::ba), weight);
   dnnl::stream stream(cpu());
   dnnl::reorder(plain, w->packed).execute(stream, plain, w->packed);
   stream.wait();
   return w;
 }
 
+// Runs kernel `k` on x, w's packed weight, y, and the post-ops' operands in order.
+void run(const Kernel& k, const Weights& w, const at::Tensor& x, const at::Tensor& y, std::vector<at::Tensor> operands) {
+  const int64_t rows = x.size(0);
+  dnnl::stream stream(cpu());
+  memory packed = w.packed, weights = w.packed;  // handles: copies share the data
+  if (!(k.weights == packed.get_desc())) {  // never seen with oneDNN 2.6: the layout is the same for any rows
+    weights = memory(k.weights, cpu());
+    dnnl::reorder(packed, weights).execute(stream, packed, weights);
+  }
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, view(memory::desc({rows, w.in}, w.type, f::ab), x)},
+      {DNNL_ARG_WEIGHTS, weights},
+      {DNNL_ARG_DST, view(memory::desc({rows, w.out}, t::f32, f::ab), y)},
+  };
+  for (size_t i = 0; i < operands.size(); i++) {
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(static_cast<int>(i)) | DNNL_ARG_SRC_1,
+                 view(memory::desc({1, w.out}, t::f32, f::ab), operands[i]));
+  }
+  k.matmul.execute(stream, args);
+  stream.wait();
+}
+
+}  // namespace
+
+std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales) {
+  return packed(t::s8, integers, scales.contiguous());
+}
+
+std::shared_ptr<Weights> pack_f32(const at::Tensor& weight) { return packed(t::f32, weight, at::Tensor()); }
+
 at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias) {
   const int64_t rows = x.size(0), n = x.numel();
+  auto y = at::empty({rows, w.out}, x.options());
+  if (w.type == t::f32) {
+    const auto& k = kernel(t::f32, rows, w.in, w.out, bias.defined());
+    run(k, w, x, y, bias.defined() ? std::vector<at::Tensor>{bias} : std::vector<at::Tensor>{});
+    return y;
+  }
   const float* src = x.data_ptr<float>();
   // One pass for the scale, and for the check that every activation is finite (NaN fails `<=`).
   float largest = 0;
@@ -111,26 +152,9 @@ at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias)
   for (int64_t i = 0; i < n; i++) q[i] = static_cast<int8_t>(std::nearbyint(src[i] * inverse));  // |.| <= 127
   // The output columns' scales for this call: the activations' scale times each weight row's.
   const auto column_scales = w.scales * scale;
-  auto y = at::empty({rows, w.out}, x.options());
-  const auto& k = kernel(rows, w.in, w.out, bias.defined());
-  dnnl::stream stream(cpu());
-  memory packed = w.packed, weights = w.packed;  // handles: copies share the data
-  if (!(k.weights == packed.get_desc())) {  // never seen with oneDNN 2.6: the layout is the same for any rows
-    weights = memory(k.weights, cpu());
-    dnnl::reorder(packed, weights).execute(stream, packed, weights);
-  }
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, view(memory::desc({rows, w.in}, t::s8, f::ab), quantized)},
-      {DNNL_ARG_WEIGHTS, weights},
-      {DNNL_ARG_DST, view(memory::desc({rows, w.out}, t::f32, f::ab), y)},
-      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, view(memory::desc({1, w.out}, t::f32, f::ab), column_scales)},
-  };
-  if (bias.defined()) {
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1,
-                 view(memory::desc({1, w.out}, t::f32, f::ab), bias));
-  }
-  k.matmul.execute(stream, args);
-  stream.wait();
+  const auto& k = kernel(t::s8, rows, w.in, w.out, bias.defined());
+  run(k, w, quantized, y, bias.defined() ? std::vector<at::Tensor>{column_scales, bias}
+                                         : std::vector<at::Tensor>{column_scales});
   return y;
 }
 
@@ -141,6 +165,10 @@ struct Weights {};
 bool available() { return false; }
 
 std::shared_ptr<Weights> pack(const at::Tensor&, const at::Tensor&) {
+  TORCH_CHECK(false, "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
+}
+
+std::shared_ptr<Weights> pack_f32(const at::Tensor&) {
   TORCH_CHECK(false, "this build has no dnnl engine (oneDNN's headers were not found when it was built)");
 }
 

@@ -17,8 +17,12 @@ bool available();
 // Packs `integers` [out, in] (int8, contiguous), whose rows dequantize with `scales` [out] (f32).
 std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales);
 
-// x [rows, in] (f32, contiguous) → [rows, out] f32: x quantized symmetrically (one scale for the
-// call, max |x| / 127, no zero point), multiplied in int8, scaled back, plus `bias` [out] when defined.
+// Packs `weight` [out, in] (f32, contiguous) as it is, for oneDNN's f32 kernel.
+std::shared_ptr<Weights> pack_f32(const at::Tensor& weight);
+
+// x [rows, in] (f32, contiguous) → [rows, out] f32, plus `bias` [out] when defined. With int8 weights
+// x is quantized symmetrically (one scale for the call, max |x| / 127, no zero point), multiplied in
+// int8 and scaled back; with f32 weights it is multiplied as it is.
 at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias);
 
 }  // namespace dt::dnnl_int8

@@ -38,6 +38,10 @@ void out_all(std::vector<at::Tensor> results, T** slots);
 // Fills the metadata buffer (dtype, device, rank, sizes) for `t`.
 void describe(const at::Tensor& t);
 
+// x · wᵀ + b, as at::linear, except that a weight packed by dt_pack_linear runs on its packed copy
+// (quantized.cpp) when nothing needs its gradient.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor* b);
+
 // Small integer enums shared with lib/dtype.ts and lib/device.ts.
 at::ScalarType scalar_type(int code);
 int dtype_code(at::ScalarType type);

@@ -9,6 +9,8 @@ import {
   linear,
   linearInt8,
   nn,
+  noGrad,
+  packLinear,
   quantizedEngines,
   quantizeLinear,
   randn,
@@ -255,3 +257,28 @@ Deno.test(
     assert.equal(greedyDecode(int8, src, mask, opts).length, 2);
   }),
 );
+
+Deno.test({
+  name:
+    "packLinear: linear on the packed f32 copy agrees with f32 to rounding, and a view of it is ATen's linear exactly",
+  ignore: !quantizedEngines().includes("dnnl"),
+  fn: noLeaks(() => {
+    const { w, b, x } = inputs();
+    const weight = tensor(w, [OUT, IN]);
+    const bias = tensor(b, [OUT]);
+    const xs = tensor(x, [ROWS, IN]);
+    const packed = packLinear(weight);
+    assert.deepEqual(values(packed), values(weight), "the packed weight holds the same values");
+    const exact = values(linear(xs, weight, bias));
+    const fast = values(noGrad(() => linear(xs, packed, bias)));
+    const scale = Math.max(...Array.from(exact, Math.abs));
+    exact.forEach((v, i) => assert.ok(Math.abs(fast[i] - v) <= 1e-5 * scale, `output ${i}: ${fast[i]} vs ${v}`));
+    const x3 = tensor(x, [1, ROWS, IN]);
+    assert.deepEqual(values(noGrad(() => linear(x3, packed))), values(noGrad(() => linear(xs, packed))));
+    // A view is not the packed weight: ATen's linear, bit for bit.
+    const sliced = slice(packed, 0, 0, 3);
+    assert.deepEqual(values(linear(xs, sliced)), values(linear(xs, slice(weight, 0, 0, 3))));
+    assert.throws(() => packLinear(randn([OUT], rng(6)) as never), ShapeError);
+    assert.throws(() => packLinear(randn([OUT, IN], rng(5), { dtype: "f64" })), TorchError);
+  }),
+});
