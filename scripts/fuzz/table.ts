@@ -617,6 +617,8 @@ export const ops: Record<string, OpSpec> = {
 
 /** Exported functions that are not tensor ops, with the reason each is left to its own tests. */
 export const skipped: Record<string, string> = {
+  quantizedEngines: "takes no input: lists the int8 engines of this build",
+  packLinear: "inference weight packing: its refusals (shape, dtype) are asserted in tests/quantized_test.ts",
   DTypeError: "error class",
   DeviceError: "error class",
   FreedTensorError: "error class",
