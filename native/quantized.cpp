@@ -36,12 +36,16 @@ void delete_packed(void* p) { delete static_cast<Packed*>(p); }
 
 constexpr int DNNL = 2;
 
+bool has_engine(at::QEngine engine) {
+  const auto& supported = at::globalContext().supportedQEngines();
+  return std::find(supported.begin(), supported.end(), engine) != supported.end();
+}
+
 // 0: onednn, 1: qnnpack (libtorch's engines), as lib/ops/quantized.ts numbers them; 2 (dnnl) is ours.
 at::QEngine engine_for(int code) {
   TORCH_CHECK(code == 0 || code == 1, "engine code must be 0 (onednn), 1 (qnnpack) or 2 (dnnl), got ", code);
   const auto engine = code == 0 ? at::QEngine::ONEDNN : at::QEngine::QNNPACK;
-  const auto& supported = at::globalContext().supportedQEngines();
-  TORCH_CHECK(std::find(supported.begin(), supported.end(), engine) != supported.end(), "this libtorch has no ",
+  TORCH_CHECK(has_engine(engine), "this libtorch has no ",
               code == 0 ? "onednn" : "qnnpack", " quantized engine");
   return engine;
 }
@@ -55,6 +59,20 @@ const Packed& packed_of(const at::Tensor& w) {
   const auto* p = static_cast<const Packed*>(data.get_context());
   TORCH_CHECK(w.sizes() == p->integers.sizes(), "the weight is a view of a packed weight, not the weight itself");
   return *p;
+}
+
+// A tensor viewing owner's `member` [out, in] whose storage owns `owner`: freeing the tensor runs
+// `deleter` on it, and the deleter is how a packed weight is recognised later.
+template <typename Owner>
+at::Tensor owning(std::unique_ptr<Owner> owner, at::Tensor Owner::*member, void (*deleter)(void*)) {
+  const at::Tensor& values = (*owner).*member;
+  const auto sizes = values.sizes().vec();
+  const auto options = values.options();
+  c10::DataPtr ptr(values.data_ptr(), owner.get(), deleter, at::Device(at::kCPU));
+  const auto nbytes = values.nbytes();
+  owner.release();  // the DataPtr owns it from here, and frees it even if what follows throws
+  at::Storage storage(at::Storage::use_byte_size_t(), nbytes, std::move(ptr), nullptr, false);
+  return at::empty({0}, options).set_(storage, 0, sizes, {sizes[1], 1});
 }
 
 c10::OperatorHandle op(const char* name) {
@@ -100,13 +118,7 @@ DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
       prepack.callBoxed(&stack);
       owner = std::make_unique<Packed>(Packed{std::move(stack.at(0)), nullptr, quantized.int_repr(), qengine});
     }
-    void* data = owner->integers.data_ptr();
-    const auto sizes = owner->integers.sizes().vec();
-    const auto nbytes = owner->integers.nbytes();
-    c10::DataPtr ptr(data, owner.get(), &delete_packed, at::Device(at::kCPU));
-    owner.release();  // the DataPtr owns it from here, and frees it even if what follows throws
-    at::Storage storage(at::Storage::use_byte_size_t(), nbytes, std::move(ptr), nullptr, false);
-    return dt::out(at::empty({0}, at::kChar).set_(storage, 0, sizes, {sizes[1], 1}));
+    return dt::out(owning(std::move(owner), &Packed::integers, &delete_packed));
   })
 }
 
@@ -149,9 +161,7 @@ DT_API T* dt_linear_int8(T* x, T* w, T* b) {
 // The int8 engines this build and its libtorch have, as bits: 1 onednn, 2 qnnpack, 4 dnnl.
 DT_API int32_t dt_quantized_engines() {
   DT_TRY(-1, {
-    const auto& supported = at::globalContext().supportedQEngines();
-    const auto has = [&](at::QEngine e) { return std::find(supported.begin(), supported.end(), e) != supported.end(); };
-    return (has(at::QEngine::ONEDNN) ? 1 : 0) | (has(at::QEngine::QNNPACK) ? 2 : 0) |
+    return (has_engine(at::QEngine::ONEDNN) ? 1 : 0) | (has_engine(at::QEngine::QNNPACK) ? 2 : 0) |
            (dt::dnnl_int8::available() ? 4 : 0);
   })
 }
@@ -188,13 +198,7 @@ DT_API T* dt_pack_linear(T* w) {
     TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
     auto values = w->detach().contiguous().clone();
     auto owner = std::make_unique<PackedF32>(PackedF32{dt::dnnl_int8::pack_f32(values), values});
-    void* data = owner->values.data_ptr();
-    const auto sizes = owner->values.sizes().vec();
-    const auto nbytes = owner->values.nbytes();
-    c10::DataPtr ptr(data, owner.get(), &delete_packed_f32, at::Device(at::kCPU));
-    owner.release();  // the DataPtr owns it from here
-    at::Storage storage(at::Storage::use_byte_size_t(), nbytes, std::move(ptr), nullptr, false);
-    return dt::out(at::empty({0}, w->options()).set_(storage, 0, sizes, {sizes[1], 1}));
+    return dt::out(owning(std::move(owner), &PackedF32::values, &delete_packed_f32));
   })
 }
 
