@@ -75,7 +75,7 @@ export {
 export { padBatch } from "./data/pad.ts";
 // Decoding: greedy and beam search, whole-sentence translation, attention maps.
 export { greedyDecode, type GreedyOptions } from "./decode/greedy.ts";
-export { isQuantized, quantizeModel } from "./model/quantize.ts";
+export { canPack, isQuantized, packModel, quantizeModel } from "./model/quantize.ts";
 export {
   buildShortlist,
   type IdPair,

@@ -25,6 +25,7 @@ Options:
   --window-ms N    how long an idle server waits for more requests before decoding (default 0); requests
                    that arrive during a decode are always decoded together next
   --int8           quantize the linear layers to int8 at load (faster; CPU only)
+  --no-pack        f32: ATen's linear, as PyTorch multiplies, instead of oneDNN on weights packed at load
   --shortlist      score only the model folder's shortlist of target words (deno task shortlist)
   -h, --help       this text`;
 
@@ -35,12 +36,14 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const flags = parseCommandLine({
+    allowNegative: true,
     options: {
       model: { type: "string" },
       port: { type: "string", default: "8000" },
       host: { type: "string", default: "127.0.0.1" },
       "window-ms": { type: "string", default: "0" },
       int8: { type: "boolean", default: false },
+      pack: { type: "boolean", default: true },
       shortlist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     folder = loadModelFolder(await resolveModelFolder(flags.model), {
       int8: flags.int8,
       shortlist: flags.shortlist,
+      pack: flags.pack,
     });
   } catch (e) {
     console.error(`serve: cannot load the model: ${(e as Error).message}`);

@@ -29,10 +29,13 @@ Options:
   --tokens                print the seed's form (tokens joined by spaces) instead of running text
   --json                  print a JSON array of {source, translation, text, tokens, ids, score} (+ alternatives)
   --attention FILE.html   write a page with the cross-attention heatmap of each sentence
-  --batch-size N          sentences decoded together (default 32)
+  --batch-size N          sentences decoded together (default 96)
   --device DEV            cpu (default), cuda or cuda:N
-  --int8                  quantize the linear layers to int8 at load (dynamic, libtorch's onednn engine;
-                          CPU only): faster, and within a fraction of a BLEU point of f32
+  --int8                  quantize the linear layers to int8 at load (dynamic; oneDNN's int8 kernel
+                          where built, else libtorch's onednn engine; CPU only): faster, within a
+                          fraction of a BLEU point of f32
+  --no-pack               f32 on the CPU: multiply with ATen's linear, as PyTorch does (logits equal to
+                          its to the last bit), instead of oneDNN on weights packed at load (faster)
   --shortlist             score only the model folder's shortlist of target words (deno task shortlist)
   -h, --help              show this help`;
 
@@ -63,25 +66,22 @@ function parsePenalty(value: string | undefined, beam: number): LengthPenalty {
   }
 }
 
-/** Lines of standard input in batches, as they arrive. */
-async function* stdinBatches(size: number): AsyncGenerator<string[]> {
+/**
+ * Lines of standard input as they arrive: each read's complete lines together (translate batches
+ * them by --batch-size), so a line typed at a terminal is translated at once and a piped file goes
+ * in large groups.
+ */
+async function* stdinBatches(): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   let pending = "";
-  let batch: string[] = [];
   for await (const chunk of Deno.stdin.readable) {
     pending += decoder.decode(chunk, { stream: true });
-    const lines = pending.split(/\r?\n/);
+    const lines = pending.split(/\r?\n/); // blank lines too: the output keeps one line per input line
     pending = lines.pop()!;
-    for (const line of lines) {
-      batch.push(line); // blank lines too: the output keeps one line per input line
-      if (batch.length >= size) {
-        yield batch;
-        batch = [];
-      }
-    }
+    if (lines.length > 0) yield lines;
   }
-  if (pending !== "") batch.push(pending);
-  if (batch.length > 0) yield batch;
+  pending += decoder.decode();
+  if (pending !== "") yield [pending];
 }
 
 let jsonRows = 0;
@@ -137,6 +137,7 @@ function print(results: Translation[], flags: { json: boolean; tokens: boolean; 
 async function main(): Promise<void> {
   const parsed = parseCommandLine({
     allowPositionals: true,
+    allowNegative: true,
     options: {
       model: { type: "string" },
       file: { type: "string" },
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
       "batch-size": { type: "string" },
       device: { type: "string", default: "cpu" },
       int8: { type: "boolean", default: false },
+      pack: { type: "boolean", default: true },
       shortlist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
     nbest,
     lengthPenalty: parsePenalty(flags["length-penalty"], beam),
     maxLen: parseMaxLen(flags["max-len"]),
-    batchSize: positiveInt("batch-size", flags["batch-size"]) ?? 32,
+    batchSize: positiveInt("batch-size", flags["batch-size"]),
     attention: flags.attention !== undefined,
     device: flags.device as Device,
   };
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
       device: opts.device,
       int8: flags.int8,
       shortlist: flags.shortlist,
+      pack: flags.pack,
     });
   } catch (e) {
     console.error(`translate: cannot load the model: ${(e as Error).message}`);
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
     if (lines[lines.length - 1] === "") lines.pop(); // the final newline ends the last line
     batches = [lines];
   } else if (positionals.length > 0) batches = [positionals];
-  else batches = stdinBatches(opts.batchSize!);
+  else batches = stdinBatches();
 
   const pages = [];
   let count = 0;

@@ -185,6 +185,17 @@ Deno.test("translate CLI: stdin, --file, --json, --nbest, --attention and argume
     await Deno.writeTextFile(`${dir}/in.txt`, three.join("\n"));
     const fromFile = await cli(["--model", SMALL, "--max-len", "20", "--tokens", "--file", `${dir}/in.txt`]);
     assert.deepEqual(fromFile.out.trim().split("\n"), want);
+    const unpacked = await cli([
+      "--model",
+      SMALL,
+      "--max-len",
+      "20",
+      "--tokens",
+      "--no-pack",
+      "--file",
+      `${dir}/in.txt`,
+    ]);
+    assert.deepEqual(unpacked.out.trim().split("\n"), want, "--no-pack: ATen's linear, the same translations");
     const json = await cli(["--model", SMALL, "--json", "--beam", "3", "--nbest", "2", three[0]]);
     const [row] = JSON.parse(json.out);
     assert.equal(row.source, three[0]);

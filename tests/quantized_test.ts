@@ -22,7 +22,15 @@ import {
   TorchError,
   values,
 } from "../mod.ts";
-import { greedyDecode, initTransformer, isQuantized, quantizeModel, transformer } from "../nmt/mod.ts";
+import {
+  canPack,
+  greedyDecode,
+  initTransformer,
+  isQuantized,
+  packModel,
+  quantizeModel,
+  transformer,
+} from "../nmt/mod.ts";
 import { PYTHON, referenceAvailable } from "./helpers/reference.ts";
 import { noLeaks } from "./ops_helpers.ts";
 
@@ -212,43 +220,48 @@ Deno.test(
   }),
 );
 
+const SMALL_CONFIG = {
+  srcVocabSize: 30,
+  tgtVocabSize: 40,
+  srcSeqLen: 12,
+  tgtSeqLen: 12,
+  dModel: 16,
+  layers: 2,
+  heads: 2,
+  dropout: 0,
+  dFF: 32,
+};
+
+/** Two source sentences, their mask, and the model's logits on them (the source fed back as the target). */
+function logitsOf(m: ReturnType<typeof initTransformer>) {
+  const src = assume<["batch", "src"]>(tensor([[1, 5, 6, 7, 2], [1, 8, 9, 2, 0]], [2, 5], { dtype: "i64" }));
+  const mask = transformer.paddingMask(src, 0);
+  const logits = values(
+    transformer.project(
+      m.params,
+      transformer.decode(
+        m,
+        transformer.encode(m, src, mask, transformer.evalMode),
+        mask,
+        assume(src),
+        transformer.decoderMask(assume(src), 0),
+        transformer.evalMode,
+      ),
+    ),
+  );
+  return { src, mask, logits };
+}
+
 Deno.test(
   "an int8 Transformer decodes close to f32 and its packed weights are freed with it",
   noLeaks(() => {
-    const config = {
-      srcVocabSize: 30,
-      tgtVocabSize: 40,
-      srcSeqLen: 12,
-      tgtSeqLen: 12,
-      dModel: 16,
-      layers: 2,
-      heads: 2,
-      dropout: 0,
-      dFF: 32,
-    };
-    const model = initTransformer(config, rng(7));
+    const model = initTransformer(SMALL_CONFIG, rng(7));
     const int8 = quantizeModel(model);
     assert.ok(isQuantized(int8) && !isQuantized(model));
     assert.equal(int8.params.decoder.layers[1].cross_attention_block.w_k.weight.dtype, "i8");
     assert.equal(int8.params.tgt_embed.embedding.weight, model.params.tgt_embed.embedding.weight, "embeddings shared");
-    const src = assume<["batch", "src"]>(tensor([[1, 5, 6, 7, 2], [1, 8, 9, 2, 0]], [2, 5], { dtype: "i64" }));
-    const mask = transformer.paddingMask(src, 0);
-    const logits = (m: typeof model) =>
-      values(
-        transformer.project(
-          m.params,
-          transformer.decode(
-            m,
-            transformer.encode(m, src, mask, transformer.evalMode),
-            mask,
-            assume(src),
-            transformer.decoderMask(assume(src), 0),
-            transformer.evalMode,
-          ),
-        ),
-      );
-    const a = logits(model);
-    const q = logits(int8);
+    const { logits: a } = logitsOf(model);
+    const { logits: q, src, mask } = logitsOf(int8);
     const scale = Math.max(...Array.from(a, Math.abs));
     const worst = Math.max(...Array.from(a, (v, i) => Math.abs(v - q[i])));
     assert.ok(worst < 0.05 * scale, `int8 logits within 5% of the largest f32 logit, worst ${worst} of ${scale}`);
@@ -257,6 +270,31 @@ Deno.test(
     assert.equal(greedyDecode(int8, src, mask, opts).length, 2);
   }),
 );
+
+Deno.test({
+  name: "a packed f32 Transformer: logits equal f32's to rounding, the same greedy output, and nothing leaked",
+  ignore: !canPack(),
+  fn: noLeaks(() => {
+    const model = initTransformer(SMALL_CONFIG, rng(7));
+    const packed = packModel(model);
+    assert.ok(!isQuantized(packed));
+    assert.notEqual(packed.params.projection_layer.proj.weight, model.params.projection_layer.proj.weight);
+    assert.deepEqual(
+      values(packed.params.decoder.layers[1].feed_forward_block.linear_2.weight),
+      values(model.params.decoder.layers[1].feed_forward_block.linear_2.weight),
+      "packing keeps the values",
+    );
+    const { logits: a, src, mask } = logitsOf(model);
+    const { logits: p } = noGrad(() => logitsOf(packed));
+    const scale = Math.max(...Array.from(a, Math.abs));
+    a.forEach((v, i) => assert.ok(Math.abs(p[i] - v) <= 1e-5 * scale, `logit ${i}: ${p[i]} vs ${v}`));
+    const opts = { maxLen: 10, sos: 1, eos: 2 };
+    assert.deepEqual(greedyDecode(packed, src, mask, opts), greedyDecode(model, src, mask, opts));
+    const keepProjection = packModel(model, { projection: false });
+    assert.equal(keepProjection.params.projection_layer.proj, model.params.projection_layer.proj);
+    assert.equal(canPack("cuda"), false);
+  }),
+});
 
 Deno.test({
   name:

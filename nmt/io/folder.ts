@@ -5,7 +5,7 @@
  *   tokenizer_<lang>.json  one tokenizer.json per language
  * Folders written here load in the PyTorch reference, and the reference's load here.
  */
-import { quantizeModel } from "../model/quantize.ts";
+import { canPack, packModel, quantizeModel } from "../model/quantize.ts";
 import type { Shortlist } from "../decode/shortlist.ts";
 import { loadShortlist, SHORTLIST_FILE } from "./shortlist_file.ts";
 import { flattenTree, flattenTreeWith, unflattenTree } from "../../lib/tree.ts";
@@ -173,11 +173,14 @@ function readText(path: string): string {
  * sinusoid buffers are computed when the file lacks them. Tensors are created in the current scope.
  * With `int8`, the linear layers are quantized at load for int8 inference (`quantizeModel`; CPU only)
  * and their f32 weights freed. With `shortlist`, the folder's `shortlist.safetensors` is loaded too
- * (an error when it has none), and the output projection stays f32 for it.
+ * (an error when it has none), and the output projection stays f32 for it. With `pack`, f32 linear
+ * weights are packed for oneDNN (`packModel`) where this build can (`canPack`), and left as they are
+ * elsewhere: faster decoding, with logits that agree with PyTorch's to f32 rounding instead of to the
+ * last bit.
  */
 export function loadModelFolder(
   dir: string,
-  opts: { device?: Device; int8?: boolean; shortlist?: boolean } = {},
+  opts: { device?: Device; int8?: boolean; shortlist?: boolean; pack?: boolean } = {},
 ): ModelFolder {
   if (opts.int8 && opts.device !== undefined && opts.device !== "cpu") {
     throw new ModelFolderError(`int8 inference runs on the CPU only, not on ${opts.device}`);
@@ -220,7 +223,9 @@ export function loadModelFolder(
       [...state].filter(([name]) => !BUFFER_NAMES.includes(name as never)),
     ) as unknown as TransformerParams;
     const model = { config, params, buffers };
-    return opts.int8 ? quantizeModel(model, { replace: true, projection: !opts.shortlist }) : model;
+    const layers = { replace: true, projection: !opts.shortlist };
+    if (opts.int8) return quantizeModel(model, layers);
+    return opts.pack && canPack(opts.device) ? packModel(model, layers) : model;
   });
   if (!opts.shortlist) return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
   let shortlist: Shortlist | null;

@@ -1,11 +1,14 @@
 /**
- * int8 inference: the Transformer with the weights of its linear layers quantized and packed for
- * libtorch's quantized engine, as PyTorch's `quantize_dynamic(model, {nn.Linear}, dtype=qint8)` does:
- * every attention projection, both feed-forward layers and the output projection. Embeddings, layer
- * norms and biases stay f32. Model folders stay f32 on disk; a model is quantized when it is loaded.
+ * Fast inference on the CPU: the Transformer with the weights of its linear layers packed once for
+ * the kernel that multiplies them. int8 quantizes and packs them, as PyTorch's
+ * `quantize_dynamic(model, {nn.Linear}, dtype=qint8)` does: every attention projection, both
+ * feed-forward layers and the output projection. f32 packing keeps the values and adds oneDNN's
+ * layout of them. Embeddings, layer norms and biases stay as they are. Model folders stay f32 on
+ * disk; a model is quantized or packed when it is loaded.
  */
 import * as linear from "../../lib/nn/linear.ts";
-import type { QuantizeOptions } from "../../lib/ops/quantized.ts";
+import type { Device } from "../../lib/device.ts";
+import { packLinear, quantizedEngines, type QuantizeOptions } from "../../lib/ops/quantized.ts";
 import { free } from "../../lib/scope.ts";
 import type { Tensor } from "../../lib/tensor.ts";
 import type { AttentionParams, FeedForwardParams, Transformer } from "./transformer.ts";
@@ -27,10 +30,47 @@ export function quantizeModel(
   model: Transformer,
   options: QuantizeOptions & { replace?: boolean; projection?: boolean } = {},
 ): Transformer {
+  return mapLinears(model, (layer) => linear.quantize(layer, options), options);
+}
+
+/**
+ * The model for fast f32 inference on the CPU: the same tree, each linear weight given a copy packed
+ * for oneDNN's f32 kernel (`packLinear`), which `linear` uses when no gradient is needed. OpenBLAS,
+ * behind ATen's linear, packs the weight again at every call, and for a decoding step's few rows
+ * that packing is most of the time. Outputs agree with `model`'s to f32 rounding, not bit for bit.
+ * `replace` and `projection` as in {@link quantizeModel}. Needs the dnnl engine ({@link canPack}).
+ *
+ * @example
+ * ```ts
+ * import { canPack, loadModelFolder, packModel, translate } from "@deno-torch/torch/nmt";
+ * const folder = loadModelFolder("runs/en-it");
+ * const model = canPack() ? packModel(folder.model) : folder.model;
+ * const [t] = await translate({ ...folder, model }, ["Hello."]);
+ * ```
+ */
+export function packModel(model: Transformer, options: { replace?: boolean; projection?: boolean } = {}): Transformer {
+  return mapLinears(model, (layer) => ({ ...layer, weight: packLinear(layer.weight) }), options);
+}
+
+/** Whether {@link packModel} can pack weights on `device`: the CPU, with the native library's dnnl engine. */
+export function canPack(device: Device = "cpu"): boolean {
+  return device === "cpu" && quantizedEngines().includes("dnnl");
+}
+
+/**
+ * The model with every linear layer replaced by `replace(layer)` (the output projection too unless
+ * `projection` is false); everything else is shared with `model`. With `replace`, the weights of
+ * the layers replaced are freed.
+ */
+function mapLinears(
+  model: Transformer,
+  map: (layer: linear.Linear) => linear.Linear,
+  options: { replace?: boolean; projection?: boolean },
+): Transformer {
   const replaced: Tensor[] = [];
   const q = <L extends linear.Linear>(layer: L): L => {
     replaced.push(layer.weight);
-    return linear.quantize(layer, options) as L;
+    return map(layer) as L;
   };
   const attention = (a: AttentionParams): AttentionParams => ({
     w_q: q(a.w_q),

@@ -19,7 +19,7 @@ import { loadModelFolder } from "../../nmt/io/folder.ts";
 import { translate } from "../../nmt/decode/translate.ts";
 import { repeatShots, timed } from "./harness.ts";
 import type { ModelFolder } from "../../nmt/io/folder.ts";
-import { python, REFERENCE, referenceMissing, ROOT, skipped } from "./reference.ts";
+import { PYTHON, python, REFERENCE, referenceMissing, ROOT, skipped } from "./reference.ts";
 import { TATOEBA_PATH } from "./data.ts";
 import type { MacroContext, MacroFigure, MacroGroup, MacroOutcome, Verdict } from "./types.ts";
 
@@ -33,6 +33,24 @@ const TARGET_GREEDY = "greedy f32 at least 1.5x decode_ref.py's target tokens/s,
 const TARGET_INT8 = "greedy int8 at least 3x decode_ref.py f32 and 1.5x decode_ref.py --int8 (target tokens/s)";
 const TARGET_BEAM = `beam ${BEAM} at least 2x decode_ref.py --beam ${BEAM}'s target tokens/s`;
 const TARGET_BLEU = "int8 BLEU within 0.5 of f32 (greedy) and equal to it with beam search";
+const TARGET_RSS = "peak RSS of translate on the sentences at most decode_ref.py's";
+const GNMT = { kind: "gnmt", alpha: 0.6 } as const; // decode_ref.py --beam's length penalty
+
+// Runs a command with its output discarded and prints its peak resident memory in kB: the ru_maxrss
+// of that child alone (os.wait4). This wrapper imports nothing heavy, so the fork's pre-exec
+// memory, which Linux carries into ru_maxrss, is far below either side's.
+const PEAK_RSS = [
+  "import os, subprocess, sys",
+  "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)",
+  "_, status, usage = os.wait4(p.pid, 0)",
+  "if status != 0: sys.exit('exit status %d' % status)",
+  "print(usage.ru_maxrss)",
+].join("\n");
+
+/** Peak RSS (MiB) of the whole process `cmd`. */
+function peakRssMb(cmd: string[]): number {
+  return Number(python(["-c", PEAK_RSS, ...cmd])) / 1024;
+}
 
 /** `count` English sentences spread evenly over Tatoeba (the fixture sentences where it is absent). */
 export function benchSentences(count: number): { sentences: string[]; source: string } {
@@ -118,7 +136,7 @@ export const decodeGroup: MacroGroup = {
       await Deno.writeTextFile(`${tmp}/beam.txt`, beamSentences.join("\n") + "\n");
       const n = threads();
       setThreads(n);
-      const f32 = loadModelFolder(dir);
+      const f32 = loadModelFolder(dir, { pack: true }); // as translate, eval and serve load it
       const int8 = loadModelFolder(dir, { int8: true });
       folders.push(f32, int8);
       const eos = f32.tgtTokenizer.special.eos;
@@ -130,7 +148,7 @@ export const decodeGroup: MacroGroup = {
         const refBeam = referenceDecode(dir, `${tmp}/beam.txt`, n, ["--beam", String(BEAM)]);
         const greedy = await timed(() => translate(f32, sentences));
         const greedyInt8 = await timed(() => translate(int8, sentences));
-        const beam = await timed(() => translate(f32, beamSentences, { beam: BEAM }));
+        const beam = await timed(() => translate(f32, beamSentences, { beam: BEAM, lengthPenalty: GNMT }));
         same &&= greedy.result.every((r, i) => JSON.stringify(r.ids) === JSON.stringify(refGreedy.outputs[i]));
         const ours = {
           greedy: tokensPerSecond(greedy.result.map((r) => r.ids), greedy.seconds),
@@ -175,6 +193,27 @@ export const decodeGroup: MacroGroup = {
         ];
       });
       const ratio = (id: string) => rows.find((r) => r.id === id)!.value;
+      const rss = {
+        ours: peakRssMb([
+          Deno.execPath(),
+          ...[
+            "run",
+            "-A",
+            `${ROOT}/scripts/translate.ts`,
+            "--model",
+            dir,
+            "--file",
+            `${tmp}/sentences.txt`,
+            "--tokens",
+          ],
+        ]),
+        theirs: peakRssMb([PYTHON, DECODE_REF, dir, "--file", `${tmp}/sentences.txt`, "--threads", String(n)]),
+      };
+      const once = (figure: MacroFigure) => ({ ...figure, runs: [figure.value] });
+      rows.push(
+        once(row("ref_peak_rss_mb", `decode_ref.py greedy on ${COUNT} sentences: peak RSS (MiB)`, rss.theirs)),
+        once(row("ours_peak_rss_mb", `deno task translate on ${COUNT} sentences: peak RSS (MiB)`, rss.ours)),
+      );
       const bleu = ctx.quick ? null : heldOutBleu(dir, []);
       const verdicts: Verdict[] = [
         {
@@ -198,6 +237,11 @@ export const decodeGroup: MacroGroup = {
             ratio("ratio_beam").toFixed(2)
           }x on ${BEAM_COUNT} sentences (the reference decodes them one at a time)`,
         },
+        {
+          target: TARGET_RSS,
+          status: rss.ours <= rss.theirs ? "PASS" : "FAIL",
+          detail: `${rss.ours.toFixed(0)} MiB vs ${rss.theirs.toFixed(0)} MiB, whole processes, greedy f32`,
+        },
       ];
       if (bleu !== null) {
         const scores = {
@@ -206,7 +250,6 @@ export const decodeGroup: MacroGroup = {
           beam: heldOutBleu(dir, ["--beam", String(BEAM)])!,
           beamInt8: heldOutBleu(dir, ["--beam", String(BEAM), "--int8"])!,
         };
-        const once = (figure: MacroFigure) => ({ ...figure, runs: [figure.value] });
         rows.push(
           once(row("bleu_f32", "BLEU, held-out test split: greedy f32", scores.f32)),
           once(row("bleu_int8", "BLEU, held-out test split: greedy int8", scores.int8)),
@@ -232,9 +275,10 @@ export const decodeGroup: MacroGroup = {
             COUNT / BEAM_COUNT
           }th for beam ${BEAM}).`,
           "Both sides: tokenize, encode and decode timed, model loading not. decode_ref.py: batches of 32 sorted by " +
-          "length, beam search one sentence at a time. Ours: translate's defaults, finished sentences leaving the batch.",
+          "length, beam search one sentence at a time. Ours: translate's defaults (batches of 96, f32 weights packed " +
+          "for oneDNN at load), finished sentences leaving the batch. Beam: GNMT length penalty 0.6 on both sides.",
           "int8: decode_ref.py quantizes every Linear with torch's quantize_dynamic (onednn, per-tensor weights); ours " +
-          "quantizes the same layers through the same engine with per-channel weights (quantizeModel).",
+          "quantizes the same layers per channel for oneDNN's int8 kernel, called directly (quantizeModel).",
         ],
       };
     } finally {
