@@ -14,7 +14,7 @@ export { DeviceError, DTypeError, FreedTensorError, ShapeError } from "./lib/err
 export * from "./lib/shape.ts";
 export { assume, type Handle, Tensor } from "./lib/tensor.ts";
 export type { DType, FloatDType } from "./lib/dtype.ts";
-export { canonicalDevice, type Device } from "./lib/device.ts";
+export { canonicalDevice, defaultDevice, type Device, setDefaultDevice } from "./lib/device.ts";
 export * from "./lib/create.ts";
 export * from "./lib/transfer.ts";
 export {

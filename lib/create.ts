@@ -1,7 +1,7 @@
 /** Creating tensors: from JS data, constants, ranges and random draws (with an explicit `Key`). */
 import { DTypeError, ShapeError } from "./errors.ts";
 import { fail, sym } from "../ffi/lib.ts";
-import { type Device, deviceCodes } from "./device.ts";
+import { defaultDevice, type Device, deviceCodes } from "./device.ts";
 import { bytesPer, type DType, dtypeCode, isFloat, isInteger, U8_CODE } from "./dtype.ts";
 import type { Key } from "./rng.ts";
 import { formatShape, type Shape, type Sizes, type Writable } from "./shape.ts";
@@ -12,7 +12,7 @@ import { int32Arg, sizesArg } from "./scratch.ts";
 export interface TensorOptions {
   /** Element type; when omitted, each creator picks its own default (usually f32). */
   dtype?: DType;
-  /** Where to allocate the tensor; default "cpu". */
+  /** Where to allocate the tensor; default `defaultDevice()` ("cpu" unless set). */
   device?: Device;
 }
 
@@ -25,7 +25,7 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 export type TypedData = Float32Array | Float64Array | Int32Array | Int8Array | BigInt64Array | Uint8Array;
 
 function device(opts: TensorOptions | undefined, op: string): [number, number] {
-  return deviceCodes(opts?.device ?? "cpu", op);
+  return deviceCodes(opts?.device ?? defaultDevice(), op);
 }
 
 /**
@@ -66,7 +66,7 @@ export function tensor<const S extends Shape = number[]>(
 
 /** Options for `fromBytes`. */
 export interface FromBytesOptions {
-  /** Device the tensor is moved to after it is built on the CPU; default "cpu". */
+  /** Device the tensor is moved to after it is built on the CPU; default `defaultDevice()`. */
   device?: Device;
   /** The result's dtype, when it should differ from the bytes' (converted on the CPU copy, before the move). */
   castTo?: DType;

@@ -33,6 +33,42 @@ export function deviceName(type: number, index: number): Device {
   return type === 0 ? "cpu" : `cuda:${index}`;
 }
 
+let fallback: Device = "cpu";
+
+/**
+ * The device tensors are created on when their options name none: `"cpu"` unless
+ * {@link setDefaultDevice} changed it. Ops on existing tensors follow their inputs, whatever this is.
+ *
+ * @example
+ * ```ts
+ * import { defaultDevice } from "@deno-torch/torch";
+ * console.log(defaultDevice()); // "cpu"
+ * ```
+ */
+export function defaultDevice(): Device {
+  return fallback;
+}
+
+/**
+ * Makes `device` the one tensors are created on when their options name none (creation functions,
+ * layer inits, safetensors reads), as torch.set_default_device does, and returns the previous default.
+ * A device that does not exist here is refused with a DeviceError, and the default is left as it was.
+ *
+ * @example
+ * ```ts
+ * import { cudaAvailable, setDefaultDevice, zeros } from "@deno-torch/torch";
+ * const previous = setDefaultDevice(cudaAvailable() ? "cuda" : "cpu");
+ * const z = zeros([2, 3]); // on cuda:0 where there is a GPU
+ * setDefaultDevice(previous);
+ * ```
+ */
+export function setDefaultDevice(device: Device): Device {
+  deviceCodes(device, "setDefaultDevice");
+  const previous = fallback;
+  fallback = canonicalDevice(device);
+  return previous;
+}
+
 let cudaCount: number | undefined;
 /**
  * Number of CUDA devices libtorch can use (0 on CPU-only builds). Asked once, then remembered.

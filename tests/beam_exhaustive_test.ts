@@ -9,6 +9,7 @@
  * (the limit is min(maxLen, tgtSeqLen + 1): one id per target position, plus [SOS]). Its length for
  * the penalty counts the ids after [SOS], [EOS] included. Any id may follow [SOS], the specials too.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import { assume, free, memory, noGrad, rng, scope, tensor, unsqueeze, values } from "../mod.ts";
 import { initTransformer } from "../nmt/model/init.ts";

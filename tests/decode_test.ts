@@ -1,4 +1,5 @@
 /** Decoding: beam search semantics, the translate CLI's inputs and outputs, attention maps. */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import { free, memory, scope } from "../mod.ts";
 import { padBatch, transformer } from "../nmt/mod.ts";

@@ -1,4 +1,5 @@
 /** Runs every finite-difference case of tests/grad_cases.ts (f64, central differences). */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import { memory, scope } from "../mod.ts";
 import { checkGradients } from "./helpers/finite_diff.ts";

@@ -6,6 +6,7 @@
  * Expectations come from finite differences of the forward ops or from formulas derived by hand;
  * no value is copied from the implementation's output.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   abs,

@@ -1,4 +1,5 @@
 /** nn.mlp, nn.sequential, nn.rmsNorm and nn.multiHeadAttention: init as torch.nn draws, apply by hand, errors. */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   DTypeError,

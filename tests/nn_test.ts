@@ -3,6 +3,7 @@
  * bit for bit where it runs the same ops; attention also over the seed's trained weights (the parity
  * fixture) and in its three key/value variants; and the named key splits the layers draw from.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   cat,

@@ -3,6 +3,7 @@
  * fused and the plain path, against values worked out by hand: keys chosen so that the scores are
  * 0, ln 2, ln 3, ..., whose softmax weights are then 1, 2, 3, ... over their sum.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import {
   attentionProbs,
   DTypeError,

@@ -3,6 +3,7 @@
  * loop-nest reference written here (conv2d with stride, padding, dilation and groups), the errors
  * each op raises for a bad argument (class and message), and no leaked tensors.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   adaptiveAvgPool2d,

@@ -3,6 +3,7 @@
  * loop reference for the batched product; the implicit output's letter order; broadcasting of size-1
  * letters and of `...`; and the errors, whose messages are the compile-time ones (types_matrix_test.ts).
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   einsum,

@@ -3,6 +3,7 @@
  * where/maskedFill and tril/triu. Every expectation is computed in plain JS (broadcast by hand) or
  * written out; results also have their shape and dtype checked, and inputs are checked unmutated.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   abs,

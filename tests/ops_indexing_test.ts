@@ -3,6 +3,7 @@
  * takeAlongDim, nonzero, maskedSelect, oneHot. Expected values are written out by hand from small
  * inputs; out-of-range indices must be named errors, never garbage; nothing may leak.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   arange,

@@ -2,6 +2,7 @@
  * Matrix products: matmul (2-D, batched with broadcasting, vector operands), bmm and linear (with and
  * without bias), against triple loops written in the test.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import { bmm, linear, matmul, randn, rng, scope, ShapeError, type Tensor, tensor } from "../mod.ts";
 import { assertClose, assertMeta, at, broadcastShape, guard, indices, values } from "./ops_helpers.ts";

@@ -2,6 +2,7 @@
  * Losses, against their formulas evaluated by hand on small inputs, with each reduction ("mean",
  * "sum", "none", and klDiv's "batchmean"); the errors for bad arguments; no leaked tensors.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,

@@ -4,6 +4,7 @@
  * rounding halves to even, fmod's sign); errors are checked by class and message, and every test
  * ends with as many live tensors as it began with.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   allclose,

@@ -5,6 +5,7 @@
  * same LAPACK gives the same signs), plus the identities they must satisfy. Errors: singular and
  * non-positive-definite inputs are TorchErrors with LAPACK's reason, shapes and dtypes are named.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   addmm,

@@ -3,6 +3,7 @@
  * smoothing) and scaledDotProductAttention (fused and plain, masks, dropout), each against its
  * definition computed with loops in the test.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   attentionProbs,

@@ -3,6 +3,7 @@
  * passed in left alone), groupNorm, instanceNorm and rmsNorm, against values computed from their
  * formulas here; the errors for bad arguments; no leaked tensors.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   batchNorm,

@@ -4,6 +4,7 @@
  * so every expected value is written out by hand (or by index arithmetic in the test); each test
  * also checks that nothing leaks.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   arange,

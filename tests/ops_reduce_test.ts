@@ -2,6 +2,7 @@
  * Reductions: sum/mean/std/var_/max/min/argmax/argmin/logsumexp/softmax/logSoftmax/topk, along all
  * elements or one (possibly negative) dim, with keepDim. Expectations come from formulas in JS.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   argmax,

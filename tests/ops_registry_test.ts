@@ -3,6 +3,7 @@
  * mod.ts with a documented example, each tensor op the fuzzer knows is registered, "differentiable"
  * means a finite-difference case exists (and the other way round), and docs/ops.md is current.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
 import { OPS } from "../scripts/ops/registry.ts";

@@ -6,6 +6,7 @@
  * no repeats without replacement), and for determinism in the key: the same key gives the same
  * numbers, different keys different ones.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   type DType,

@@ -4,6 +4,7 @@
  * JS) on small inputs; ties follow torch 1.13 (a stable sort keeps them in order; mode gives the
  * smallest of the most frequent values). Every test ends with as many live tensors as it began with.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   all,

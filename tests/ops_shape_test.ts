@@ -2,6 +2,7 @@
  * Shape ops: reshape/view/expand/transpose/permute/contiguous/squeeze/unsqueeze/slice/cat/stack/
  * gather/indexSelect. Expected values come from index arithmetic written in the test.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   arange,

@@ -3,6 +3,7 @@
  * /usr/bin/python3), computed in float64 from the same inputs. Skipped, with a notice, where that
  * Python or its torch module is missing; the other op tests never depend on Python.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert";
 import {
   crossEntropy,
@@ -28,7 +29,7 @@ import {
 } from "../mod.ts";
 import { assertClose, values } from "./ops_helpers.ts";
 
-const PYTHON = "/usr/bin/python3";
+import { PYTHON } from "./helpers/reference.ts";
 
 function torchAvailable(): boolean {
   try {

@@ -2,6 +2,7 @@
  * SGD, Adagrad, RMSprop and Lion: against their definitions by hand, against torch.optim (torch 1.13,
  * single-tensor) bit for bit, and their errors.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   adagradInit,

@@ -1,4 +1,5 @@
 /** Optimizers, clipping and schedules against their definitions and, when present, torch.optim. */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import {
   adamHyper,

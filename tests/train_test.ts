@@ -2,6 +2,7 @@
  * Training: exact resume, atomic checkpoints, no leaks, non-finite stops, the CLI's checks, and
  * proof that the tiny preset learns the generated corpus.
  */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import { free, memory } from "../mod.ts";
 import { PRESETS, resumedOptions, type TrainOptions, validateOptions } from "../nmt/train/options.ts";

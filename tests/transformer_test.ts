@@ -1,4 +1,5 @@
 /** The model's structure, initialization and train/eval behaviour (parity itself is in parity_test.ts). */
+import "./helpers/device.ts"; // first: DENO_TORCH_TEST_DEVICE becomes the default device
 import assert from "node:assert/strict";
 import { flattenTree, free, noGrad, rng, scope, type Tensor, tensor, values } from "../mod.ts";
 import { initTransformer, positionalTable } from "../nmt/model/init.ts";

@@ -164,7 +164,7 @@ export interface SafetensorsHeader {
 
 /** Options for reading safetensors: which device the tensors go to and an optional float cast. */
 export interface ReadSafetensorsOptions {
-  /** Where to put the tensors (default "cpu"). They are copied from the file buffer straight to the device. */
+  /** Where to put the tensors (default `defaultDevice()`, "cpu" unless set). They are copied from the file buffer straight to the device. */
   device?: Device;
   /** Cast floating tensors to this dtype on load (integer and bool tensors keep theirs). */
   dtype?: FloatDType;

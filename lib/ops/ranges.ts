@@ -5,7 +5,7 @@
  * @module
  */
 import { sym } from "../../ffi/lib.ts";
-import { type Device, deviceCodes } from "../device.ts";
+import { defaultDevice, type Device, deviceCodes } from "../device.ts";
 import { type DType, dtypeCode, isFloat } from "../dtype.ts";
 import type { Shape } from "../shape.ts";
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
@@ -33,7 +33,7 @@ function endpointArg(value: number, name: string, dtype: DType, op: string): num
 
 function where(opts: TensorOptions | undefined, op: string): [number, number, number] {
   const dtype = opts?.dtype ?? "f32";
-  const [dev, idx] = deviceCodes(opts?.device ?? "cpu", op);
+  const [dev, idx] = deviceCodes(opts?.device ?? defaultDevice(), op);
   return [dtypeCode(dtype, op), dev, idx];
 }
 

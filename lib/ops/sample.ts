@@ -8,7 +8,7 @@
  * @module
  */
 import { sym } from "../../ffi/lib.ts";
-import { type Device, deviceCodes } from "../device.ts";
+import { defaultDevice, type Device, deviceCodes } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { type DType, dtypeCode, isFloat } from "../dtype.ts";
 import type { Key } from "../rng.ts";
@@ -37,7 +37,7 @@ export function randperm<const N extends number>(n: N, key: Key, opts?: TensorOp
   const op = "randperm";
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${op}: n must be a non-negative integer, got ${n}`);
   const k = keyArg(key, op);
-  const [dev, idx] = deviceCodes(opts?.device ?? "cpu", op);
+  const [dev, idx] = deviceCodes(opts?.device ?? defaultDevice(), op);
   return wrap(sym.dt_randperm(n, dtypeCode(opts?.dtype ?? "i64", op), dev, idx, k.hi, k.lo), op);
 }
 
@@ -89,7 +89,7 @@ export interface NormalOptions {
   std?: number;
   /** The result's dtype, a float; default f32. */
   dtype?: DType;
-  /** Where to allocate the result; default "cpu". */
+  /** Where to allocate the result; default `defaultDevice()` ("cpu" unless set). */
   device?: Device;
 }
 
@@ -101,7 +101,7 @@ export interface UniformOptions {
   high?: number;
   /** The result's dtype, a float; default f32. */
   dtype?: DType;
-  /** Where to allocate the result; default "cpu". */
+  /** Where to allocate the result; default `defaultDevice()` ("cpu" unless set). */
   device?: Device;
 }
 
@@ -132,7 +132,7 @@ export function normal<const S extends Shape>(shape: Sizes<S>, options: NormalOp
   const std = finite(o.std ?? 1, "std", op);
   if (std < 0) throw new RangeError(`${op}: std must be ≥ 0, got ${std}`);
   const code = floatDType(o.dtype ?? "f32", op);
-  const [dev, idx] = deviceCodes(o.device ?? "cpu", op);
+  const [dev, idx] = deviceCodes(o.device ?? defaultDevice(), op);
   const k = keyArg(key, op);
   const sizes = sizesArg(shape as readonly number[], op);
   return wrap(sym.dt_normal(sizes, shape.length, mean, std, code, dev, idx, k.hi, k.lo), op);
@@ -157,7 +157,7 @@ export function uniform<const S extends Shape>(
   const high = finite(o.high ?? 1, "high", op);
   if (low > high) throw new RangeError(`${op}: low must be ≤ high, got [${low}, ${high})`);
   const code = floatDType(o.dtype ?? "f32", op);
-  const [dev, idx] = deviceCodes(o.device ?? "cpu", op);
+  const [dev, idx] = deviceCodes(o.device ?? defaultDevice(), op);
   const k = keyArg(key, op);
   const sizes = sizesArg(shape as readonly number[], op);
   return wrap(sym.dt_uniform(sizes, shape.length, low, high, code, dev, idx, k.hi, k.lo), op);

@@ -55,7 +55,7 @@ export interface TranslateOptions {
   nbest?: number;
   /** Also compute the cross-attention maps of the best hypothesis (one more decoder pass). Default false. */
   attention?: boolean;
-  /** The device the source batches are created on; it must hold the model too. Default "cpu". */
+  /** The device the source batches are created on; it must hold the model too. Default: the model's. */
   device?: Device;
 }
 
@@ -117,6 +117,7 @@ export async function translate(
   const { model, tgtTokenizer, srcTokenizer } = folder;
   const maxLen = opts.maxLen ?? model.config.tgtSeqLen;
   const batchSize = opts.batchSize ?? 96;
+  const device = opts.device ?? model.params.src_embed.embedding.weight.device;
   const beam = opts.beam ?? 1;
   const { pad } = srcTokenizer.special;
   const { sos, eos } = tgtTokenizer.special;
@@ -128,7 +129,7 @@ export async function translate(
     const chunk = order.slice(start, start + batchSize);
     const longest = Math.max(...chunk.map((i) => sources[i].ids.length - 2));
     const hypotheses = scope(() => {
-      const src = padBatch<"src">(chunk.map((i) => sources[i].ids), pad, undefined, { device: opts.device });
+      const src = padBatch<"src">(chunk.map((i) => sources[i].ids), pad, undefined, { device });
       return beamSearch(model, src, paddingMask(src, pad), {
         beam,
         maxLen: resolveMaxLen(maxLen, longest),

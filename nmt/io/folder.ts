@@ -20,7 +20,7 @@ import {
   SafetensorsError,
   writeSafetensors,
 } from "../../lib/io/safetensors.ts";
-import type { Device } from "../../lib/device.ts";
+import { defaultDevice, type Device } from "../../lib/device.ts";
 import type { Tensor } from "../../lib/tensor.ts";
 
 /** Everything a model folder holds: the Transformer, its language pair and one tokenizer per side. */
@@ -182,8 +182,9 @@ export function loadModelFolder(
   dir: string,
   opts: { device?: Device; int8?: boolean; shortlist?: boolean; pack?: boolean } = {},
 ): ModelFolder {
-  if (opts.int8 && opts.device !== undefined && opts.device !== "cpu") {
-    throw new ModelFolderError(`int8 inference runs on the CPU only, not on ${opts.device}`);
+  const device = opts.device ?? defaultDevice();
+  if (opts.int8 && device !== "cpu") {
+    throw new ModelFolderError(`int8 inference runs on the CPU only, not on ${device}`);
   }
   const { config, srcLang, tgtLang } = parseConfig(readText(`${dir}/config.json`), `${dir}/config.json`);
   const weightsPath = `${dir}/model.safetensors`;
@@ -212,9 +213,9 @@ export function loadModelFolder(
   }
 
   const model = scope(() => {
-    const { tensors } = readSafetensors(weightsPath, { device: opts.device });
+    const { tensors } = readSafetensors(weightsPath, { device });
     const state = new Map([...tensors].map(([name, t]) => [strip(name), t]));
-    const computed = buffersFor(config, opts.device);
+    const computed = buffersFor(config, device);
     const buffers: TransformerBuffers = {
       src_pos: { pe: (state.get("src_pos.pe") ?? computed.src_pos.pe) as TransformerBuffers["src_pos"]["pe"] },
       tgt_pos: { pe: (state.get("tgt_pos.pe") ?? computed.tgt_pos.pe) as TransformerBuffers["tgt_pos"]["pe"] },
@@ -225,7 +226,7 @@ export function loadModelFolder(
     const model = { config, params, buffers };
     const layers = { replace: true, projection: !opts.shortlist };
     if (opts.int8) return quantizeModel(model, layers);
-    return opts.pack && canPack(opts.device) ? packModel(model, layers) : model;
+    return opts.pack && canPack(device) ? packModel(model, layers) : model;
   });
   if (!opts.shortlist) return { model, srcLang, tgtLang, srcTokenizer, tgtTokenizer };
   let shortlist: Shortlist | null;

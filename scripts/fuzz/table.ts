@@ -639,6 +639,8 @@ export const skipped: Record<string, string> = {
   canonicalDevice: "device-name parsing, no tensors",
   sameDevice: "device-name comparison, no tensors",
   cudaAvailable: "runtime query",
+  defaultDevice: "runtime query",
+  setDefaultDevice: "changes process-wide state; its refusals are asserted in tests/device_test.ts",
   cudaDeviceCount: "runtime query",
   torchVersion: "runtime query",
   threads: "runtime query",

@@ -1,9 +1,15 @@
-/** The PyTorch reference (../shared/reference/transformer_ref.py with Debian's python3-torch), when present. */
+/**
+ * The PyTorch reference (../shared/reference/transformer_ref.py with Debian's python3-torch), when
+ * present. DENO_TORCH_REFERENCE_DIR and DENO_TORCH_PYTHON point elsewhere (scripts/gpu_check.sh: the
+ * copy carried with the tree, and the GPU machine's python3 with its pip torch).
+ */
 
 export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
 export const FIXTURES = `${ROOT}/tests/fixtures`;
-export const REFERENCE = `${ROOT}/../shared/reference/transformer_ref.py`;
-export const PYTHON = "/usr/bin/python3";
+export const REFERENCE = `${
+  Deno.env.get("DENO_TORCH_REFERENCE_DIR") ?? `${ROOT}/../shared/reference`
+}/transformer_ref.py`;
+export const PYTHON = Deno.env.get("DENO_TORCH_PYTHON") ?? "/usr/bin/python3";
 
 function works(): boolean {
   try {
