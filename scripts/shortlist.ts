@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const { translate } = await import("../nmt/decode/translate.ts");
   const { corpusBleuMulti } = await import("../nmt/metrics/bleu.ts");
   const { free } = await import("../lib/scope.ts");
+  const { tokenizePairs } = await import("../nmt/data/examples.ts");
 
   const dir = flags.model;
   let folder;
@@ -77,13 +78,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   const log = (line: string) => console.error(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line}`);
 
-  // Count co-occurrences over the training split, in the tokenizers' ids (specials left out).
+  // Count co-occurrences over the pairs training kept, in the tokenizers' ids (specials left out),
+  // tokenized in chunks as training tokenizes them (one encodeBatch over them all took minutes).
   const train = splits.train;
   log(`tokenizing ${train.length} training pairs`);
-  const src = await srcTokenizer.encodeBatch(train.map((p) => p.src));
-  const tgt = await tgtTokenizer.encodeBatch(train.map((p) => p.tgt));
+  const { examples } = await tokenizePairs(train, srcTokenizer, tgtTokenizer, model.config);
+  log(`counting co-occurrences in ${examples.length} pairs`);
   const list = buildShortlist(
-    train.map((_, i) => ({ src: src[i], tgt: tgt[i] })),
+    examples,
     model.config.srcVocabSize,
     model.config.tgtVocabSize,
     { perWord, frequent },
