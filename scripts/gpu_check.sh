@@ -23,11 +23,13 @@ Runs on a GPU machine from a copy of this tree, with no network, in at most abou
 It prints a short table last and writes everything under $OUT (default build/gpu_check/): gpu_check.json,
 bench.json, tests.xml and each step's log. The exit status is 0 when every step passed.
 
-  --pack      run here, before the GPU call: writes .gpu/deno.xz from this machine's deno and copies the
-              PyTorch reference (../shared/reference) to .gpu/reference/; then run on the GPU machine, with
+  --pack      run here, before the GPU call: writes .gpu/deno.xz from this machine's deno and
+              .gpu/deno_npm.tar.xz from its npm cache, and copies the PyTorch reference
+              (../shared/reference) to .gpu/reference/; then run on the GPU machine, with
               .gpu carried (it is ignored by git):  scripts/gpu_check.sh
-  --dry-run   the CPU half, for CI: packs and unpacks deno (fast xz) and checks it runs, uses the CPU
-              build, runs tests/device_test.ts and one op suite on DENO_TORCH_TEST_DEVICE (cpu), and the
+  --dry-run   the CPU half, for CI: packs and unpacks deno and the npm packages (fast xz) and checks that
+              deno runs, uses the CPU build, runs tests/device_test.ts, an op suite and the decoding suite
+              on DENO_TORCH_TEST_DEVICE (cpu) from the unpacked packages alone (--cached-only), and the
               benchmarks at tiny sizes. It tests the script, not the machine.
 
 Environment: OUT (results folder), DENO_TORCH_TEST_DEVICE (default cuda; cpu with --dry-run),
@@ -71,6 +73,25 @@ deno_binary() { # the real binary behind the deno on PATH (npm's bin is a link t
   readlink -f "$(command -v deno)"
 }
 
+# The npm packages of this project's imports, from deno's cache, as a DENO_DIR to unpack there (no
+# network there: deno wants every package of deno.json's imports cached). The tokenizers package
+# ships a binary for every platform (64 MB): only linux-x64-gnu's goes. pack_npm LEVEL DEST.
+pack_npm() {
+  local cache
+  cache="$(deno info --json | "$PY_ANY" -c 'import json,sys; print(json.load(sys.stdin)["npmCache"])')"
+  (cd "$ROOT" && deno cache --quiet mod.ts nmt/mod.ts >/dev/null) # everything the suites import, cached
+  tar -C "$(dirname "$cache")" -cf - \
+    --exclude='tokenizers.darwin*' --exclude='tokenizers.win32*' --exclude='tokenizers.android*' \
+    --exclude='tokenizers.linux-arm*' --exclude='tokenizers.*musl*' --exclude='tokenizers.freebsd*' \
+    "$(basename "$cache")" | xz -T0 "-$1" >"$2"
+}
+
+# Unpacks what pack_npm made into DEST (python's tarfile reads xz without the xz binary).
+unpack_npm() {
+  "$PY_ANY" -c 'import sys,tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
+}
+PY_ANY="$(command -v python3 || echo /usr/bin/python3)"
+
 if [ "$MODE" = pack ]; then
   command -v deno >/dev/null 2>&1 || die "no deno on PATH to pack"
   command -v xz >/dev/null 2>&1 || die "xz is needed to pack deno (apt-get install xz-utils)"
@@ -80,6 +101,8 @@ if [ "$MODE" = pack ]; then
   say "packing $(deno_binary) ($(deno --version | head -n1)) into .gpu/deno.xz"
   xz_to 9 "$(deno_binary)" "$GPU_DIR/deno.xz.tmp" && mv "$GPU_DIR/deno.xz.tmp" "$GPU_DIR/deno.xz"
   cp "$ref/transformer_ref.py" "$ref/decode_ref.py" "$GPU_DIR/reference/"
+  say "packing the npm packages the device suites import into .gpu/deno_npm.tar.xz"
+  pack_npm 9 "$GPU_DIR/deno_npm.tar.xz"
   du -sh "$GPU_DIR" >&2
   say "done. On the GPU machine, with .gpu carried: scripts/gpu_check.sh"
   exit 0
@@ -120,6 +143,11 @@ if [ "$MODE" = dry ]; then
     record deno failed "the unpacked deno does not run"
   fi
   rm -f "$OUT/deno" "$OUT/deno.xz"
+  pack_npm 0 "$OUT/deno_npm.tar.xz"
+  rm -rf "$OUT/deno_dir" && mkdir -p "$OUT/deno_dir" && unpack_npm "$OUT/deno_npm.tar.xz" "$OUT/deno_dir"
+  rm -f "$OUT/deno_npm.tar.xz"
+  export DENO_DIR="$OUT/deno_dir"
+  record npm ok "the npm packages unpacked into a fresh DENO_DIR ($(du -sm "$DENO_DIR" | cut -f1) MB); the suites run from it alone"
 elif deno_ok; then
   record deno ok "$(deno --version | head -n1) on PATH"
 elif [ -f "$GPU_DIR/deno.xz" ]; then
@@ -130,6 +158,15 @@ elif [ -f "$GPU_DIR/deno.xz" ]; then
   record deno ok "$(deno --version | head -n1) from .gpu/deno.xz"
 else
   die "no deno: run scripts/gpu_check.sh --pack where deno is installed, and carry .gpu"
+fi
+if [ "$MODE" = gpu ]; then
+  if [ -f "$GPU_DIR/deno_npm.tar.xz" ]; then
+    rm -rf "$GPU_DIR/deno_dir" && mkdir -p "$GPU_DIR/deno_dir" && unpack_npm "$GPU_DIR/deno_npm.tar.xz" "$GPU_DIR/deno_dir"
+    export DENO_DIR="$GPU_DIR/deno_dir"
+    record npm ok "the npm packages from .gpu/deno_npm.tar.xz"
+  else
+    record npm missing "no .gpu/deno_npm.tar.xz (--pack makes it): deno will try the network for them"
+  fi
 fi
 # No network there: deno must not try to fetch anything (the suites below import no npm package).
 export DENO_NO_UPDATE_CHECK=1
@@ -158,7 +195,7 @@ fi
 TEST_FLAGS=(--allow-ffi --allow-env --allow-read --allow-write --allow-run --allow-sys --allow-net=127.0.0.1
   --v8-flags=--expose-gc)
 if [ "$MODE" = dry ]; then
-  SUITES=(tests/device_test.ts tests/ops_elementwise_test.ts)
+  SUITES=(tests/device_test.ts tests/ops_elementwise_test.ts tests/decode_test.ts)
   TEST_LIMIT=240
 else
   SUITES=(tests/device_test.ts tests/ops_*_test.ts tests/grad_test.ts tests/grad_cases_test.ts tests/parity_test.ts
@@ -169,11 +206,11 @@ fi
 if [ "$build_ok" = 1 ]; then
   t0=$SECONDS
   set +e
-  (cd "$ROOT" && DENO_TORCH_TEST_DEVICE="$DEVICE" timeout "$TEST_LIMIT" deno test "${TEST_FLAGS[@]}" \
+  (cd "$ROOT" && DENO_TORCH_TEST_DEVICE="$DEVICE" timeout "$TEST_LIMIT" deno test --cached-only "${TEST_FLAGS[@]}" \
     --junit-path="$OUT/tests.xml" "${SUITES[@]}") >"$OUT/tests.log" 2>&1
   code=$?
   set -e
-  line="$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/tests.log" | grep -E '^(ok|FAILED) \|' | tail -n1)"
+  line="$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/tests.log" | grep -E '^(ok|FAILED) \|' | tail -n1 || true)"
   detail="${line:-no summary line} on $DEVICE, ${#SUITES[@]} files, $((SECONDS - t0)) s"
   [ "$code" = 124 ] && detail="stopped after ${TEST_LIMIT} s; $detail"
   if [ "$code" = 0 ]; then record tests ok "$detail"; else record tests failed "$detail; see tests.log"; fi
@@ -187,7 +224,7 @@ if [ "$build_ok" = 1 ]; then
   bench_args=(--device "$DEVICE" --reference "$REF" --out "$OUT/bench.json")
   [ "$MODE" = dry ] && bench_args+=(--dry-run)
   set +e
-  (cd "$ROOT" && timeout 240 deno run -A scripts/gpu/bench.ts "${bench_args[@]}") >"$OUT/bench.txt" 2>"$OUT/bench.log"
+  (cd "$ROOT" && timeout 240 deno run --cached-only -A scripts/gpu/bench.ts "${bench_args[@]}") >"$OUT/bench.txt" 2>"$OUT/bench.log"
   code=$?
   set -e
   if [ "$code" = 0 ]; then record benchmarks ok "$((SECONDS - t0)) s"; else

@@ -23,9 +23,15 @@ Deno.test({
       const printed = text.decode(stdout);
       assert.equal(code, 0, `${printed}\n${text.decode(stderr)}`);
       const result = JSON.parse(await Deno.readTextFile(`${out}/gpu_check.json`));
-      assert.deepEqual(result.steps.map((s: { step: string }) => s.step), ["deno", "build", "tests", "benchmarks"]);
+      assert.deepEqual(result.steps.map((s: { step: string }) => s.step), [
+        "deno",
+        "npm",
+        "build",
+        "tests",
+        "benchmarks",
+      ]);
       for (const s of result.steps) assert.equal(s.status, "ok", `${s.step}: ${s.detail}`);
-      assert.match(result.steps[2].detail, /^ok \| \d+ passed \| 0 failed/);
+      assert.match(result.steps[3].detail, /^ok \| \d+ passed \| 0 failed/);
       const bench = result.bench;
       assert.equal(bench.device, "cpu");
       assert.deepEqual(bench.errors, {});
