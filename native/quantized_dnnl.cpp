@@ -102,6 +102,20 @@ std::shared_ptr<Weights> packed(t type, const at::Tensor& weight, const at::Tens
 // Below this many multiply-adds a product runs on the calling thread alone (see run).
 constexpr int64_t kMacsPerWorker = int64_t{1} << 20;
 
+// While it lives, OpenMP regions started from this thread run on it alone when `on`; the thread
+// count is restored however the scope ends.
+struct AloneIf {
+  explicit AloneIf(bool on) : threads(on ? omp_get_max_threads() : 0) {
+    if (threads > 0) omp_set_num_threads(1);
+  }
+  ~AloneIf() {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  AloneIf(const AloneIf&) = delete;
+  AloneIf& operator=(const AloneIf&) = delete;
+  const int threads;  // to restore; 0 when nothing was changed
+};
+
 // Runs kernel `k` on x, w's packed weight, y, and the post-ops' operands in order.
 void run(const Kernel& k, const Weights& w, const at::Tensor& x, const at::Tensor& y, std::vector<at::Tensor> operands) {
   const int64_t rows = x.size(0);
@@ -123,17 +137,9 @@ void run(const Kernel& k, const Weights& w, const at::Tensor& x, const at::Tenso
   // A small product is done before a sleeping OpenMP worker wakes (a 1 x 256 x 256 product took
   // 12 us on this thread and 59 us with two), so it runs here alone. oneDNN reads the thread
   // count of the calling thread when it executes.
-  const bool alone = rows * w.in * w.out < kMacsPerWorker;
-  const int threads = omp_get_max_threads();
-  if (alone) omp_set_num_threads(1);
-  try {
-    k.matmul.execute(stream, args);
-    stream.wait();
-  } catch (...) {
-    if (alone) omp_set_num_threads(threads);
-    throw;
-  }
-  if (alone) omp_set_num_threads(threads);
+  const AloneIf alone(rows * w.in * w.out < kMacsPerWorker);
+  k.matmul.execute(stream, args);
+  stream.wait();
 }
 
 }  // namespace

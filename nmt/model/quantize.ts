@@ -58,7 +58,7 @@ export function canPack(device: Device = "cpu"): boolean {
 }
 
 /**
- * The model with every linear layer replaced by `replace(layer)` (the output projection too unless
+ * The model with every linear layer replaced by `map(layer)` (the output projection too unless
  * `projection` is false); everything else is shared with `model`. With `replace`, the weights of
  * the layers replaced are freed.
  */

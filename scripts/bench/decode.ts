@@ -211,20 +211,9 @@ export const decodeGroup: MacroGroup = {
         ];
       });
       const ratio = (id: string) => rows.find((r) => r.id === id)?.value ?? 0;
+      const translateCmd = [Deno.execPath(), "run", "-A", `${ROOT}/scripts/translate.ts`, "--model", dir];
       const rss = {
-        ours: peakRssMb([
-          Deno.execPath(),
-          ...[
-            "run",
-            "-A",
-            `${ROOT}/scripts/translate.ts`,
-            "--model",
-            dir,
-            "--file",
-            `${tmp}/sentences.txt`,
-            "--tokens",
-          ],
-        ]),
+        ours: peakRssMb([...translateCmd, "--file", `${tmp}/sentences.txt`, "--tokens"]),
         theirs: peakRssMb([PYTHON, DECODE_REF, dir, "--file", `${tmp}/sentences.txt`, "--threads", String(n)]),
       };
       const once = (figure: MacroFigure) => ({ ...figure, runs: [figure.value] });

@@ -31,9 +31,9 @@ import {
 } from "../../mod.ts";
 import { loadModelFolder } from "../../nmt/io/folder.ts";
 import { translate } from "../../nmt/decode/translate.ts";
-import type { TrainRunResult } from "../bench/train_run.ts";
+import { ROOT } from "../bench/reference.ts";
+import { ourTrainRun, toArgs } from "../bench/train_step.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
 const PYTHON = Deno.env.get("DENO_TORCH_PYTHON") ?? "python3";
 const SENTENCES = `${ROOT}/tests/fixtures/sentences_en_it.jsonl`;
 const OPUS_BOOKS_PAIRS = 32_000;
@@ -63,7 +63,6 @@ const STEPS = dry ? { steps: 2, warmup: 1 } : { steps: 20, warmup: 5 };
 const MATMUL_N = dry ? 256 : 8192;
 const DECODE_SENTENCES = dry ? 16 : 500;
 const BEAM = 4;
-const args = (o: Record<string, number>) => Object.entries(o).flatMap(([k, v]) => [`--${k}`, String(v)]);
 
 /** Runs a command; its stdout, or an error naming the command with its stderr. */
 function run(cmd: string, cmdArgs: string[]): string {
@@ -82,16 +81,7 @@ const torchSide = <T>(cmdArgs: string[]) =>
 
 /** Each part runs on its own, so that one failure is reported and the rest still measured. */
 const errors: Record<string, string> = {};
-function attempt<T>(part: string, f: () => T): T | null {
-  try {
-    return f();
-  } catch (e) {
-    errors[part] = (e as Error).message;
-    console.error(`gpu bench: ${part} failed: ${(e as Error).message}`);
-    return null;
-  }
-}
-async function attemptAsync<T>(part: string, f: () => Promise<T>): Promise<T | null> {
+async function attempt<T>(part: string, f: () => T | Promise<T>): Promise<T | null> {
   try {
     return await f();
   } catch (e) {
@@ -121,28 +111,23 @@ function ourMatmulTflops(n: number): number {
 
 // ---- train step ----------------------------------------------------------------------------------
 console.error(`gpu bench: train step (${dry ? "dry-run size" : "seed size"}) on ${device}`);
-const ourStep = attempt("train step (ours, f32)", () =>
-  runJson<TrainRunResult>(Deno.execPath(), [
-    "run",
-    "-A",
-    `${ROOT}/scripts/bench/train_run.ts`,
-    ...args({ ...SIZE, ...STEPS }),
-    "--device",
-    device,
-  ]));
-const theirStep = attempt(
-  "train step (PyTorch, f32)",
-  () => torchSide<{ median_step_ms: number }>(["train-step", ...args({ ...SIZE, ...STEPS })]),
+const ourStep = await attempt(
+  "train step (ours, f32)",
+  () => ourTrainRun([...toArgs({ ...SIZE, ...STEPS }), "--device", device]),
 );
-const theirBf16 = attempt(
+const theirStep = await attempt(
+  "train step (PyTorch, f32)",
+  () => torchSide<{ median_step_ms: number }>(["train-step", ...toArgs({ ...SIZE, ...STEPS })]),
+);
+const theirBf16 = await attempt(
   "train step (PyTorch, bf16 autocast)",
-  () => torchSide<{ median_step_ms: number }>(["train-step", ...args({ ...SIZE, ...STEPS }), "--bf16"]),
+  () => torchSide<{ median_step_ms: number }>(["train-step", ...toArgs({ ...SIZE, ...STEPS }), "--bf16"]),
 );
 
 // ---- the ceiling ---------------------------------------------------------------------------------
 console.error(`gpu bench: ${MATMUL_N}² bf16 matmul`);
-const ourCeiling = attempt("bf16 matmul (ours)", () => ourMatmulTflops(MATMUL_N));
-const theirCeiling = attempt(
+const ourCeiling = await attempt("bf16 matmul (ours)", () => ourMatmulTflops(MATMUL_N));
+const theirCeiling = await attempt(
   "bf16 matmul (PyTorch)",
   () => torchSide<{ tflops: number }>(["matmul", "--n", String(MATMUL_N), "--dtype", "bf16"]).tflops,
 );
@@ -156,10 +141,8 @@ interface Decoded {
   tokens_per_s: number;
   outputs: number[][];
 }
-const decoding = await attemptAsync("decoding", async () => {
-  const folderSize = dry ? ["--d-model", "64", "--layers", "2", "--heads", "4", "--d-ff", "128"] : [
-    ...["--d-model", "512", "--layers", "6", "--heads", "8", "--d-ff", "2048"],
-  ];
+const decoding = await attempt("decoding", async () => {
+  const { "d-model": dModel, layers, heads, "d-ff": dFF } = SIZE; // the step's model, at seq-len 64
   run(PYTHON, [
     `${reference}/transformer_ref.py`,
     "make-folder",
@@ -170,7 +153,7 @@ const decoding = await attemptAsync("decoding", async () => {
     SENTENCES,
     "--seq-len",
     "64",
-    ...folderSize,
+    ...toArgs({ "d-model": dModel, layers, heads, "d-ff": dFF }),
   ]);
   const pool = Deno.readTextFileSync(SENTENCES).trim().split("\n").map((l) => JSON.parse(l).en as string);
   const sentences = Array.from({ length: DECODE_SENTENCES }, (_, i) => pool[i % pool.length]);

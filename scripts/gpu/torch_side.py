@@ -71,7 +71,6 @@ def matmul(torch, a):
 
 
 def decode(torch, a):
-    sys.argv = ["decode_ref.py"]  # decode_ref reads nothing at import, but keep its argv clean
     import decode_ref as d
     if hasattr(torch, "set_default_device"):  # torch 2.x: decode_ref's torch.full/torch.tensor land on the device
         torch.set_default_device(a.device)
