@@ -51,6 +51,7 @@ export * from "./lib/ops/optim.ts";
  */
 export * as nn from "./lib/nn/mod.ts";
 export * from "./lib/autograd.ts";
+export { autocast, type AutocastDType, autocastDType } from "./lib/autocast.ts";
 export * from "./lib/tree.ts";
 export * from "./lib/runtime.ts";
 // Optimizers and schedules: pure Adam/AdamW updates, global-norm clipping, learning-rate schedules.

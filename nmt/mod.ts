@@ -90,6 +90,7 @@ export type { AttentionMaps } from "./decode/attention.ts";
 export { type StepConfig, type StepResult, trainStep } from "./train/step.ts";
 export { exactMatch, greedyOutputs, validationLoss } from "./train/evaluate.ts";
 export {
+  type Precision,
   type PresetName,
   PRESETS,
   type ScheduleKind,

@@ -13,6 +13,7 @@ import {
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 import { linearInt8 } from "./quantized.ts";
+import { callIn, lowersProduct } from "../autocast.ts";
 
 /**
  * Matrix product with PyTorch's rules: [..., n, k] @ [..., k, m] → [..., n, m], batch dimensions
@@ -36,6 +37,8 @@ export function matmul<A extends Shape, B extends Shape>(
   }
   if (a.rank > 2 && b.rank > 2) broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), op);
   sameDevice(a, b, op);
+  const low = lowersProduct([a, b]);
+  if (low) return callIn(low, [a, b], op, ([x, y]) => sym.dt_matmul(x!, y!));
   return wrap(sym.dt_matmul(handleOf(a, op), handleOf(b, op)), op);
 }
 
@@ -49,6 +52,8 @@ export function bmm<Bt extends Dim, N extends Dim, K extends Dim, M extends Dim>
     throw new ShapeError(op, `needs [b, n, k] @ [b, k, m], got ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
   }
   sameDevice(a, b, op);
+  const low = lowersProduct([a, b]);
+  if (low) return callIn(low, [a, b], op, ([x, y]) => sym.dt_bmm(x!, y!));
   return wrap(sym.dt_bmm(handleOf(a, op), handleOf(b, op)), op);
 }
 
@@ -76,5 +81,7 @@ export function linear<X extends Shape, W extends Shape>(
     return linearInt8(x, weight as Tensor as Tensor<[Dim, Dim]>, bias) as Tensor as Tensor<Linear<X, W>>;
   }
   sameDevice(x, weight, op);
+  const low = lowersProduct([x, weight, bias]);
+  if (low) return callIn(low, [x, weight, bias], op, ([a, w, b]) => sym.dt_linear(a!, w!, b));
   return wrap(sym.dt_linear(handleOf(x, op), handleOf(weight, op), bias ? handleOf(bias, op) : null), op);
 }

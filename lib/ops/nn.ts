@@ -7,6 +7,7 @@ import { type Dim, formatShape, type LastDim, type SetDim, type Shape } from "..
 import { handleOf, type Tensor, wrap } from "../tensor.ts";
 import { broadcastShapes, sameDevice } from "./check.ts";
 import { int32Arg } from "../scratch.ts";
+import { callIn, widens } from "../autocast.ts";
 import { matmul } from "./linalg.ts";
 import { add, div } from "./elementwise.ts";
 import { maskedFill } from "./elementwise.ts";
@@ -49,6 +50,9 @@ export function layerNorm<S extends Shape>(x: Tensor<S>, weight?: Tensor, bias?:
         `weight and bias must be [${d}] for x ${formatShape(x.shape)}, got ${formatShape(p.shape)}`,
       );
     }
+  }
+  if (widens([x, weight, bias])) {
+    return callIn("f32", [x, weight, bias], op, ([h, w, b]) => sym.dt_layer_norm(h!, 1, w, b, eps));
   }
   return wrap(
     sym.dt_layer_norm(handleOf(x, op), 1, weight ? handleOf(weight, op) : null, bias ? handleOf(bias, op) : null, eps),
@@ -94,6 +98,9 @@ export function crossEntropy<N extends Dim, C extends Dim, R extends "mean" | "s
   if (code === undefined) throw new RangeError(`${op}: reduction must be "mean", "sum" or "none", got ${reduction}`);
   sameDevice(logits, target, op);
   const ignored = int32Arg(ignoreIndex, "ignoreIndex", op);
+  if (widens([logits])) {
+    return callIn("f32", [logits, target], op, ([x, t]) => sym.dt_cross_entropy(x!, t!, code, ignored, labelSmoothing));
+  }
   return wrap(sym.dt_cross_entropy(handleOf(logits, op), handleOf(target, op), code, ignored, labelSmoothing), op);
 }
 

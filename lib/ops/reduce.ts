@@ -10,6 +10,7 @@ import type { Reduce, SetDim, Shape } from "../shape.ts";
 import { type Handle, handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";
 import { axis } from "./check.ts";
+import { callIn, widens } from "../autocast.ts";
 import { dimArg, dimsArg, pairOut } from "../scratch.ts";
 
 type DimsNative = (x: Handle, dims: Float64Array, n: number, keep: number) => Handle | null;
@@ -183,7 +184,9 @@ function floatOnly(x: Tensor, op: string): void {
  */
 export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "softmax");
-  return wrap(sym.dt_softmax(handleOf(x, "softmax"), axis(x.rank, dim, "softmax", x.shape)), "softmax");
+  const d = axis(x.rank, dim, "softmax", x.shape);
+  if (widens([x])) return callIn("f32", [x], "softmax", ([h]) => sym.dt_softmax(h!, d));
+  return wrap(sym.dt_softmax(handleOf(x, "softmax"), d), "softmax");
 }
 
 /**
@@ -197,7 +200,9 @@ export function softmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
  */
 export function logSoftmax<S extends Shape>(x: Tensor<S>, dim: number): Tensor<S> {
   floatOnly(x, "logSoftmax");
-  return wrap(sym.dt_log_softmax(handleOf(x, "logSoftmax"), axis(x.rank, dim, "logSoftmax", x.shape)), "logSoftmax");
+  const d = axis(x.rank, dim, "logSoftmax", x.shape);
+  if (widens([x])) return callIn("f32", [x], "logSoftmax", ([h]) => sym.dt_log_softmax(h!, d));
+  return wrap(sym.dt_log_softmax(handleOf(x, "logSoftmax"), d), "logSoftmax");
 }
 
 /**

@@ -23,6 +23,9 @@ export const PRESET_SUMMARIES: Record<PresetName, string> = {
 export const PRESET_NAMES = Object.keys(PRESET_SUMMARIES) as PresetName[];
 const TOKENIZERS: readonly TokenizerKind[] = ["word", "bpe-shared"];
 const SCHEDULES: readonly ScheduleKind[] = ["constant", "inverse-sqrt"];
+/** The arithmetic of a training step's matrix products. */
+export type Precision = "f32" | "bf16";
+const PRECISIONS: readonly Precision[] = ["f32", "bf16"];
 
 /**
  * Every setting of a training run, fully resolved (no optional fields). Start from a preset and
@@ -98,6 +101,8 @@ export interface TrainOptions {
   device: string;
   /** CPU threads for libtorch; 0 = its default. */
   threads: number;
+  /** "f32", or "bf16": matrix products in bf16 under `autocast`, f32 master weights and gradients. */
+  precision: Precision;
   /** Also save a checkpoint every this many steps (epoch ends and the end always save); 0 = not by steps. */
   saveEvery: number;
   /** Also save a checkpoint when this many minutes have passed since the last save; 0 = not by time. */
@@ -262,6 +267,12 @@ export const OPTIONS: { readonly [K in keyof TrainOptions]: OptionSpec<TrainOpti
   seed: { ...count, default: 0, help: "seed of everything random (init, dropout, splits, data order)" },
   device: { ...deviceName, default: "auto", help: "auto, cpu, cuda or cuda:N", resumeMayChange: true },
   threads: { ...count, default: 0, help: "libtorch intra-op threads (0 = all cores)", resumeMayChange: true },
+  precision: {
+    ...oneOf(PRECISIONS),
+    default: "f32",
+    help: "f32, or bf16: matrix products in bf16 (autocast), f32 master weights",
+    resumeMayChange: true,
+  },
   saveEvery: {
     ...count,
     default: 0,

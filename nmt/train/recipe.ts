@@ -42,6 +42,7 @@ export function stepConfig(o: TrainOptions, lr: number, pad: number, dataParalle
     pad,
     donate: true, // the loop frees the previous parameters and moments right after each step
     dataParallel,
+    autocast: o.precision === "bf16" ? "bf16" : undefined,
   };
 }
 

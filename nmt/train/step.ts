@@ -4,6 +4,7 @@
  * gradients clipped by global norm, then Adam/AdamW. The inputs stay valid; the caller frees them.
  */
 import { valueAndGrad } from "../../lib/autograd.ts";
+import { autocast, type AutocastDType } from "../../lib/autocast.ts";
 import { noGrad } from "../../lib/autograd.ts";
 import { scope } from "../../lib/scope.ts";
 import { item } from "../../lib/transfer.ts";
@@ -43,6 +44,8 @@ export interface StepConfig {
   dataParallel?: boolean;
   /** Data-parallel gradient buckets, MB (default 25; see `valueAndGradAllReduced`). */
   bucketMb?: number;
+  /** Runs the forward pass under `autocast(dtype)`: matrix products in bf16, f32 master weights. Default: f32 throughout. */
+  autocast?: AutocastDType;
 }
 
 /** What one {@linkcode trainStep} produces; the tensors belong to the caller's scope. */
@@ -115,12 +118,14 @@ export function trainStep(
     // Data parallelism: each rank divides its summed loss by the targets of all ranks' batches (one
     // small collective), so that summed across ranks, losses and gradients are the union batch's.
     const tokens = config.dataParallel ? item(allReduceSum({ n: sum(ne(batch.label, config.pad)) }).n) : undefined;
-    const lossOf = (params: TransformerParams) =>
+    const forward = (params: TransformerParams) =>
       translationLoss({ ...model, params }, batch, trainMode(key), {
         pad: config.pad,
         labelSmoothing: config.labelSmoothing,
         normalizer: tokens,
       });
+    const low = config.autocast;
+    const lossOf = low ? (params: TransformerParams) => autocast(low, () => forward(params)) : forward;
     // Data-parallel gradients come back summed across the ranks, their all-reduce overlapped with
     // backward; the losses are summed after (a collective of one number).
     const { value: own, grads } = config.dataParallel

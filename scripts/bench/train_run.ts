@@ -62,7 +62,7 @@ const DEFAULTS: Record<BenchFlag, number> = {
   warmup: 2,
 };
 /** The training options whose flags bench-train shares with `deno task train`. */
-const SHARED = ["dModel", "layers", "heads", "dFF", "maxTokens", "threads", "device", "data"] as const;
+const SHARED = ["dModel", "layers", "heads", "dFF", "maxTokens", "threads", "device", "data", "precision"] as const;
 /** bench-train's model, optimizer and batch budget are the seed preset's; it runs on the CPU, 2 threads, by default. */
 const BASE: TrainOptions = { ...PRESETS.seed, device: "cpu", threads: 2 };
 

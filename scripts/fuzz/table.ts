@@ -670,6 +670,8 @@ export const skipped: Record<string, string> = {
   valueAndGradBy: "higher-order: takes a function (grad tests)",
   grad: "higher-order: takes a function (grad tests)",
   noGrad: "higher-order: takes a function (grad tests)",
+  autocast: "higher-order: takes a function (tests/autocast_test.ts)",
+  autocastDType: "reads a setting, takes no arguments",
   adamHyper: "config defaults, used by the adamStep entry",
   adamInit: "optimizer state over a tree (optim tests)",
   adamUpdate: "optimizer update over a tree (optim/robustness tests)",

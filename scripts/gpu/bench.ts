@@ -115,6 +115,10 @@ const ourStep = await attempt(
   "train step (ours, f32)",
   () => ourTrainRun([...toArgs({ ...SIZE, ...STEPS }), "--device", device]),
 );
+const ourBf16 = await attempt(
+  "train step (ours, bf16 autocast)",
+  () => ourTrainRun([...toArgs({ ...SIZE, ...STEPS }), "--device", device, "--precision", "bf16"]),
+);
 const theirStep = await attempt(
   "train step (PyTorch, f32)",
   () => torchSide<{ median_step_ms: number }>(["train-step", ...toArgs({ ...SIZE, ...STEPS })]),
@@ -205,11 +209,15 @@ const results = {
     ours_f32_ms: ourStep?.median_step_ms ?? null,
     torch_f32_ms: theirStep?.median_step_ms ?? null,
     torch_bf16_ms: theirBf16?.median_step_ms ?? null,
-    ours_bf16_ms: null, // bf16 autocast is not built in this project yet
+    ours_bf16_ms: ourBf16?.median_step_ms ?? null,
     ratio_f32: ratio(ourStep?.median_step_ms, theirStep?.median_step_ms),
+    ratio_bf16: ratio(ourBf16?.median_step_ms, theirBf16?.median_step_ms),
     ours_f32_tokens_per_s: ourStep ? stepTokens / (ourStep.median_step_ms / 1000) : null,
     torch_f32_tokens_per_s: theirStep ? stepTokens / (theirStep.median_step_ms / 1000) : null,
     torch_bf16_speedup: ratio(theirStep?.median_step_ms, theirBf16?.median_step_ms),
+    ours_bf16_speedup: ratio(ourStep?.median_step_ms, ourBf16?.median_step_ms),
+    ours_bf16_loss: ourBf16?.loss ?? null,
+    ours_f32_loss: ourStep?.loss ?? null,
     ours_matmul_tflops: ourStep ? ourStep.matmul_gflops / 1000 : null,
     live_tensors_flat: ourStep ? new Set(ourStep.live_tensors.slice(1)).size === 1 : null,
   },
@@ -218,12 +226,14 @@ const results = {
     ours_bf16_tflops: ourCeiling,
     torch_bf16_tflops: theirCeiling,
     mfu_f32_step_pct: ourStep && theirCeiling ? 100 * (ourStep.matmul_gflops / 1000) / theirCeiling : null,
+    mfu_bf16_step_pct: ourBf16 && theirCeiling ? 100 * (ourBf16.matmul_gflops / 1000) / theirCeiling : null,
   },
   decoding,
   epoch_32k_pairs_s: {
     ours_f32: ourStep ? epochSteps * ourStep.median_step_ms / 1000 : null,
     torch_f32: theirStep ? epochSteps * theirStep.median_step_ms / 1000 : null,
     torch_bf16: theirBf16 ? epochSteps * theirBf16.median_step_ms / 1000 : null,
+    ours_bf16: ourBf16 ? epochSteps * ourBf16.median_step_ms / 1000 : null,
   },
   errors,
 };
@@ -239,7 +249,13 @@ const rows: [string, string, string, string][] = [
     f(results.train_step.torch_f32_ms),
     f(results.train_step.ratio_f32),
   ],
-  ["train step bf16 autocast (ms)", "not built", f(results.train_step.torch_bf16_ms), "—"],
+  [
+    "train step bf16 autocast (ms)",
+    f(results.train_step.ours_bf16_ms),
+    f(results.train_step.torch_bf16_ms),
+    f(results.train_step.ratio_bf16),
+  ],
+  ["bf16 speed-up over f32 (×)", f(results.train_step.ours_bf16_speedup), f(results.train_step.torch_bf16_speedup), ""],
   [
     "bf16 matmul ceiling (TFLOP/s)",
     f(ourCeiling, 1),
@@ -247,6 +263,7 @@ const rows: [string, string, string, string][] = [
     f(ratio(ourCeiling ?? undefined, theirCeiling ?? undefined)),
   ],
   ["f32 step's matmul rate, % of bf16 ceiling", f(results.ceiling.mfu_f32_step_pct, 1), "", ""],
+  ["bf16 step's matmul rate, % of bf16 ceiling", f(results.ceiling.mfu_bf16_step_pct, 1), "", ""],
   [
     "greedy decode (tokens/s)",
     f(d?.greedy.ours.tokens_per_s, 0),
