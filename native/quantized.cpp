@@ -83,7 +83,8 @@ c10::OperatorHandle op(const char* name) {
 
 // Quantizes w [out, in] (f32, CPU) to int8, symmetric with zero point 0 as PyTorch's weight observers
 // (scale = max |w| / 127.5 per row when per_channel, over the whole matrix otherwise), and packs it
-// for `engine`. The bias stays apart, an f32 tensor of the layer's, added by dt_linear_int8.
+// for `engine`. The dnnl engine on a CPU without VNNI divides by 63.5 instead (ints in [-64, 64];
+// see dnnl_int8::weight_divisor), as torch's reduce_range does, so that its kernel cannot saturate. The bias stays apart, an f32 tensor of the layer's, added by dt_linear_int8.
 DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
   DT_TRY(nullptr, {
     TORCH_CHECK(engine != DNNL || dt::dnnl_int8::available(),
@@ -97,10 +98,11 @@ DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
     const auto weight = w->contiguous();
     const double eps = std::numeric_limits<float>::epsilon();
     at::Tensor scales;  // [out] as double, one value repeated when per tensor
+    const double divisor = engine == DNNL ? dt::dnnl_int8::weight_divisor() : 127.5;
     if (per_channel) {
-      scales = (weight.abs().amax({1}) / 127.5).clamp_min(eps).to(at::kDouble);
+      scales = (weight.abs().amax({1}) / divisor).clamp_min(eps).to(at::kDouble);
     } else {
-      const double scale = std::max(weight.abs().max().item<double>() / 127.5, eps);
+      const double scale = std::max(weight.abs().max().item<double>() / divisor, eps);
       scales = at::full({weight.size(0)}, scale, weight.options().dtype(at::kDouble));
     }
     const auto quantized = per_channel

@@ -81,18 +81,33 @@ struct Weights {
   at::Tensor scales;  // int8: [out] f32, the weight's per-row scales; f32: undefined
   int64_t in, out;
   t type;
+  at::Tensor aliased;  // the weight itself, when `packed` reads it in place (see packed)
 };
 
 bool available() { return true; }
 
+double weight_divisor() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const bool vnni = (isa & dnnl_cpu_isa_avx512_core_vnni & ~dnnl_cpu_isa_avx512_core) != 0 ||
+                    (isa & dnnl_cpu_isa_avx2_vnni & ~dnnl_cpu_isa_avx2) != 0;
+  return vnni ? 127.5 : 63.5;
+}
+
 namespace {
 
 // `weight` [out, in] row-major is the kernel's [in, out] with its dimensions swapped (format ba).
+// Where the f32 kernel reads the plain layout itself (oneDNN's gemm path on CPUs without AVX-512
+// picks it), the packed weight is `weight`'s own memory, kept alive here, instead of a second copy.
+// int8 weights are always reordered: the reorder also writes the s8 compensation the kernel reads.
 std::shared_ptr<Weights> packed(t type, const at::Tensor& weight, const at::Tensor& scales) {
   const int64_t out = weight.size(0), in = weight.size(1);
   const auto layout = kernel(type, 1, in, out, false).weights;
-  auto w = std::make_shared<Weights>(Weights{memory(layout, cpu()), scales, in, out, type});
-  auto plain = view(memory::desc({in, out}, type, f::ba), weight);
+  const memory::desc plain_desc({in, out}, type, f::ba);
+  if (type == t::f32 && layout == plain_desc) {
+    return std::make_shared<Weights>(Weights{view(layout, weight), scales, in, out, type, weight});
+  }
+  auto w = std::make_shared<Weights>(Weights{memory(layout, cpu()), scales, in, out, type, at::Tensor()});
+  auto plain = view(plain_desc, weight);
   dnnl::stream stream(cpu());
   dnnl::reorder(plain, w->packed).execute(stream, plain, w->packed);
   stream.wait();
@@ -186,6 +201,8 @@ at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias)
 struct Weights {};
 
 bool available() { return false; }
+
+double weight_divisor() { return 127.5; }
 
 std::shared_ptr<Weights> pack(const at::Tensor&, const at::Tensor&) {
   TORCH_CHECK(false, "this build has no dnnl engine (oneDNN's headers were not found when it was built)");

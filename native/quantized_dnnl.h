@@ -14,6 +14,13 @@ struct Weights;
 // Whether this build has the engine (oneDNN's headers were found and libdnnl is linked).
 bool available();
 
+// What the largest weight magnitude is quantized to: 127.5 (ints in [-128, 127]) where the CPU has
+// VNNI, whose int8 products add up exactly; 63.5 (ints in [-64, 64]) elsewhere. Without VNNI
+// (AVX2, AVX-512 without VNNI) oneDNN adds each pair of u8 · s8 products into 16 bits, and with
+// activations shifted to u8 a pair overflows once a weight passes 64: 2 · 255 · 64 = 32640 fits,
+// 2 · 255 · 127 does not (and silently saturates).
+double weight_divisor();
+
 // Packs `integers` [out, in] (int8, contiguous), whose rows dequantize with `scales` [out] (f32).
 std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales);
 

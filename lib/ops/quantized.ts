@@ -9,7 +9,10 @@
  * activations, bit for bit what PyTorch computes), and `dnnl`, oneDNN's int8 matmul kernel called
  * directly, with symmetric activations and the scales and bias fused into the kernel. `dnnl` is the
  * default where the native library was built with it (`quantizedEngines()`), as it is several times
- * faster than libtorch 1.13's path into the same oneDNN.
+ * faster than libtorch 1.13's path into the same oneDNN. On a CPU without VNNI (AVX2, AVX-512
+ * without VNNI) oneDNN adds pairs of int8 products in 16 bits, which saturates for weights beyond
+ * ±64, so there `dnnl` quantizes weights to [-64, 64] (torch's reduce_range) and stays exact;
+ * libtorch's `onednn` saturates there, as PyTorch's own does.
  *
  * @module
  */
