@@ -241,10 +241,12 @@ DT_API int32_t dt_allocator_stats(double* out) {
   })
 }
 
-// Unmaps every cached free range (its memory goes back to the OS; the next large buffers fault again).
+// Unmaps every cached free range (its memory goes back to the OS; the next large buffers fault again),
+// and has malloc give back the free pages of its heaps, which fragment under buffers of changing sizes.
 DT_API int32_t dt_allocator_release_cache() {
   DT_TRY(-1, {
     cache().release_all();
+    malloc_trim(0);
     return 0;
   })
 }

@@ -198,7 +198,9 @@ DT_API T* dt_pack_linear(T* w) {
     TORCH_CHECK(w->scalar_type() == at::kFloat && w->device().is_cpu(),
                 "weight must be f32 on the CPU, got ", w->scalar_type(), " on ", w->device());
     TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
-    auto values = w->detach().contiguous().clone();
+    // The weight's own values (tensors are immutable here): where oneDNN reads the plain layout, the
+    // packed weight is these values too, and the model holds one copy of each weight, not two or three.
+    auto values = w->detach().contiguous();
     auto owner = std::make_unique<PackedF32>(PackedF32{dt::dnnl_int8::pack_f32(values), values});
     return dt::out(owning(std::move(owner), &PackedF32::values, &delete_packed_f32));
   })

@@ -29,7 +29,9 @@ Options:
   --tokens                print the seed's form (tokens joined by spaces) instead of running text
   --json                  print a JSON array of {source, translation, text, tokens, ids, score} (+ alternatives)
   --attention FILE.html   write a page with the cross-attention heatmap of each sentence
-  --batch-size N          sentences decoded together (default 96)
+  --batch-size N          most sentences decoded together (default 96)
+  --max-tokens N          most source tokens in a batch, padding included (default 768): long
+                          sentences go in smaller batches, which bounds the memory they take
   --device DEV            cpu (default), cuda or cuda:N
   --int8                  quantize the linear layers to int8 at load (dynamic; oneDNN's int8 kernel
                           where built, else libtorch's onednn engine; CPU only): faster, within a
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
       attention: { type: "string" },
       "max-len": { type: "string" },
       "batch-size": { type: "string" },
+      "max-tokens": { type: "string" },
       device: { type: "string", default: "cpu" },
       int8: { type: "boolean", default: false },
       pack: { type: "boolean", default: true },
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
     lengthPenalty: parsePenalty(flags["length-penalty"], beam),
     maxLen: parseMaxLen(flags["max-len"]),
     batchSize: positiveInt("batch-size", flags["batch-size"]),
+    maxTokens: positiveInt("max-tokens", flags["max-tokens"]),
     attention: flags.attention !== undefined,
     device: flags.device as Device,
   };

@@ -146,6 +146,15 @@ Deno.test("translate: results come back in input order whatever the batching, wi
     const sorted = await translate(folder, sentences.slice(0, 10), { maxLen: 20, batchSize: 4, attention: true });
     assert.deepEqual(sorted.map((r) => r.source), sentences.slice(0, 10));
     assert.deepEqual(sorted.map((r) => r.ids), one.map((r) => r.ids));
+    // A token budget cuts batches by padded source tokens; the outputs stay the same.
+    const budget = await translate(folder, sentences.slice(0, 10), { maxLen: 20, batchSize: 10, maxTokens: 12 });
+    assert.deepEqual(budget.map((r) => r.ids), one.map((r) => r.ids));
+    for (const bad of [0, 1.5, NaN]) {
+      await assert.rejects(
+        translate(folder, sentences.slice(0, 2), { maxTokens: bad }),
+        new RegExp(`translate: maxTokens must be a positive integer, got ${bad}`),
+      );
+    }
     const maps = sorted[0].attention!;
     assert.equal(maps.length, folder.model.config.layers);
     assert.equal(maps[0].length, folder.model.config.heads);

@@ -23,8 +23,9 @@
  * @module
  */
 import { DTypeError } from "../errors.ts";
-import { fromBytes } from "../create.ts";
-import type { Device } from "../device.ts";
+import { fromBytes, zeros } from "../create.ts";
+import { sym } from "../../ffi/lib.ts";
+import { defaultDevice, type Device } from "../device.ts";
 import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";
 import { formatShape } from "../shape.ts";
 import { free } from "../scope.ts";
@@ -360,12 +361,28 @@ export function readSafetensors(path: string, opts?: ReadSafetensorsOptions): Sa
   }
   using file = Deno.openSync(path);
   const { entries, metadata } = readHeader(file, path);
-  const scratch = new Uint8Array(Math.max(0, ...entries.map((e) => e.end - e.begin)));
+  let scratch: Uint8Array | undefined;
   const tensors = new Map<string, Tensor>();
   try {
     for (const e of entries) {
-      const bytes = readAt(file, e.begin, scratch.subarray(0, e.end - e.begin), path);
       const castTo = opts?.dtype !== undefined && isFloat(e.dtype) ? opts.dtype : undefined;
+      const device = opts?.device ?? defaultDevice();
+      if (castTo === undefined && device === "cpu" && e.dtype !== "bool") {
+        // Read straight into the new tensor's memory: no buffer of the file's bytes beside the weights.
+        const t = zeros(e.shape, { dtype: e.dtype, device });
+        tensors.set(e.name, t);
+        const size = e.end - e.begin;
+        // The header parser matched the offsets to the shape; the view must never pass the tensor's end.
+        if (size !== t.size * bytesPer(e.dtype)) {
+          throw new SafetensorsError(path, e.name, "offsets do not fit the shape");
+        }
+        const at = size > 0 ? sym.dt_data_ptr(handleOf(t, "readSafetensors")) : null;
+        if (at !== null) readAt(file, e.begin, new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(at, size)), path);
+        continue;
+      }
+      // Otherwise through a buffer (the largest such entry's size), which fromBytes copies, casts or checks.
+      scratch ??= new Uint8Array(Math.max(0, ...entries.map((x) => x.end - x.begin)));
+      const bytes = readAt(file, e.begin, scratch.subarray(0, e.end - e.begin), path);
       tensors.set(e.name, fromBytes(bytes, e.dtype, e.shape, { device: opts?.device, castTo }));
     }
   } catch (e) {

@@ -5,7 +5,7 @@
 import type { ModelFolder } from "../io/folder.ts";
 import { padBatch } from "../data/pad.ts";
 import { paddingMask } from "../model/transformer.ts";
-import { scope } from "../../lib/scope.ts";
+import { releaseCachedMemory, scope } from "../../lib/scope.ts";
 import { beamSearch, type LengthPenalty } from "./beam.ts";
 import { shortlistFor } from "./shortlist.ts";
 import { detokenize } from "../tokenize/detokenize.ts";
@@ -45,8 +45,15 @@ export interface Translation {
 export interface TranslateOptions {
   /** Most output ids per sentence, [SOS] and [EOS] included. Default: the model's tgt_seq_len. */
   maxLen?: MaxLen;
-  /** Sentences decoded together. Default 96, the fastest on the 2-core CPU of bench/NOTES.md. */
+  /** Most sentences decoded together. Default 96, the fastest on the 2-core CPU of bench/NOTES.md. */
   batchSize?: number;
+  /**
+   * Most source tokens in a batch, padding included (sentences × the longest): long sentences are
+   * decoded in smaller batches, which bounds the memory a batch's activations take. Default 768
+   * (96 sentences of up to 8 tokens): on the 2-core CPU of bench/NOTES.md it kept peak RSS below
+   * PyTorch's for about 5% more time than 1536.
+   */
+  maxTokens?: number;
   /** Beam width; 1 (the default) is greedy decoding. */
   beam?: number;
   /** How hypotheses of different lengths are ranked. Default: no penalty (parseLengthPenalty gives the CLI's defaults). */
@@ -92,6 +99,24 @@ export function resolveMaxLen(maxLen: MaxLen, sourceTokens: number): number {
   return typeof maxLen === "number" ? maxLen : Math.max(2, Math.ceil(maxLen.scale * sourceTokens + maxLen.offset));
 }
 
+/**
+ * `order` (ascending lengths) cut into batches of at most `size` items and `maxTokens` padded tokens
+ * (items × the longest); an item longer than `maxTokens` goes alone.
+ */
+function batches(order: number[], length: (i: number) => number, size: number, maxTokens: number): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  for (const i of order) {
+    if (current.length === size || (current.length > 0 && (current.length + 1) * length(i) > maxTokens)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 async function text(folder: ModelFolder, ids: readonly number[]): Promise<string> {
   return detokenize((await folder.tgtTokenizer.decode(ids)).split(" ").filter((w) => w !== ""));
 }
@@ -117,6 +142,10 @@ export async function translate(
   const { model, tgtTokenizer, srcTokenizer } = folder;
   const maxLen = opts.maxLen ?? model.config.tgtSeqLen;
   const batchSize = opts.batchSize ?? 96;
+  const maxTokens = opts.maxTokens ?? 768;
+  for (const [name, v] of [["batchSize", batchSize], ["maxTokens", maxTokens]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`translate: ${name} must be a positive integer, got ${v}`);
+  }
   const device = opts.device ?? model.params.src_embed.embedding.weight.device;
   const beam = opts.beam ?? 1;
   const { pad } = srcTokenizer.special;
@@ -125,8 +154,10 @@ export async function translate(
   // Similar lengths share a batch (less padding); results go back to input order.
   const order = sentences.map((_, i) => i).sort((a, b) => sources[a].ids.length - sources[b].ids.length);
   const out = new Array<Translation>(sentences.length);
-  for (let start = 0; start < order.length; start += batchSize) {
-    const chunk = order.slice(start, start + batchSize);
+  for (const [b, chunk] of batches(order, (i) => sources[i].ids.length, batchSize, maxTokens).entries()) {
+    // Between batches the allocator's cached buffers go back to the OS: batches of other shapes
+    // fragment them, and a run of many batches held the sum of their high-water marks.
+    if (b > 0) releaseCachedMemory();
     const longest = Math.max(...chunk.map((i) => sources[i].ids.length - 2));
     const hypotheses = scope(() => {
       const src = padBatch<"src">(chunk.map((i) => sources[i].ids), pad, undefined, { device });
