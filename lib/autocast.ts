@@ -2,7 +2,7 @@
  * Mixed precision, as torch.autocast does it: inside `autocast("bf16", fn)` the matrix products
  * (`linear`, `matmul`, `bmm`) take their floating-point operands in bf16 and return bf16, and the
  * ops that need range and precision (`softmax`, `logSoftmax`, `crossEntropy`, `layerNorm`) take
- * lower-precision inputs in f32. Every other op runs in the dtypes it is given, and libtorch
+ * lower-precision inputs in f32; f64 is left as it is. Every other op runs in the dtypes it is given, and libtorch
  * promotes mixed operands (f32 + bf16 is f32), so a residual stream that starts in f32 stays f32.
  * Parameters stay f32 (the master weights) and so do their gradients: the casts are differentiable.
  *
@@ -50,6 +50,20 @@ export function autocast<R>(dtype: AutocastDType, fn: () => R): R {
   }
 }
 
+/**
+ * Runs `fn` with the autocast setting `dtype` (null: none), as `autocast` does; for code that replays
+ * recorded work under the setting it was recorded with (checkpointed segments, recomputed in backward).
+ */
+export function withAutocastState<R>(dtype: AutocastDType | null, fn: () => R): R {
+  const outer = active;
+  active = dtype;
+  try {
+    return fn();
+  } finally {
+    active = outer;
+  }
+}
+
 /** The dtype matrix products are autocast to here, or null outside `autocast`. */
 export function autocastDType(): AutocastDType | null {
   return active;
@@ -57,7 +71,8 @@ export function autocastDType(): AutocastDType | null {
 
 /**
  * Runs the native `call` on the handles of `operands`, each floating-point operand of another dtype
- * cast to `dtype` first (absent operands pass null), and frees the casts when it returns.
+ * cast to `dtype` first (f64 only when `dtype` is f32; absent operands pass null), and frees the
+ * casts when it returns.
  */
 export function callIn<S extends Shape = Shape>(
   dtype: FloatDType,
@@ -70,7 +85,7 @@ export function callIn<S extends Shape = Shape>(
     const handles = operands.map((t) => {
       if (!t) return null;
       const h = handleOf(t, op);
-      if (!isFloat(t.dtype) || t.dtype === dtype) return h;
+      if (!isFloat(t.dtype) || t.dtype === dtype || (t.dtype === "f64" && dtype !== "f32")) return h;
       const cast = sym.dt_to_dtype(h, dtypeCode(dtype));
       if (cast === null) fail(op);
       casts.push(cast);
@@ -84,7 +99,10 @@ export function callIn<S extends Shape = Shape>(
 
 /** Whether a matrix product over these operands runs autocast: inside `autocast`, with a float operand not yet in its dtype. */
 export function lowersProduct(operands: readonly (Tensor | null | undefined)[]): AutocastDType | null {
-  return active !== null && operands.some((t) => t && isFloat(t.dtype) && t.dtype !== active) ? active : null;
+  // f64 is left as it is, as torch.autocast leaves it.
+  return active !== null && operands.some((t) => t && isFloat(t.dtype) && t.dtype !== "f64" && t.dtype !== active)
+    ? active
+    : null;
 }
 
 /** Whether an f32-only op over these operands must widen them: inside `autocast`, with a bf16 or f16 operand. */

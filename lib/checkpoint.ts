@@ -23,6 +23,7 @@ import { handleList, handleOf, type Tensor, wrap, wrapDescribed } from "./tensor
 import { mapTree } from "./tree.ts";
 import { add } from "./ops/elementwise.ts";
 import { zerosLike } from "./create.ts";
+import { type AutocastDType, autocastDType, withAutocastState } from "./autocast.ts";
 
 // ---- the transform stack ----
 
@@ -172,6 +173,8 @@ interface Segment {
   /** The leaves standing for the float results (the tape's handles), and their places among the results. */
   outputs: Tensor[];
   outputPlaces: number[];
+  /** The autocast setting it ran under, which its recomputation in backward must run under too. */
+  autocast: AutocastDType | null;
 }
 
 /** The tensors of a tree of arrays and plain objects, in `mapTree` order. */
@@ -242,7 +245,8 @@ export class Tape {
       outputPlaces.push(here);
       return y;
     });
-    this.segments.push({ run: f as (...a: unknown[]) => unknown, args: ownArgs, inputs, outputs, outputPlaces });
+    const run = f as (...a: unknown[]) => unknown;
+    this.segments.push({ run, args: ownArgs, inputs, outputs, outputPlaces, autocast: autocastDType() });
     return shown;
   }
 
@@ -319,7 +323,7 @@ export class Tape {
     return scope(() => {
       const fresh = new Map(segment.inputs.map((t) => [t, wrap(sym.dt_leaf(handleOf(t, op)), op)]));
       const args = mapTree(segment.args, (t) => fresh.get(t) ?? t) as unknown[];
-      const result = atLevel(null, () => segment.run(...args));
+      const result = withAutocastState(segment.autocast, () => atLevel(null, () => segment.run(...args)));
       const all = tensorsOf(result);
       const outs = segment.outputPlaces.map((i) => all[i]);
       if (outs.some((t, i) => t === undefined || t.shape.join() !== segment.outputs[i].shape.join())) {

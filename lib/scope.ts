@@ -154,8 +154,8 @@ const allocatorStats = new Float64Array(5);
 
 /**
  * Returns the CPU allocator's cached free buffers (`memory().cachedBytes`) to the operating system,
- * e.g. when a program moves from training to serving. Live tensors are untouched; the next large
- * buffers are mapped afresh.
+ * e.g. when a program moves from training to serving, and has malloc give back the free pages of its
+ * heaps (`malloc_trim`). Live tensors are untouched; the next large buffers are mapped afresh.
  *
  * @example
  * ```ts

@@ -83,8 +83,10 @@ c10::OperatorHandle op(const char* name) {
 
 // Quantizes w [out, in] (f32, CPU) to int8, symmetric with zero point 0 as PyTorch's weight observers
 // (scale = max |w| / 127.5 per row when per_channel, over the whole matrix otherwise), and packs it
-// for `engine`. The dnnl engine on a CPU without VNNI divides by 63.5 instead (ints in [-64, 64];
-// see dnnl_int8::weight_divisor), as torch's reduce_range does, so that its kernel cannot saturate. The bias stays apart, an f32 tensor of the layer's, added by dt_linear_int8.
+// for `engine`. The dnnl engine on a CPU without VNNI divides by 63.5 instead (ints in [-64, 64], one
+// bit fewer, as torch's reduce_range takes from activations; see dnnl_int8::weight_divisor), so that
+// its kernel cannot saturate. The bias stays apart, an f32 tensor of the layer's, added by
+// dt_linear_int8.
 DT_API T* dt_quantize_linear(T* w, int32_t engine, int32_t per_channel) {
   DT_TRY(nullptr, {
     TORCH_CHECK(engine != DNNL || dt::dnnl_int8::available(),
@@ -198,8 +200,9 @@ DT_API T* dt_pack_linear(T* w) {
     TORCH_CHECK(w->scalar_type() == at::kFloat && w->device().is_cpu(),
                 "weight must be f32 on the CPU, got ", w->scalar_type(), " on ", w->device());
     TORCH_CHECK(w->numel() > 0, "weight is empty, shape ", w->sizes());
-    // The weight's own values (tensors are immutable here): where oneDNN reads the plain layout, the
-    // packed weight is these values too, and the model holds one copy of each weight, not two or three.
+    // The weight's own values, not a copy: where oneDNN reads the plain layout, the packed weight is
+    // these values too, and the model holds one copy of each weight, not two or three. So a packed
+    // weight, and the weight it was packed from, must not be updated in place (an optimizer's donate).
     auto values = w->detach().contiguous();
     auto owner = std::make_unique<PackedF32>(PackedF32{dt::dnnl_int8::pack_f32(values), values});
     return dt::out(owning(std::move(owner), &PackedF32::values, &delete_packed_f32));

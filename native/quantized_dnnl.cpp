@@ -69,12 +69,12 @@ struct Kernel {
 
 // A primitive is fixed to its shape, and the rows change from call to call (sentences leave a
 // decoding batch), so each shape's primitive is made once and kept. oneDNN's gemm path (the one that
-// reads plain weights, see f32_weights) takes the rows at run time instead: one primitive per weight
-// there, where one per row count held about 1 MB of primitives and code per sentence of a batch.
+// reads plain weights, see f32_weights) takes the f32 rows at run time instead: one primitive per
+// weight there, where one per row count held about 1 MB of primitives and code per sentence of a batch.
 const Kernel& kernel(t type, int64_t rows, int64_t in, int64_t out, bool bias) {
   static std::mutex lock;
   static std::unordered_map<std::string, Kernel> kernels;
-  if (f32_weights() == f::ba) rows = DNNL_RUNTIME_DIM_VAL;
+  if (type == t::f32 && f32_weights() == f::ba) rows = DNNL_RUNTIME_DIM_VAL;
   const auto key = std::string(type == t::s8 ? "s8 " : "f32 ") + std::to_string(rows) + "x" + std::to_string(in) + "x" +
                    std::to_string(out) + (bias ? "b" : "");
   std::lock_guard<std::mutex> guard(lock);
@@ -205,7 +205,8 @@ at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias)
   TORCH_CHECK(top < 0x7f800000u, "x holds NaN or infinite values");
   float largest;
   std::memcpy(&largest, &top, sizeof largest);
-  const float scale = largest > 0 ? largest / 127.0f : 1.0f;
+  // Below 127 times the smallest normal float the scale's inverse would overflow (and 0 · inf is NaN).
+  const float scale = largest >= 127.0f * std::numeric_limits<float>::min() ? largest / 127.0f : 1.0f;
   const float inverse = 1.0f / scale;
   auto quantized = at::empty({rows, w.in}, x.options().dtype(at::kChar));
   auto* q = quantized.data_ptr<int8_t>();

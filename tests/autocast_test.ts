@@ -11,6 +11,7 @@ import {
   autocastDType,
   bmm,
   cast,
+  checkpoint,
   crossEntropy,
   flattenTree,
   layerNorm,
@@ -190,5 +191,21 @@ Deno.test("autocast: a Transformer train step in bf16 keeps f32 weights, and its
     assert.ok(Number.isFinite(low.gradNorm) && !low.skipped);
     const dtypes = new Set(flattenTree(low.params).map(([, t]) => t.dtype));
     assert.deepStrictEqual([...dtypes], ["f32"], "the master weights stay f32");
+  });
+});
+
+Deno.test("autocast: a checkpointed segment is recomputed in backward under the autocast it ran in", () => {
+  scope(() => {
+    const x = randn([4, 6], rng(20));
+    const params = { w1: randn([8, 6], rng(21)), w2: randn([3, 8], rng(22)) };
+    const hidden = (p: typeof params) => relu(linear(x, p.w1)) as Tensor<[4, 8]>;
+    const loss = (h: (p: typeof params) => Tensor<[4, 8]>) => (p: typeof params) =>
+      autocast("bf16", () => crossEntropy(linear(h(p), p.w2), tensor([0, 2, 1, 2], [4], { dtype: "i64" })));
+    const plain = valueAndGrad(loss(hidden))(params);
+    const checkpointed = valueAndGrad(loss(checkpoint(hidden)))(params);
+    assert.deepStrictEqual(values(checkpointed.value), values(plain.value));
+    for (const k of ["w1", "w2"] as const) {
+      assert.deepStrictEqual(values(checkpointed.grads[k]), values(plain.grads[k]), k);
+    }
   });
 });

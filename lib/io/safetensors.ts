@@ -24,7 +24,7 @@
  */
 import { DTypeError } from "../errors.ts";
 import { fromBytes, zeros } from "../create.ts";
-import { sym } from "../../ffi/lib.ts";
+import { fail as failNative, sym } from "../../ffi/lib.ts";
 import { defaultDevice, type Device } from "../device.ts";
 import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";
 import { formatShape } from "../shape.ts";
@@ -347,8 +347,9 @@ export function parseSafetensors(
 }
 
 /**
- * The tensors and metadata of the safetensors file at `path`, read a tensor at a time through one buffer
- * the size of the largest, so that the file is never in memory whole beside the tensors made from it.
+ * The tensors and metadata of the safetensors file at `path`, read a tensor at a time: CPU tensors in the
+ * file's dtype straight into their own memory, the others (casts, other devices, bool) through one
+ * buffer the size of the largest of them, so that the file is never in memory whole beside the tensors.
  * Synchronous, so the tensors belong to the caller's current scope. A missing or unreadable file raises
  * Deno's own error (`Deno.errors.NotFound`, ...); a malformed one `SafetensorsError`.
  */
@@ -363,11 +364,13 @@ export function readSafetensors(path: string, opts?: ReadSafetensorsOptions): Sa
   const { entries, metadata } = readHeader(file, path);
   let scratch: Uint8Array | undefined;
   const tensors = new Map<string, Tensor>();
+  const device = opts?.device ?? defaultDevice();
+  const castOf = (e: { dtype: DType }) => opts?.dtype !== undefined && isFloat(e.dtype) ? opts.dtype : undefined;
+  // What goes straight into the tensor's memory: CPU tensors kept in the file's dtype (bool is checked on the way).
+  const direct = (e: { dtype: DType }) => castOf(e) === undefined && device === "cpu" && e.dtype !== "bool";
   try {
     for (const e of entries) {
-      const castTo = opts?.dtype !== undefined && isFloat(e.dtype) ? opts.dtype : undefined;
-      const device = opts?.device ?? defaultDevice();
-      if (castTo === undefined && device === "cpu" && e.dtype !== "bool") {
+      if (direct(e)) {
         // Read straight into the new tensor's memory: no buffer of the file's bytes beside the weights.
         const t = zeros(e.shape, { dtype: e.dtype, device });
         tensors.set(e.name, t);
@@ -376,14 +379,17 @@ export function readSafetensors(path: string, opts?: ReadSafetensorsOptions): Sa
         if (size !== t.size * bytesPer(e.dtype)) {
           throw new SafetensorsError(path, e.name, "offsets do not fit the shape");
         }
-        const at = size > 0 ? sym.dt_data_ptr(handleOf(t, "readSafetensors")) : null;
-        if (at !== null) readAt(file, e.begin, new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(at, size)), path);
+        if (size > 0) {
+          const at = sym.dt_data_ptr(handleOf(t, "readSafetensors"));
+          if (at === null) failNative("readSafetensors");
+          readAt(file, e.begin, new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(at, size)), path);
+        }
         continue;
       }
       // Otherwise through a buffer (the largest such entry's size), which fromBytes copies, casts or checks.
-      scratch ??= new Uint8Array(Math.max(0, ...entries.map((x) => x.end - x.begin)));
+      scratch ??= new Uint8Array(Math.max(0, ...entries.filter((x) => !direct(x)).map((x) => x.end - x.begin)));
       const bytes = readAt(file, e.begin, scratch.subarray(0, e.end - e.begin), path);
-      tensors.set(e.name, fromBytes(bytes, e.dtype, e.shape, { device: opts?.device, castTo }));
+      tensors.set(e.name, fromBytes(bytes, e.dtype, e.shape, { device: opts?.device, castTo: castOf(e) }));
     }
   } catch (e) {
     free(tensors);
