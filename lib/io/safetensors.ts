@@ -23,8 +23,8 @@
  * @module
  */
 import { DTypeError } from "../errors.ts";
-import { fromBytes, zeros } from "../create.ts";
-import { fail as failNative, sym } from "../../ffi/lib.ts";
+import { fromBytes } from "../create.ts";
+import { filledOnCpu } from "../raw_fill.ts";
 import { defaultDevice, type Device } from "../device.ts";
 import { bytesPer, type DType, type FloatDType, isFloat } from "../dtype.ts";
 import { formatShape } from "../shape.ts";
@@ -372,18 +372,13 @@ export function readSafetensors(path: string, opts?: ReadSafetensorsOptions): Sa
     for (const e of entries) {
       if (direct(e)) {
         // Read straight into the new tensor's memory: no buffer of the file's bytes beside the weights.
-        const t = zeros(e.shape, { dtype: e.dtype, device });
-        tensors.set(e.name, t);
-        const size = e.end - e.begin;
         // The header parser matched the offsets to the shape; the view must never pass the tensor's end.
-        if (size !== t.size * bytesPer(e.dtype)) {
-          throw new SafetensorsError(path, e.name, "offsets do not fit the shape");
-        }
-        if (size > 0) {
-          const at = sym.dt_data_ptr(handleOf(t, "readSafetensors"));
-          if (at === null) failNative("readSafetensors");
-          readAt(file, e.begin, new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(at, size)), path);
-        }
+        const size = e.end - e.begin;
+        const t = filledOnCpu(e.dtype, e.shape, (into) => {
+          if (into.length !== size) throw new SafetensorsError(path, e.name, "offsets do not fit the shape");
+          readAt(file, e.begin, into, path);
+        });
+        tensors.set(e.name, t);
         continue;
       }
       // Otherwise through a buffer (the largest such entry's size), which fromBytes copies, casts or checks.
