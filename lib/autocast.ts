@@ -37,17 +37,13 @@ export function autocast<R>(dtype: AutocastDType, fn: () => R): R {
   if (dtype !== "bf16" && dtype !== "f16") {
     throw new TypeError(`autocast: dtype must be "bf16" or "f16", got ${String(dtype)}`);
   }
-  const outer = active;
-  active = dtype;
-  try {
+  return withAutocastState(dtype, () => {
     const result = fn();
     if (result instanceof Promise) {
       throw new TypeError("autocast: fn must be synchronous (autocast does not follow an await)");
     }
     return result;
-  } finally {
-    active = outer;
-  }
+  });
 }
 
 /**
