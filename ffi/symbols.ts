@@ -135,6 +135,7 @@ export const symbols = {
   dt_linear_int8: { parameters: [P, P, P], result: P },
   dt_quantized_engines: { parameters: [], result: I },
   dt_pack_linear: { parameters: [P], result: P },
+  dt_linear_packing: { parameters: [P], result: I },
   // shape
   dt_reshape: shaped,
   dt_view: shaped,

@@ -1,4 +1,5 @@
 // Neural-network ops and autograd.
+#include "one_query_attention.h"
 #include "shim.h"
 
 #include <torch/csrc/autograd/autograd.h>
@@ -50,8 +51,12 @@ at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, const at::
 // (dt::masked_score), which added to a score either overflows to -inf (a fully masked row: NaN) or,
 // in kernels that add in f32, keeps the scores apart (a fully masked row: softmax of its scores), so
 // f16 with a boolean mask takes the unfused composition, which replaces the scores as the reference does.
+// One query per head (a cached decoding step) in f32 on the CPU takes dt::one_query_attention.
 DT_API dt::T* dt_sdpa(T* q, T* k, T* v, T* mask, int32_t is_causal) {
   DT_TRY(nullptr, {
+    if (dt::one_query_attention_fits(*q, *k, *v, mask, is_causal != 0)) {
+      return dt::out(dt::one_query_attention(*q, *k, *v, mask));
+    }
     c10::optional<at::Tensor> m = c10::nullopt;
     if (mask) {
       if (mask->scalar_type() == at::kBool && q->scalar_type() == at::kHalf && !is_causal) {

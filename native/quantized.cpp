@@ -209,6 +209,18 @@ DT_API T* dt_pack_linear(T* w) {
   })
 }
 
+// How `w` is packed for `linear`: 2 int8 (dt_quantize_linear), 1 f32 (dt_pack_linear), 0 not at all
+// (a view of a packed weight included, as `linear` treats it).
+DT_API int32_t dt_linear_packing(T* w) {
+  DT_TRY(-1, {
+    if (packed_f32_of(*w)) return 1;
+    if (!w->defined() || !w->has_storage() || w->storage_offset() != 0) return 0;
+    const auto& data = w->storage().data_ptr();
+    if (data.get_deleter() != &delete_packed) return 0;
+    return w->sizes() == static_cast<const Packed*>(data.get_context())->integers.sizes() ? 2 : 0;
+  })
+}
+
 at::Tensor dt::linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor* b) {
   const auto* packed = packed_f32_of(w);
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));

@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import {
   assume,
+  FreedTensorError,
   linear,
   linearInt8,
+  linearPacking,
   nn,
   noGrad,
   packLinear,
@@ -335,5 +337,24 @@ Deno.test({
     assert.deepEqual(values(linear(xs, sliced)), values(linear(xs, slice(weight, 0, 0, 3))));
     assert.throws(() => packLinear(randn([OUT], rng(6)) as never), ShapeError);
     assert.throws(() => packLinear(randn([OUT, IN], rng(5), { dtype: "f64" })), TorchError);
+  }),
+});
+
+Deno.test({
+  name: "linearPacking tells a plain weight, a packed f32 one and an int8 one apart, and a view of one is plain",
+  ignore: !quantizedEngines().includes("dnnl"),
+  fn: noLeaks(() => {
+    const w = randn([4, 3], rng(0));
+    const int8 = quantizeLinear(w), packed = packLinear(w);
+    assert.deepEqual([linearPacking(w), linearPacking(int8), linearPacking(packed)], [null, "int8", "f32"]);
+    // Views multiply as plain weights in linear, so they are plain here too.
+    assert.deepEqual([linearPacking(slice(packed, 0, 0, 2)), linearPacking(slice(int8, 0, 1, 3))], [null, null]);
+    assert.equal(linearPacking(tensor([1, 2, 3])), null);
+    const gone = randn([2, 2], rng(1));
+    gone.free();
+    assert.throws(
+      () => linearPacking(gone),
+      (e: Error) => e instanceof FreedTensorError && /linearPacking/.test(e.message),
+    );
   }),
 });

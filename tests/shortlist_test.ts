@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { free, memory, scope, tensor, writeSafetensors } from "../mod.ts";
-import { padBatch, quantizeModel, transformer } from "../nmt/mod.ts";
+import { canPack, packModel, padBatch, quantizeModel, transformer } from "../nmt/mod.ts";
 import { loadModelFolder, ModelFolderError } from "../nmt/io/folder.ts";
 import { beamSearch } from "../nmt/decode/beam.ts";
 import { buildShortlist, shortlistFor } from "../nmt/decode/shortlist.ts";
@@ -56,6 +56,43 @@ Deno.test("shortlist file: round trip, and malformed files named", () => {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "a vocabulary's rows are packed as the model's weights: the whole one gives the packed model's output",
+  ignore: !canPack(), // packed f32 and the int8 rows both need the dnnl engine
+  async fn() {
+    const folder = loadModelFolder(SMALL);
+    try {
+      const sentences = ["I am here.", "Where is the station?", "Tom is happy.", "She reads a book every day."];
+      const ids = await Promise.all(sentences.map(async (s) => (await sourceIds(folder, s)).ids));
+      const all = Array.from({ length: folder.model.config.tgtVocabSize }, (_, i) => i);
+      const kinds = [
+        ["f32 packed", (projection: boolean) => packModel(folder.model, { projection })],
+        ["int8", (projection: boolean) => quantizeModel(folder.model, { projection })],
+      ] as const;
+      const before = memory().tensors;
+      scope(() => {
+        const src = padBatch<"src">(ids, 1);
+        const mask = transformer.paddingMask(src, 1);
+        for (const [kind, make] of kinds) {
+          const whole = make(true), rowsApart = make(false);
+          for (const beam of [1, 3]) {
+            const opts = { maxLen: 20, sos: 2, eos: 3, beam, nbest: beam };
+            // Each row packed (or quantized) on its own is that row of the whole projection packed at once.
+            assert.deepEqual(
+              beamSearch(rowsApart, src, mask, { ...opts, vocabulary: all }),
+              beamSearch(whole, src, mask, opts),
+              `${kind}, beam ${beam}`,
+            );
+          }
+        }
+      });
+      assert.equal(memory().tensors, before, "the packed models and rows are freed");
+    } finally {
+      free([folder.model.params, folder.model.buffers]);
+    }
+  },
 });
 
 Deno.test("decoding with a vocabulary: the whole one changes nothing, a subset emits only its ids", async () => {

@@ -9,7 +9,7 @@
  */
 import type { Device } from "../device.ts";
 import { matmul } from "../ops/linalg.ts";
-import { attentionProbs } from "../ops/nn.ts";
+import { attentionProbs, scaledDotProductAttention } from "../ops/nn.ts";
 import { reshape, transpose } from "../ops/shape.ts";
 import { scope } from "../scope.ts";
 import { type Key, namedKeys } from "../rng.ts";
@@ -141,6 +141,14 @@ export function keyValues(layer: Attention, source: Tensor, heads: number): KeyV
  */
 export function attend(q: Tensor, { k, v }: KeyValues, options: AttendOptions = {}): Tensor {
   const { mask = null, dropout: rate = 0, key = null, observe } = options;
+  // One query per head (a cached decoding step) with nothing to observe or drop and nothing to
+  // differentiate: the fused op, whose native one-query kernel reads each key and value once. It
+  // agrees with the composition below to float rounding; several queries keep the composition, which
+  // is the reference's operation for operation (bit-identical logits).
+  const oneQuery = q.rank >= 2 && q.shape[q.rank - 2] === 1 && !observe && (rate === 0 || key === null);
+  if (oneQuery && ![q, k, v].some((t) => t.requiresGrad)) {
+    return scaledDotProductAttention(q, k, v, mask === null ? {} : { mask });
+  }
   const probs = attentionProbs(q, k, mask); // [batch, heads, q, k]
   observe?.(probs);
   const out = scope(() => matmul(dropout.apply(probs, rate, key), v));

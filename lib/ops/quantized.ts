@@ -137,3 +137,22 @@ export function packLinear<Out extends Dim, In extends Dim>(weight: Tensor<[Out,
   if (weight.rank !== 2) throw new ShapeError(op, `weight must be [out, in], got ${formatShape(weight.shape)}`);
   return wrap(sym.dt_pack_linear(handleOf(weight, op)), op);
 }
+
+/**
+ * How `weight` is packed for `linear`: `"int8"` by {@link quantizeLinear}, `"f32"` by {@link packLinear},
+ * or `null` for a plain weight (and for a view of a packed one, which `linear` multiplies as it is).
+ *
+ * @example
+ * ```ts
+ * import { linearPacking, quantizeLinear, randn, rng, scope } from "@deno-torch/torch";
+ * scope(() => {
+ *   const w = randn([4, 3], rng(0));
+ *   console.log(linearPacking(w), linearPacking(quantizeLinear(w))); // null "int8"
+ * });
+ * ```
+ */
+export function linearPacking(weight: Tensor): "int8" | "f32" | null {
+  const code = sym.dt_linear_packing(handleOf(weight, "linearPacking"));
+  if (code < 0) fail("linearPacking");
+  return code === 2 ? "int8" : code === 1 ? "f32" : null;
+}

@@ -15,9 +15,11 @@ import { argmax, logSoftmax, logsumexp, topk } from "../../lib/ops/reduce.ts";
 import { add, sub } from "../../lib/ops/elementwise.ts";
 import { gather, indexSelect, reshape } from "../../lib/ops/shape.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
+import type { Dim } from "../../lib/shape.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
 import { values } from "../../lib/transfer.ts";
 import type * as linear from "../../lib/nn/linear.ts";
+import { linearPacking, packLinear, quantizeLinear } from "../../lib/ops/quantized.ts";
 import {
   type DecoderContext,
   decoderContext,
@@ -192,7 +194,20 @@ function shortlistProjection(model: Transformer, ids: readonly number[], device:
     );
   }
   const rows = rowIndex([...ids], device);
-  return { layer: { weight: indexSelect(weight, 0, rows), bias: bias && indexSelect(bias, 0, rows) }, ids };
+  const selected = indexSelect(weight, 0, rows);
+  return { layer: { weight: packedLike(model, selected), bias: bias && indexSelect(bias, 0, rows) }, ids };
+}
+
+/**
+ * The shortlist's rows packed as the model's other linear weights are (its first feed-forward layer
+ * stands for them): int8 when the model runs int8 (per-row scales, so each row is what quantizing the
+ * whole projection gives it), packed f32 when they are packed f32, plain otherwise. Unpacked rows
+ * would be packed again by OpenBLAS at every step.
+ */
+function packedLike<Out extends Dim, In extends Dim>(model: Transformer, rows: Tensor<[Out, In]>): Tensor<[Out, In]> {
+  const stand = model.params.decoder.layers[0]?.feed_forward_block.linear_1.weight;
+  const packing = stand ? linearPacking(stand) : null;
+  return packing === "int8" ? quantizeLinear(rows) : packing === "f32" ? packLinear(rows) : rows;
 }
 
 /** At the start all rows of a sentence hold the same [SOS]; only the first may expand. */

@@ -619,6 +619,7 @@ export const ops: Record<string, OpSpec> = {
 export const skipped: Record<string, string> = {
   quantizedEngines: "takes no input: lists the int8 engines of this build",
   packLinear: "inference weight packing: its refusals (shape, dtype) are asserted in tests/quantized_test.ts",
+  linearPacking: "reads how a weight is packed, any tensor is valid: asserted in tests/quantized_test.ts",
   DTypeError: "error class",
   DeviceError: "error class",
   FreedTensorError: "error class",
