@@ -296,6 +296,7 @@ export const symbols = {
   dt_group_norm: { parameters: [P, I, P, P, F], result: P },
   dt_instance_norm: { parameters: [P, P, P, F], result: P },
   dt_rms_norm: { parameters: [P, I, P, F], result: P },
+  dt_std_layer_norm: { parameters: [P, P, P, F], result: P },
   // loss.cpp
   dt_pointwise_loss: { parameters: [P, P, I, I, F], result: P },
   dt_nll_loss: { parameters: [P, P, P, I, I], result: P },

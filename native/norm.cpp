@@ -1,5 +1,6 @@
 // Normalizations (issue 17): one line each over ATen.
 #include "shim.h"
+#include "welford_std.h"
 
 using dt::T;
 
@@ -32,3 +33,16 @@ DT_OP(group_norm, (T* x, int32_t groups, T* w, T* b, double eps), at::group_norm
 DT_OP(instance_norm, (T* x, T* w, T* b, double eps),
       at::instance_norm(*x, maybe(w), maybe(b), c10::nullopt, c10::nullopt, true, 0.1, eps, false))
 DT_OP(rms_norm, (T* x, int32_t rank, T* w, double eps), rms_norm(*x, rank, maybe(w), eps))
+
+// alpha · (x − mean) / (std + eps) + bias over the last dimension, with the unbiased std (the
+// Annotated Transformer's layer norm, and the seed's): the PyTorch module's operations in its order,
+// so results and gradients are its own bit for bit, in one call instead of seven.
+DT_API T* dt_std_layer_norm(T* x, T* alpha, T* bias, double eps) {
+  DT_TRY(nullptr, {
+    TORCH_CHECK(x->dim() >= 1, "stdLayerNorm: x needs a last dimension, got shape ", x->sizes());
+    const auto mean = at::mean(*x, {-1}, /*keepdim=*/true);
+    const auto sigma = dt::std_last_dim(*x, /*unbiased=*/true);
+    return dt::out(at::add(at::div(at::mul(*alpha, at::sub(*x, mean)), at::add(sigma, eps)), *bias));
+  })
+}
+

@@ -1,5 +1,6 @@
 // Elementwise, shape and reduction ops: one line each over ATen.
 #include "shim.h"
+#include "welford_std.h"
 
 using dt::T;
 
@@ -94,8 +95,17 @@ DT_OP(sum, (T* x, const double* dims, int32_t n, int32_t keep), at::sum(*x, dt::
 DT_OP(sum_all, (T* x), at::sum(*x))
 DT_OP(mean, (T* x, const double* dims, int32_t n, int32_t keep), at::mean(*x, dt::dims(dims, n), keep != 0))
 DT_OP(mean_all, (T* x), at::mean(*x))
-DT_OP(std, (T* x, const double* dims, int32_t n, int32_t unbiased, int32_t keep),
-      at::std(*x, at::IntArrayRef(dt::dims(dims, n)), unbiased != 0, keep != 0))
+// The std over the last dimension alone takes dt::std_last_dim (ATen's result, many rows at a time).
+DT_API dt::T* dt_std(T* x, const double* dims, int32_t n, int32_t unbiased, int32_t keep) {
+  DT_TRY(nullptr, {
+    const auto d = dt::dims(dims, n);
+    if (d.size() == 1 && x->dim() >= 1 && (d[0] == -1 || d[0] == x->dim() - 1)) {
+      const auto s = dt::std_last_dim(*x, unbiased != 0);
+      return dt::out(keep ? s : s.squeeze(-1));
+    }
+    return dt::out(at::std(*x, at::IntArrayRef(d), unbiased != 0, keep != 0));
+  })
+}
 DT_OP(var, (T* x, const double* dims, int32_t n, int32_t unbiased, int32_t keep),
       at::var(*x, at::IntArrayRef(dt::dims(dims, n)), unbiased != 0, keep != 0))
 DT_OP(amax, (T* x, const double* dims, int32_t n, int32_t keep), at::amax(*x, dt::dims(dims, n), keep != 0))

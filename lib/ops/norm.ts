@@ -255,3 +255,37 @@ function normalizedShapeOf(normalized: number | readonly number[], op: string): 
   if (Array.isArray(normalized)) return normalized;
   throw new TypeError(`${op}: normalizedShape must be a size or a shape, got ${String(normalized)}`);
 }
+
+// ---- the Annotated Transformer's layer norm ----
+
+/**
+ * alpha · (x − mean) / (std + eps) + bias over the last dimension, with the unbiased std: the layer
+ * norm of the Annotated Transformer (and of many models written after it), which is not torch's
+ * `layerNorm` (that divides by √(var + eps), biased). The same operations in the same order as that
+ * PyTorch module, in one native call, so results and gradients are bit-identical to its; `alpha` and
+ * `bias` are [features] and follow torch's type promotion, as the module's parameters do.
+ *
+ * @example
+ * ```ts
+ * const y = stdLayerNorm(randn([2, 5, 8], rng(0)), ones([8]), zeros([8])); // [2, 5, 8]
+ * ```
+ */
+export function stdLayerNorm<S extends Shape>(x: Tensor<S>, alpha: Tensor, bias: Tensor, eps = 1e-6): Tensor<S> {
+  const op = "stdLayerNorm";
+  floatInput(x, op);
+  if (x.rank < 1) throw new ShapeError(op, `x needs a last dimension to normalize over, got ${formatShape(x.shape)}`);
+  const features = x.shape[x.rank - 1];
+  for (const [name, t] of [["alpha", alpha], ["bias", bias]] as const) {
+    handleOf(t, op);
+    if (t.rank !== 1 || t.shape[0] !== features) {
+      throw new ShapeError(
+        op,
+        `${name} must be [${features}] for x ${formatShape(x.shape)}, got ${formatShape(t.shape)}`,
+      );
+    }
+    floatInput(t, op);
+    sameDevice(x, t, op);
+  }
+  checkEps(eps, op);
+  return wrap(sym.dt_std_layer_norm(handleOf(x, op), handleOf(alpha, op), handleOf(bias, op), eps), op);
+}

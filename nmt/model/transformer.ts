@@ -19,7 +19,7 @@ import * as dropout from "../../lib/nn/dropout.ts";
 import * as embedding from "../../lib/nn/embedding.ts";
 import * as linear from "../../lib/nn/linear.ts";
 import { add, div, logicalAnd, mul, ne, relu, sub } from "../../lib/ops/elementwise.ts";
-import { mean, std } from "../../lib/ops/reduce.ts";
+import { stdLayerNorm } from "../../lib/ops/norm.ts";
 import { cat, reshape, slice, tril, unsqueeze } from "../../lib/ops/shape.ts";
 import { fold, type Key, namedKeys } from "../../lib/rng.ts";
 import type { Dim } from "../../lib/shape.ts";
@@ -196,12 +196,10 @@ function positionalEncoding<S extends Dim>(
 
 /**
  * The seed's LayerNormalization: alpha · (x − mean) / (std + eps) + bias, with the unbiased std and
- * eps added to it, which is not torch.nn.LayerNorm (`nn.layerNorm`).
+ * eps added to it, which is not torch.nn.LayerNorm (`nn.layerNorm`): the library's `stdLayerNorm`.
  */
 function layerNormalization<T extends Tensor>(p: LayerNormParams, x: T, eps = 1e-6): T {
-  const mu = mean(x, -1, true);
-  const sigma = std(x, -1, { keepDim: true });
-  return add(div(mul(p.alpha, sub(x, mu)), add(sigma, eps)), p.bias) as Tensor as T;
+  return stdLayerNorm(x, p.alpha, p.bias, eps) as Tensor as T;
 }
 
 /** linear_2(dropout(relu(linear_1(x)))). */

@@ -291,6 +291,7 @@ export const OPS: readonly OpEntry[] = [
   nnOp("groupNorm", "torch.nn.functional.group_norm"),
   nnOp("instanceNorm", "torch.nn.functional.instance_norm"),
   nnOp("rmsNorm", "torch.nn.functional.rms_norm (torch 2.x)"),
+  nnOp("stdLayerNorm", "the Annotated Transformer's LayerNorm module: a · (x − mean) / (std + eps) + b"),
   nnOp("mseLoss", "torch.nn.functional.mse_loss"),
   nnOp("l1Loss", "torch.nn.functional.l1_loss"),
   nnOp("smoothL1Loss", "torch.nn.functional.smooth_l1_loss"),

@@ -32,6 +32,7 @@ import {
   scaledDotProductAttention,
   sigmoid,
   smoothL1Loss,
+  stdLayerNorm,
   tensor,
   zeros,
 } from "../../mod.ts";
@@ -159,6 +160,10 @@ export const NEURAL_NETWORK_GRAD_CASES: Record<string, GradCase[]> = {
   rmsNorm: [
     { what: "last dim, weight", inputs: r([2, 3, 4], [4]), f: (x, w) => rmsNorm(x, 4, w) },
     { what: "last two dims by shape", inputs: r([2, 3, 4]), f: (x) => rmsNorm(x, [3, 4], undefined, 1e-3) },
+  ],
+  stdLayerNorm: [
+    { what: "x, alpha, bias", inputs: r([2, 3, 5], [5], [5]), f: (x, a, b) => stdLayerNorm(x, a, b) },
+    { what: "eps 0.1", inputs: r([4, 3], [3], [3]), f: (x, a, b) => stdLayerNorm(x, a, b, 0.1) },
   ],
   mseLoss: [{ what: "broadcast target", inputs: r([3, 4], [4]), f: (a, b) => mseLoss(a, b) }],
   l1Loss: [{ what: "sum", inputs: r([3, 4], [3, 4]), f: (a, b) => l1Loss(a, b, { reduction: "sum" }) }],

@@ -136,6 +136,13 @@ export const NEURAL_NETWORK_OPS: Record<string, OpSpec> = {
       return T.rmsNorm(x, normalized, weight, g.r.chance(0.5) ? undefined : g.num(() => 1e-6));
     },
   },
+  stdLayerNorm: {
+    call: (g) => {
+      const x = g.tensor();
+      const last = x.shape[x.rank - 1] ?? 1;
+      return T.stdLayerNorm(x, g.like([last]), g.like([last]), g.r.chance(0.5) ? undefined : g.num(() => 1e-6));
+    },
+  },
   mseLoss: pair("mseLoss"),
   l1Loss: pair("l1Loss"),
   smoothL1Loss: pair("smoothL1Loss", (g) => ({ beta: g.num(() => 1) })),
