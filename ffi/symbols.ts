@@ -166,6 +166,7 @@ export const symbols = {
   dt_logsumexp: alongDim,
   dt_softmax: { parameters: [P, I], result: P },
   dt_log_softmax: { parameters: [P, I], result: P },
+  dt_max_log_softmax: { parameters: [P, B], result: I },
   dt_topk: { parameters: [P, I, I, I, I, B], result: I },
   // nn
   dt_embedding: binary,

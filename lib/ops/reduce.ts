@@ -5,8 +5,8 @@
  * @module
  */
 import { fail, sym } from "../../ffi/lib.ts";
-import { DTypeError } from "../errors.ts";
-import type { Reduce, SetDim, Shape } from "../shape.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
+import { type Dim, formatShape, type Reduce, type SetDim, type Shape } from "../shape.ts";
 import { type Handle, handleOf, type Tensor, wrap, wrapAll } from "../tensor.ts";
 import { isFloat } from "../dtype.ts";
 import { axis } from "./check.ts";
@@ -240,5 +240,29 @@ export function topk<S extends Shape, const K extends number, const D extends nu
   );
   if (status !== 0) fail(op);
   const [values, indices] = wrapAll(pairOut, op) as Tensor<SetDim<S, D, K>>[];
+  return { values, indices };
+}
+
+/**
+ * The largest entry of each row's log-softmax, and its position: x [rows, classes] → values and i64
+ * indices, both [rows, 1]. What `topk(logSoftmax(x, -1), 1)` gives, with argmax's first index among
+ * equal maxima; a greedy decoder's one candidate per row and its log-probability. It takes two passes
+ * over each row instead of the log-softmax's temporary as large as `x` (f32 on the CPU; its values
+ * agree with `gather(x, argmax) - logsumexp(x)` to float rounding). Rows with NaN or an infinity get
+ * that composition's results. Needs floating point (a `DTypeError`) of rank 2 with classes (a `ShapeError`).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = maxLogSoftmax(logits); // logits: Tensor<["batch", "vocab"]> → [batch, 1] each
+ * ```
+ */
+export function maxLogSoftmax<R extends Dim>(x: Tensor<[R, Dim]>): TopK<[R, 1]> {
+  const op = "maxLogSoftmax";
+  floatOnly(x, op);
+  if (x.rank !== 2 || x.shape[1] === 0) {
+    throw new ShapeError(op, `x must be [rows, classes] with classes > 0, got ${formatShape(x.shape)}`);
+  }
+  if (sym.dt_max_log_softmax(handleOf(x, op), pairOut) !== 0) fail(op);
+  const [values, indices] = wrapAll(pairOut, op) as Tensor<[R, 1]>[];
   return { values, indices };
 }

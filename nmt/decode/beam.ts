@@ -11,9 +11,9 @@
 import { tensor } from "../../lib/create.ts";
 import { noGrad } from "../../lib/autograd.ts";
 import type { Device } from "../../lib/device.ts";
-import { argmax, logSoftmax, logsumexp, topk } from "../../lib/ops/reduce.ts";
-import { add, sub } from "../../lib/ops/elementwise.ts";
-import { gather, indexSelect, reshape } from "../../lib/ops/shape.ts";
+import { logSoftmax, maxLogSoftmax, topk } from "../../lib/ops/reduce.ts";
+import { add } from "../../lib/ops/elementwise.ts";
+import { indexSelect, reshape } from "../../lib/ops/shape.ts";
 import { free, keep, scope } from "../../lib/scope.ts";
 import type { Dim } from "../../lib/shape.ts";
 import { assume, type Tensor } from "../../lib/tensor.ts";
@@ -275,14 +275,14 @@ function bestExtensions(logits: Tensor, cumulative: Tensor, sentences: number, b
 
 /**
  * Greedy's one candidate per row: the first of the most likely tokens (argmax, as PyTorch's greedy
- * decoders take it) and its log-probability, its logit less the row's logsumexp, so that no row of
- * log-probabilities over the whole vocabulary is written. A beam of 1 never reads a second
+ * decoders take it) and its log-probability (`maxLogSoftmax`: two passes over the row, and no row of
+ * log-probabilities over the whole vocabulary written). A beam of 1 never reads a second
  * candidate: a best that is [EOS] finishes the sentence, one that is not fills its beam, and at the
  * length limit the second, one token as long and less likely, cannot outrank the first.
  */
-function firstBest(logits: Tensor, cumulative: Tensor): { values: Tensor; indices: Tensor } {
-  const indices = argmax(logits, -1, true);
-  return { values: add(sub(gather(logits, 1, indices), logsumexp(logits, -1, true)), cumulative), indices };
+function firstBest(logits: Tensor<[Dim, Dim]>, cumulative: Tensor): { values: Tensor; indices: Tensor } {
+  const { values, indices } = maxLogSoftmax(logits);
+  return { values: add(values, cumulative), indices };
 }
 
 /**

@@ -87,6 +87,7 @@ export const ops: Record<string, OpSpec> = {
       return T.topk(x, k, g.dim(x.rank), { largest: g.r.chance(0.5), sorted: g.r.chance(0.5) });
     },
   },
+  maxLogSoftmax: { call: (g) => T.maxLogSoftmax(g.tensor() as torch.Tensor<[number, number]>) },
   // ---- shape ----
   reshape: { call: (g) => T.reshape(g.tensor(), g.shape()) },
   view: { call: (g) => T.view(g.tensor(), g.shape()) },

@@ -115,6 +115,7 @@ export const OPS: readonly OpEntry[] = [
   red("softmax", "torch.softmax"),
   red("logSoftmax", "torch.log_softmax"),
   red("topk", "torch.topk"),
+  red("maxLogSoftmax", "torch.log_softmax(x, -1).max(-1, keepdim=True)", false),
 
   // ---- indexing ----
   idx("gather", "torch.gather"),
