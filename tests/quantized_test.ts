@@ -332,6 +332,9 @@ Deno.test({
     exact.forEach((v, i) => assert.ok(Math.abs(fast[i] - v) <= 1e-5 * scale, `output ${i}: ${fast[i]} vs ${v}`));
     const x3 = tensor(x, [1, ROWS, IN]);
     assert.deepEqual(values(noGrad(() => linear(x3, packed))), values(noGrad(() => linear(xs, packed))));
+    // 16 rows and more take ATen's linear (OpenBLAS is the faster there), bit for bit.
+    const many = randn([2, 9, IN], rng(7));
+    assert.deepEqual(values(noGrad(() => linear(many, packed, bias))), values(linear(many, weight, bias)));
     // A view is not the packed weight: ATen's linear, bit for bit.
     const sliced = slice(packed, 0, 0, 3);
     assert.deepEqual(values(linear(xs, sliced)), values(linear(xs, slice(weight, 0, 0, 3))));
