@@ -6,6 +6,7 @@
 #include "vec_exp.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 #include <limits>
