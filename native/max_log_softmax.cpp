@@ -2,6 +2,7 @@
 // sentence and its log-probability. Through ATen that is argmax, gather and logsumexp, five passes
 // over [rows, vocabulary] logits with a temporary as large; here it is two passes per row, the first
 // finding the maximum and its first index, the second summing e^(x - max) in a vectorized loop.
+#include "cpu_dispatch.h"
 #include "shim.h"
 #include "vec_exp.h"
 
@@ -76,24 +77,8 @@ __attribute__((always_inline)) inline bool rows_body(const float* x, int64_t n, 
   return finite;
 }
 
-bool rows_portable(const float* x, int64_t n, float* values, int64_t* indices, int64_t begin, int64_t end) {
-  return rows_body(x, n, values, indices, begin, end);
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) bool rows_avx2(const float* x, int64_t n, float* values, int64_t* indices,
-                                                   int64_t begin, int64_t end) {
-  return rows_body(x, n, values, indices, begin, end);
-}
-const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-
-bool rows(const float* x, int64_t n, float* values, int64_t* indices, int64_t begin, int64_t end) {
-#if defined(__x86_64__)
-  if (has_avx2) return rows_avx2(x, n, values, indices, begin, end);
-#endif
-  return rows_portable(x, n, values, indices, begin, end);
-}
+DT_AVX2_DISPATCH(bool, rows, (const float* x, int64_t n, float* values, int64_t* indices, int64_t begin, int64_t end),
+                 rows_body, (x, n, values, indices, begin, end), "avx2,fma")
 
 // What the kernel stands for: argmax, and the log-softmax there as gather(x) - logsumexp(x).
 std::vector<at::Tensor> composed(const at::Tensor& x) {

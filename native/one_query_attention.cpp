@@ -4,6 +4,7 @@
 // values once, in a loop the compiler vectorizes (AVX2 + FMA where the CPU has them, chosen at run time).
 #include "one_query_attention.h"
 
+#include "cpu_dispatch.h"
 #include "shim.h"
 #include "vec_exp.h"
 
@@ -87,21 +88,8 @@ __attribute__((always_inline)) inline void attend_rows_body(const Operands& o, i
   for (int64_t row = begin; row < end; ++row) attend_row(o, row, scores.data());
 }
 
-void attend_rows_portable(const Operands& o, int64_t begin, int64_t end) { attend_rows_body(o, begin, end); }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void attend_rows_avx2(const Operands& o, int64_t begin, int64_t end) {
-  attend_rows_body(o, begin, end);
-}
-const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-
-void attend_rows(const Operands& o, int64_t begin, int64_t end) {
-#if defined(__x86_64__)
-  if (has_avx2) return attend_rows_avx2(o, begin, end);
-#endif
-  attend_rows_portable(o, begin, end);
-}
+DT_AVX2_DISPATCH(void, attend_rows, (const Operands& o, int64_t begin, int64_t end), attend_rows_body, (o, begin, end),
+                 "avx2,fma")
 
 bool rows_contiguous(const at::Tensor& t) { return t.size(-1) <= 1 || t.stride(-1) == 1; }
 

@@ -8,6 +8,7 @@
 // is), so the results are ATen's bit for bit; tests/std_test.ts holds it to that.
 #include "welford_std.h"
 
+#include "cpu_dispatch.h"
 #include "shim.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -51,24 +52,9 @@ __attribute__((always_inline)) inline void std_rows_body(const float* x, int64_t
   for (; row < end; ++row) welford_block<1>(x + row * n, n, correction, out + row);
 }
 
-void std_rows_portable(const float* x, int64_t n, double correction, float* out, int64_t begin, int64_t end) {
-  std_rows_body(x, n, correction, out, begin, end);
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) void std_rows_avx2(const float* x, int64_t n, double correction, float* out,
-                                                   int64_t begin, int64_t end) {
-  std_rows_body(x, n, correction, out, begin, end);
-}
-const bool has_avx2 = __builtin_cpu_supports("avx2");
-#endif
-
-void std_rows(const float* x, int64_t n, double correction, float* out, int64_t begin, int64_t end) {
-#if defined(__x86_64__)
-  if (has_avx2) return std_rows_avx2(x, n, correction, out, begin, end);
-#endif
-  std_rows_portable(x, n, correction, out, begin, end);
-}
+// Without fma: the lanes must round as ATen's loop does.
+DT_AVX2_DISPATCH(void, std_rows, (const float* x, int64_t n, double correction, float* out, int64_t begin, int64_t end),
+                 std_rows_body, (x, n, correction, out, begin, end), "avx2")
 
 at::Tensor kernel_std(const at::Tensor& x, bool unbiased);
 
