@@ -1,6 +1,6 @@
 // Normalizations (issue 17): one line each over ATen.
 #include "shim.h"
-#include "welford_std.h"
+#include "std_layer_norm.h"
 
 using dt::T;
 
@@ -40,9 +40,7 @@ DT_OP(rms_norm, (T* x, int32_t rank, T* w, double eps), rms_norm(*x, rank, maybe
 DT_API T* dt_std_layer_norm(T* x, T* alpha, T* bias, double eps) {
   DT_TRY(nullptr, {
     TORCH_CHECK(x->dim() >= 1, "stdLayerNorm: x needs a last dimension, got shape ", x->sizes());
-    const auto mean = at::mean(*x, {-1}, /*keepdim=*/true);
-    const auto sigma = dt::std_last_dim(*x, /*unbiased=*/true);
-    return dt::out(at::add(at::div(at::mul(*alpha, at::sub(*x, mean)), at::add(sigma, eps)), *bias));
+    return dt::out(dt::std_layer_norm(*x, *alpha, *bias, eps));
   })
 }
 

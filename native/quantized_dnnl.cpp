@@ -5,8 +5,12 @@
 //   - weights are packed once, in the layout the brgemm VNNI kernel reads (its choice, `format_tag::any`);
 //   - activations are quantized symmetrically, one scale per call, so there is no zero point;
 //   - the scales and the bias are post-ops of the kernel (binary mul and add over the output columns).
-// Each call is then one quantizing pass over x and one brgemm kernel.
+// Each call is then one quantizing pass over x and one brgemm kernel. On CPUs with AVX2 and without
+// VNNI, where oneDNN has no int8 brgemm, the same arithmetic runs on the project's kernel instead
+// (int8_avx2.cpp), its weights packed once.
 #include "quantized_dnnl.h"
+
+#include "int8_avx2.h"
 
 #include "shim.h"
 
@@ -19,6 +23,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 #endif
 
 namespace dt::dnnl_int8 {
@@ -99,6 +104,7 @@ struct Weights {
   int64_t in, out;
   t type;
   at::Tensor aliased;  // the weight itself, when `packed` reads it in place (see packed)
+  std::unique_ptr<int8_avx2::Weights> own;  // int8 on the project's kernel instead of `packed`
 };
 
 bool available() { return true; }
@@ -176,7 +182,20 @@ void run(const Kernel& k, const Weights& w, const at::Tensor& x, const at::Tenso
 
 }  // namespace
 
+// Whether int8 weights run on the project's kernel: the CPU has AVX2 but not VNNI, so the weights lie
+// in [-64, 64] (weight_divisor) and oneDNN would take its gemm:jit path.
+bool own_int8() {
+  static const bool own = int8_avx2::available() && weight_divisor() < 100;
+  return own;
+}
+
 std::shared_ptr<Weights> pack(const at::Tensor& integers, const at::Tensor& scales) {
+  if (own_int8()) {
+    auto w = std::make_shared<Weights>(Weights{memory(), scales.contiguous(), integers.size(1), integers.size(0), t::s8,
+                                               at::Tensor(), nullptr});
+    w->own = std::make_unique<int8_avx2::Weights>(int8_avx2::pack(integers));
+    return w;
+  }
   return packed(t::s8, integers, scales.contiguous());
 }
 
@@ -208,6 +227,13 @@ at::Tensor linear(const at::Tensor& x, const Weights& w, const at::Tensor& bias)
   // Below 127 times the smallest normal float the scale's inverse would overflow (and 0 · inf is NaN).
   const float scale = largest >= 127.0f * std::numeric_limits<float>::min() ? largest / 127.0f : 1.0f;
   const float inverse = 1.0f / scale;
+  if (w.own) {
+    // The output columns' scales for this call, as below: the activations' scale times each row's.
+    std::vector<float> column_scales(static_cast<size_t>(w.out));
+    const float* rows_scales = w.scales.data_ptr<float>();
+    for (int64_t c = 0; c < w.out; c++) column_scales[static_cast<size_t>(c)] = rows_scales[c] * scale;
+    return int8_avx2::linear(x, inverse, *w.own, column_scales.data(), bias);
+  }
   auto quantized = at::empty({rows, w.in}, x.options().dtype(at::kChar));
   auto* q = quantized.data_ptr<int8_t>();
   // Adding and taking away 1.5 * 2^23 rounds a float below 2^22 in magnitude to an integer, half to

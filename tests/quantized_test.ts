@@ -130,35 +130,59 @@ function roundHalfEven(v: number): number {
   return Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : r;
 }
 
+/**
+ * Shapes for the dnnl engine's arithmetic: the small one of the other tests, inputs that are not a
+ * multiple of 4 or 32 and outputs not a multiple of 16 (the AVX2 kernel's groups and tiles), one row
+ * (decoding a single sentence), and a product large enough to be split among threads.
+ */
+const DNNL_SHAPES = [
+  { out: OUT, in: IN, rows: ROWS },
+  { out: 16, in: 32, rows: 4 },
+  { out: 21, in: 35, rows: 1 },
+  { out: 53, in: 1027, rows: 70 },
+];
+
 Deno.test({
   name: "int8 linear, dnnl engine: the symmetric int8 arithmetic it states, bit for bit (per channel and per tensor)",
   ignore: !quantizedEngines().includes("dnnl"),
   fn: noLeaks(() => {
-    const { w, b, x } = inputs();
     const f = Math.fround;
-    for (const perChannel of [true, false]) {
-      const packed = quantizeLinear(tensor(w, [OUT, IN]), { engine: "dnnl", perChannel });
-      const ints = Array.from(values(packed));
-      const y = values(linearInt8(tensor(x, [ROWS, IN]), packed, tensor(b, [OUT])));
-      // Weights: scale max |w| / 127.5 per row (or over the matrix), as torch's symmetric observers (63.5
-      // without VNNI), and quantized as torch quantizes, times the scale's f32 inverse.
-      const wScale = (o: number) =>
-        f(Math.max(...(perChannel ? w.slice(o * IN, o * IN + IN) : w).map(Math.abs)) / DNNL_WEIGHT_DIVISOR);
-      ints.forEach((q, i) => {
-        const want = roundHalfEven(f(w[i] * f(1 / wScale(i / IN | 0)))) + 0; // + 0: no -0
-        assert.equal(q, Math.max(-128, Math.min(127, want)), `perChannel=${perChannel}: weight ${i}`);
-      });
-      // Activations: one scale for the call, max |x| / 127, no zero point; products summed exactly in int32,
-      // then times (activation scale · weight scale) and plus the bias, each rounded to f32.
-      const xScale = f(Math.max(...x.map(Math.abs)) / 127);
-      const inverse = f(1 / xScale);
-      const xq = x.map((v) => roundHalfEven(f(v * inverse)) + 0);
-      for (let r = 0; r < ROWS; r++) {
-        for (let o = 0; o < OUT; o++) {
-          let acc = 0;
-          for (let i = 0; i < IN; i++) acc += xq[r * IN + i] * ints[o * IN + i];
-          const want = f(f(acc * f(wScale(o) * xScale)) + b[o]);
-          assert.equal(y[r * OUT + o], want, `perChannel=${perChannel}: row ${r}, out ${o}`);
+    for (const { out: OUT, in: IN, rows: ROWS } of DNNL_SHAPES) {
+      const { w, b, x } = scope(() => ({
+        w: Array.from(values(randn([OUT, IN], rng(1)))),
+        b: Array.from(values(randn([OUT], rng(2)))),
+        x: Array.from(values(randn([ROWS, IN], rng(3)))).map((v, i) => Math.fround(v * (1 + (i % 7)))),
+      }));
+      const shape = `${ROWS}x${IN} by ${OUT}x${IN}`;
+      for (const perChannel of [true, false]) {
+        const packed = quantizeLinear(tensor(w, [OUT, IN]), { engine: "dnnl", perChannel });
+        const ints = Array.from(values(packed));
+        const y = values(linearInt8(tensor(x, [ROWS, IN]), packed, tensor(b, [OUT])));
+        const noBias = values(linearInt8(tensor(x, [ROWS, IN]), packed));
+        // Weights: scale max |w| / 127.5 per row (or over the matrix), as torch's symmetric observers (63.5
+        // without VNNI), and quantized as torch quantizes, times the scale's f32 inverse.
+        const wScales = Array.from(
+          { length: OUT },
+          (_, o) => f(Math.max(...(perChannel ? w.slice(o * IN, o * IN + IN) : w).map(Math.abs)) / DNNL_WEIGHT_DIVISOR),
+        );
+        ints.forEach((q, i) => {
+          const want = roundHalfEven(f(w[i] * f(1 / wScales[i / IN | 0]))) + 0; // + 0: no -0
+          assert.equal(q, Math.max(-128, Math.min(127, want)), `${shape} perChannel=${perChannel}: weight ${i}`);
+        });
+        // Activations: one scale for the call, max |x| / 127, no zero point; products summed exactly in int32,
+        // then times (activation scale · weight scale) and plus the bias, each rounded to f32.
+        const xScale = f(Math.max(...x.map(Math.abs)) / 127);
+        const inverse = f(1 / xScale);
+        const xq = x.map((v) => roundHalfEven(f(v * inverse)) + 0);
+        for (let r = 0; r < ROWS; r++) {
+          for (let o = 0; o < OUT; o++) {
+            let acc = 0;
+            for (let i = 0; i < IN; i++) acc += xq[r * IN + i] * ints[o * IN + i];
+            const product = f(acc * f(wScales[o] * xScale));
+            const at = `${shape} perChannel=${perChannel}: row ${r}, out ${o}`;
+            assert.equal(y[r * OUT + o], f(product + b[o]), at);
+            assert.equal(noBias[r * OUT + o], product, `${at}, no bias`);
+          }
         }
       }
     }

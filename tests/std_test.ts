@@ -15,6 +15,7 @@ import {
   FreedTensorError,
   mean,
   mul,
+  noGrad,
   ones,
   randn,
   rng,
@@ -117,6 +118,25 @@ Deno.test(
       assert.deepEqual(values(fused.grads[name]), values(plain.grads[name]), `gradient of ${name}`);
     }
   }),
+);
+
+Deno.test(
+  "stdLayerNorm without a gradient (its one-pass kernel) equals its composition bit for bit at decoding's shapes",
+  noLeaks(() =>
+    noGrad(() => {
+      for (const [rows, n, scale] of [[96, 256, 1], [7, 513, 1e4], [3, 1024, 1e-3], [1, 1, 1]]) {
+        const x = add(mul(randn([rows, n], rng(rows)), scale), 5);
+        const alpha = add(randn([n], rng(2)), 1), bias = randn([n], rng(3));
+        for (const eps of [1e-6, 0.1]) {
+          assert.deepEqual(
+            values(stdLayerNorm(x, alpha, bias, eps)),
+            values(composed(x, alpha, bias, eps)),
+            `${rows}x${n}`,
+          );
+        }
+      }
+    })
+  ),
 );
 
 Deno.test(
